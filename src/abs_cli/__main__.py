@@ -1,0 +1,3 @@
+from abs_cli.cli.app import main
+
+main()

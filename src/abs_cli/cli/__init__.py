@@ -1,0 +1,1 @@
+"""The command line: a root app with the error boundary and one small module per noun."""

@@ -1,0 +1,95 @@
+"""`abs db`: create, describe, upgrade and back up the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from abs_cli.cli.options import FormatOption
+from abs_cli.cli.state import get_state
+from abs_cli.render import OutputFormat
+
+app = typer.Typer(help="Create, describe, upgrade and back up the store.", no_args_is_help=True)
+
+
+@app.command("init")
+def init(
+    ctx: typer.Context,
+    currency: Annotated[
+        str | None, typer.Option(help="The store's one currency (ISO 4217).")
+    ] = None,
+) -> None:
+    """Create the store (or upgrade it) and set its currency.
+
+    Example: abs --db sales.db db init --currency EUR
+    """
+    from abs_cli.settings import get_setting, set_currency
+
+    state = get_state(ctx)
+    store = state.store()
+    with store.session(write=True) as session:
+        code = set_currency(session, currency) if currency else get_setting(session, "currency")
+    state.info(f"store ready: {store.location.display} (currency {code})")
+
+
+@app.command("info")
+def info(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None:
+    """Show which store is used and why, its schema version, settings and row counts.
+
+    Example: abs db info --format json
+    """
+    from abs_cli.render import Report, Section, render
+    from abs_cli.storeinfo import describe
+
+    details = describe(get_state(ctx).store(create=False))
+    summary = {key: value for key, value in details.items() if key not in ("rows", "settings")}
+    sections = [
+        Section.record("Store", summary),
+        Section.record("Settings", details["settings"]),
+        Section.record("Rows", details["rows"]),
+    ]
+    render(Report(sections, document=details), output)
+
+
+@app.command("migrate")
+def migrate(ctx: typer.Context) -> None:
+    """Upgrade the store to the newest schema (SQLite: after a backup copy).
+
+    Stores are also upgraded when opened; this command does it explicitly, for cron
+    or before a shared PostgreSQL store is used by a newer abs.
+
+    Example: abs db migrate
+    """
+    from abs_cli.store.engine import make_engine
+    from abs_cli.store.migrate import upgrade
+
+    state = get_state(ctx)
+    from abs_cli.store.engine import Store
+
+    store = Store(state.location, make_engine(state.location))
+    try:
+        before, after = upgrade(store)
+    finally:
+        store.dispose()
+    if before == after:
+        state.info(f"schema {after} is already the newest; nothing to do")
+    else:
+        state.info(f"schema upgraded from {before or 'empty'} to {after}")
+
+
+@app.command("backup")
+def backup(
+    ctx: typer.Context,
+    target: Annotated[Path, typer.Argument(help="File (or folder) to write the copy to.")],
+) -> None:
+    """Copy a SQLite store safely, even while another process writes to it.
+
+    Example: abs db backup ~/backups/abs-$(date +%F).db
+    """
+    from abs_cli.storeinfo import backup as backup_store
+
+    state = get_state(ctx)
+    size = backup_store(state.store(create=False), target)
+    state.info(f"backup written: {target} ({size:,} bytes)")

@@ -1,0 +1,78 @@
+"""Per-invocation state shared by all commands: the store locator, quiet and debug flags."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from abs_cli.config import StoreLocation, resolve_store
+
+if TYPE_CHECKING:
+    from abs_cli.store.engine import Store
+
+
+@dataclass
+class AppState:
+    db_option: str | None = None
+    quiet: bool = False
+    debug: bool = False
+    _store: Store | None = field(default=None, repr=False)
+
+    @property
+    def location(self) -> StoreLocation:
+        return resolve_store(self.db_option)
+
+    def store(self, *, create: bool = True) -> Store:
+        """Open the store once per invocation, creating or upgrading its schema."""
+        if self._store is None:
+            from abs_cli.store.engine import make_engine
+            from abs_cli.store.migrate import ensure_current
+
+            location = self.location
+            path = location.sqlite_path
+            if not create and path is not None and not path.exists():
+                from abs_cli.errors import StoreError
+
+                raise StoreError(
+                    f"no store at {path}",
+                    hint="run `abs db init` or point --db / ABS_DB at a store",
+                )
+            if path is not None and self.db_option is None and not path.parent.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+            store = _open(location, make_engine)
+            ensure_current(store)
+            self._store = store
+        return self._store
+
+    def info(self, message: str) -> None:
+        """A diagnostic line on stderr, unless -q."""
+        if not self.quiet:
+            from abs_cli.render import console
+
+            console(stderr=True).print(message, highlight=False)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.dispose()
+            self._store = None
+
+
+def _open(location: StoreLocation, make_engine: Any) -> Store:
+    from abs_cli.store.engine import Store
+
+    return Store(location, make_engine(location))
+
+
+def get_state(ctx: typer.Context) -> AppState:
+    """The state the root callback put on the context (a fresh one when run standalone)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppState):
+        root.obj = AppState()
+    return root.obj
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()

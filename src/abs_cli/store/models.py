@@ -1,0 +1,387 @@
+"""Every table of the store (DESIGN.md §4), with natural keys, foreign keys and CHECKs.
+
+Money columns hold integer cents (`Money`); timestamps are UTC (`UTCDateTime`).
+Natural keys are unique constraints so imports can upsert with `ON CONFLICT`.
+Every change to this module ships with an Alembic migration in `migrations/versions`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Index, MetaData, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from abs_cli.domain import (
+    ACTIVITY_TYPES,
+    ALL_STAGES,
+    BUYING_ROLES,
+    GRADES,
+    INTERVALS,
+    READINESS,
+    ROLES,
+    SPEND_CATEGORIES,
+    TICKET_TYPES,
+)
+from abs_cli.store.types import Money, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _one_of(column: str, values: tuple[str, ...], *, nullable: bool = False) -> str:
+    listed = ", ".join(f"'{value}'" for value in values)
+    check = f"{column} IN ({listed})"
+    return f"{column} IS NULL OR {check}" if nullable else check
+
+
+class Setting(SQLModel, table=True):
+    """Store-wide settings: currency, gross margin, stage probabilities…"""
+
+    __tablename__ = "setting"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str
+
+
+class Rep(SQLModel, table=True):
+    """A member of the sales team; one role at a time."""
+
+    __tablename__ = "rep"
+    __table_args__ = (
+        CheckConstraint(_one_of("role", ROLES), name="role"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, max_length=254)
+    name: str | None = Field(default=None, max_length=200)
+    role: str = Field(max_length=16)
+    territory: str | None = Field(default=None, max_length=200)
+    capacity: int | None = None
+    active: bool = Field(default=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Account(SQLModel, table=True):
+    """A company, keyed by its domain; an ABM target when it has a tier."""
+
+    __tablename__ = "account"
+    __table_args__ = (
+        CheckConstraint("target_tier IS NULL OR target_tier BETWEEN 1 AND 3", name="tier"),
+        CheckConstraint("employees IS NULL OR employees >= 0", name="employees"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    domain: str = Field(unique=True, max_length=253)
+    name: str | None = Field(default=None, max_length=200)
+    industry: str | None = Field(default=None, max_length=120)
+    employees: int | None = None
+    country: str | None = Field(default=None, max_length=2)
+    target_tier: int | None = None
+    owner_id: int | None = Field(default=None, foreign_key="rep.id", index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Lead(SQLModel, table=True):
+    """A person on the assembly line, at one of the seven steps or a side exit."""
+
+    __tablename__ = "lead"
+    __table_args__ = (
+        CheckConstraint(_one_of("stage", ALL_STAGES), name="stage"),
+        CheckConstraint(_one_of("buying_role", BUYING_ROLES, nullable=True), name="buying_role"),
+        CheckConstraint("employees IS NULL OR employees >= 0", name="employees"),
+        Index(None, "stage", "owner_id"),
+        Index(None, "created_at"),
+        Index(None, "source", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str | None = Field(default=None, unique=True, max_length=254)
+    external_id: str | None = Field(default=None, unique=True, max_length=128)
+    first_name: str | None = Field(default=None, max_length=120)
+    last_name: str | None = Field(default=None, max_length=120)
+    title: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=64)
+    company: str | None = Field(default=None, max_length=200)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    industry: str | None = Field(default=None, max_length=120)
+    employees: int | None = None
+    country: str | None = Field(default=None, max_length=2)
+    source: str | None = Field(default=None, max_length=64)
+    inbound: bool = Field(default=False)
+    campaign: str | None = Field(default=None, max_length=200)
+    referrer: str | None = Field(default=None, max_length=253)
+    consent: bool | None = None
+    owner_id: int | None = Field(default=None, foreign_key="rep.id", index=True)
+    stage: str = Field(default="prospect", max_length=16)
+    stage_changed_at: datetime = Field(sa_type=UTCDateTime)
+    amount: Decimal | None = Field(default=None, sa_type=Money)
+    buying_role: str | None = Field(default=None, max_length=20)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    forgotten_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class StageHistory(SQLModel, table=True):
+    """An append-only change of stage: all funnel and velocity KPIs come from here.
+
+    `id` orders rows that share a timestamp (file order on import).
+    """
+
+    __tablename__ = "stage_history"
+    __table_args__ = (
+        CheckConstraint(_one_of("to_stage", ALL_STAGES), name="to_stage"),
+        CheckConstraint(_one_of("from_stage", ALL_STAGES, nullable=True), name="from_stage"),
+        UniqueConstraint("lead_id", "changed_at", "to_stage"),
+        Index(None, "to_stage", "changed_at"),
+        Index(None, "changed_at"),
+        Index(None, "rep_id", "changed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="lead.id")
+    from_stage: str | None = Field(default=None, max_length=16)
+    to_stage: str = Field(max_length=16)
+    changed_at: datetime = Field(sa_type=UTCDateTime)
+    rep_id: int | None = Field(default=None, foreign_key="rep.id")
+    owner_id: int | None = Field(default=None, foreign_key="rep.id")
+    reason: str | None = Field(default=None, max_length=500)
+    amount: Decimal | None = Field(default=None, sa_type=Money)
+    forced: bool = Field(default=False)
+    origin: str = Field(default="cli", max_length=16)
+
+
+class Activity(SQLModel, table=True):
+    """A sales activity or marketing touch on a lead; `due_at` marks a planned one."""
+
+    __tablename__ = "activity"
+    __table_args__ = (
+        CheckConstraint(_one_of("type", ACTIVITY_TYPES), name="type"),
+        UniqueConstraint("lead_id", "type", "occurred_at"),
+        Index(None, "rep_id", "occurred_at"),
+        Index(None, "occurred_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="lead.id")
+    rep_id: int | None = Field(default=None, foreign_key="rep.id")
+    type: str = Field(max_length=20)
+    occurred_at: datetime = Field(sa_type=UTCDateTime)
+    outcome: str | None = Field(default=None, max_length=64)
+    notes: str | None = None
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Subscription(SQLModel, table=True):
+    """A billed subscription row of a customer account, active on [started_at, ended_at)."""
+
+    __tablename__ = "subscription"
+    __table_args__ = (
+        CheckConstraint(_one_of("interval", INTERVALS), name="interval"),
+        CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="period"),
+        UniqueConstraint("account_id", "plan", "started_at"),
+        Index(None, "started_at", "ended_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    plan: str = Field(default="", max_length=120)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    amount: Decimal = Field(sa_type=Money)
+    interval: str = Field(default="month", max_length=8)
+    is_trial: bool = Field(default=False)
+
+
+class Spend(SQLModel, table=True):
+    """Sales or marketing spend of one month and channel (for CAC)."""
+
+    __tablename__ = "spend"
+    __table_args__ = (
+        CheckConstraint(_one_of("category", SPEND_CATEGORIES), name="category"),
+        CheckConstraint("length(month) = 7", name="month"),
+        UniqueConstraint("month", "category", "channel"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(max_length=7)
+    category: str = Field(max_length=16)
+    channel: str = Field(default="", max_length=120)
+    amount: Decimal = Field(sa_type=Money)
+
+
+class NpsResponse(SQLModel, table=True):
+    """One answer to the NPS question, by a lead or for an account."""
+
+    __tablename__ = "nps_response"
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 0 AND 10", name="score"),
+        UniqueConstraint("respondent", "responded_at"),
+        Index(None, "responded_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    respondent: str = Field(max_length=254)
+    score: int
+    responded_at: datetime = Field(sa_type=UTCDateTime)
+    lead_id: int | None = Field(default=None, foreign_key="lead.id")
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    comment: str | None = None
+
+
+class UsageEvent(SQLModel, table=True):
+    """A product usage event of one user (for MAU, DAU/MAU, feature adoption)."""
+
+    __tablename__ = "usage_event"
+    __table_args__ = (
+        UniqueConstraint("user_key", "occurred_at", "feature"),
+        Index(None, "occurred_at", "user_key"),
+        Index(None, "feature", "occurred_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_key: str = Field(max_length=254)
+    occurred_at: datetime = Field(sa_type=UTCDateTime)
+    account_id: int | None = Field(default=None, foreign_key="account.id")
+    feature: str = Field(default="", max_length=120)
+
+
+class CampaignMember(SQLModel, table=True):
+    """A lead sent a campaign, and whether (when) they responded."""
+
+    __tablename__ = "campaign_member"
+    __table_args__ = (
+        UniqueConstraint("campaign", "lead_id"),
+        Index(None, "sent_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign: str = Field(max_length=200)
+    lead_id: int = Field(foreign_key="lead.id", index=True)
+    sent_at: datetime = Field(sa_type=UTCDateTime)
+    responded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Ticket(SQLModel, table=True):
+    """A support ticket opened by a customer (quality KPIs)."""
+
+    __tablename__ = "ticket"
+    __table_args__ = (
+        CheckConstraint(_one_of("type", TICKET_TYPES), name="type"),
+        UniqueConstraint("account_id", "opened_at", "type"),
+        Index(None, "opened_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    type: str = Field(default="unknown", max_length=16)
+    severity: str | None = Field(default=None, max_length=32)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Goal(SQLModel, table=True):
+    """A manager's target for a month, for the company, a role or one rep.
+
+    `scope` is `company`, `role:<role>` or `rep:<id>`: one non-null key column keeps the
+    natural key unique on every database (NULLs are distinct in unique constraints).
+    """
+
+    __tablename__ = "goal"
+    __table_args__ = (
+        UniqueConstraint("metric", "period", "scope"),
+        CheckConstraint(_one_of("role", ROLES, nullable=True), name="role"),
+        CheckConstraint("target >= 0", name="target"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    metric: str = Field(max_length=40)
+    period: str = Field(max_length=7)
+    scope: str = Field(max_length=40)
+    role: str | None = Field(default=None, max_length=16)
+    rep_id: int | None = Field(default=None, foreign_key="rep.id")
+    target: Decimal = Field(max_digits=18, decimal_places=4)
+
+
+class LeadScore(SQLModel, table=True):
+    """The latest score of a lead, with its grade, level and readiness."""
+
+    __tablename__ = "lead_score"
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 0 AND 100", name="score"),
+        CheckConstraint(_one_of("grade", GRADES), name="grade"),
+        CheckConstraint("level BETWEEN 1 AND 4", name="level"),
+        CheckConstraint(_one_of("readiness", READINESS), name="readiness"),
+        Index(None, "score"),
+    )
+
+    lead_id: int = Field(primary_key=True, foreign_key="lead.id")
+    score: int
+    fit: int
+    engagement: int
+    grade: str = Field(max_length=1)
+    level: int
+    readiness: str = Field(max_length=8)
+    model_version: str = Field(max_length=64)
+    scored_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AssignmentLog(SQLModel, table=True):
+    """Why a lead went to a rep (or to no one): the routing rule that chose."""
+
+    __tablename__ = "assignment_log"
+    __table_args__ = (Index(None, "lead_id", "assigned_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="lead.id")
+    rep_id: int | None = Field(default=None, foreign_key="rep.id")
+    role: str = Field(max_length=16)
+    rule: str = Field(max_length=200)
+    assigned_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class RoutingCursor(SQLModel, table=True):
+    """The persistent round-robin position per role, fair across runs and processes."""
+
+    __tablename__ = "routing_cursor"
+
+    role: str = Field(primary_key=True, max_length=16)
+    last_rep_id: int | None = None
+
+
+class ErasureLog(SQLModel, table=True):
+    """A record that a lead's personal data was erased, and when (no personal data)."""
+
+    __tablename__ = "erasure_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="lead.id")
+    erased_at: datetime = Field(sa_type=UTCDateTime)
+    reason: str | None = Field(default=None, max_length=500)
+
+
+TABLES_FOR_COUNTS: tuple[str, ...] = (
+    "rep",
+    "account",
+    "lead",
+    "stage_history",
+    "activity",
+    "subscription",
+    "spend",
+    "nps_response",
+    "usage_event",
+    "campaign_member",
+    "ticket",
+    "goal",
+    "lead_score",
+)
