@@ -106,10 +106,17 @@ def root(
 
 
 def _register() -> None:
-    from abs_cli.cli import db, demo, team
+    from abs_cli.cli import accounts, activities, db, demo, goals, kpi, leads, pipeline, score, team
 
     app.add_typer(db.app, name="db")
     app.add_typer(team.app, name="team")
+    app.add_typer(leads.app, name="leads")
+    app.add_typer(accounts.app, name="accounts")
+    app.add_typer(activities.app, name="activities")
+    app.add_typer(pipeline.app, name="pipeline")
+    app.add_typer(goals.app, name="goals")
+    app.add_typer(score.app, name="score")
+    app.add_typer(kpi.app, name="kpi")
     app.command("demo")(demo.demo)
 
 
