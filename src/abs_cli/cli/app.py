@@ -64,9 +64,12 @@ app = typer.Typer(
     help="Activity-based selling from the terminal: leads, pipeline, team and SaaS KPIs.\n\n"
     "Example: abs demo",
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    # Plain Click help: Typer's Rich help formatter imports rich.markdown and markdown-it,
+    # which doubles the start-up time of `abs --help` (bench/startup_bench.py). The mode
+    # is inherited by every command group.
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 120},
 )
 
 
