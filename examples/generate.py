@@ -27,64 +27,29 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+
+def words(text: str, separator: str = " ") -> tuple[str, ...]:
+    return tuple(text.split(separator))
+
+
 COMPANY_DOMAIN = "quillo.io"
 FAR = datetime(9999, 1, 1)
 
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "team.csv": ("email", "name", "role", "territory", "capacity", "active"),
-    "accounts.csv": (
-        "domain",
-        "name",
-        "industry",
-        "employees",
-        "country",
-        "target_tier",
-        "owner",
+    "team.csv": words("email name role territory capacity active"),
+    "accounts.csv": words("domain name industry employees country target_tier owner"),
+    "leads.csv": words(
+        "email first_name last_name title phone company domain industry employees "
+        "country source campaign created_at consent owner stage buying_role external_id"
     ),
-    "leads.csv": (
-        "email",
-        "first_name",
-        "last_name",
-        "title",
-        "phone",
-        "company",
-        "domain",
-        "industry",
-        "employees",
-        "country",
-        "source",
-        "campaign",
-        "created_at",
-        "consent",
-        "owner",
-        "stage",
-        "buying_role",
-        "external_id",
-    ),
-    "activities.csv": (
-        "lead_email",
-        "type",
-        "occurred_at",
-        "rep_email",
-        "outcome",
-        "notes",
-        "due_at",
-    ),
-    "pipeline.csv": ("lead_email", "to_stage", "changed_at", "rep_email", "reason", "amount"),
-    "subscriptions.csv": (
-        "account",
-        "started_at",
-        "amount",
-        "interval",
-        "ended_at",
-        "plan",
-        "is_trial",
-    ),
-    "spend.csv": ("month", "category", "amount", "channel"),
-    "nps.csv": ("score", "responded_at", "email", "account", "comment"),
-    "usage.csv": ("user", "occurred_at", "account", "feature"),
-    "campaigns.csv": ("campaign", "lead_email", "sent_at", "responded_at"),
-    "tickets.csv": ("account", "opened_at", "type", "severity", "closed_at"),
+    "activities.csv": words("lead_email type occurred_at rep_email outcome notes due_at"),
+    "pipeline.csv": words("lead_email to_stage changed_at rep_email reason amount"),
+    "subscriptions.csv": words("account started_at amount interval ended_at plan is_trial"),
+    "spend.csv": words("month category amount channel"),
+    "nps.csv": words("score responded_at email account comment"),
+    "usage.csv": words("user occurred_at account feature"),
+    "campaigns.csv": words("campaign lead_email sent_at responded_at"),
+    "tickets.csv": words("account opened_at type severity closed_at"),
 }
 """Every file written, with its columns in DESIGN.md §4's order."""
 
@@ -162,69 +127,14 @@ PHONE_PREFIX = {
     "AT": "+43 664",
     "LU": "+352 621",
 }
-NAME_STEMS = (
-    "Alto",
-    "Brio",
-    "Cobal",
-    "Delta",
-    "Elan",
-    "Fjord",
-    "Grain",
-    "Helio",
-    "Indigo",
-    "Jade",
-    "Kontor",
-    "Lumen",
-    "Maré",
-    "Nordic",
-    "Orbi",
-    "Pivot",
-    "Quartz",
-    "Rivet",
-    "Solen",
-    "Terra",
-    "Ultra",
-    "Vela",
-    "Wolke",
-    "Xeno",
-    "Yonder",
-    "Zephyr",
-    "Arden",
-    "Bastide",
-    "Calypso",
-    "Dune",
-    "Ember",
-    "Flux",
-    "Garance",
-    "Hexa",
-    "Isola",
-    "Kinetic",
-    "Lys",
-    "Mistral",
-    "Nova",
-    "Opale",
+NAME_STEMS = words(
+    "Alto Brio Cobal Delta Elan Fjord Grain Helio Indigo Jade Kontor Lumen Maré Nordic "
+    "Orbi Pivot Quartz Rivet Solen Terra Ultra Vela Wolke Xeno Yonder Zephyr Arden Bastide "
+    "Calypso Dune Ember Flux Garance Hexa Isola Kinetic Lys Mistral Nova Opale"
 )
-NAME_TAILS = (
-    "werk",
-    "soft",
-    "logic",
-    "data",
-    "link",
-    "ware",
-    "labs",
-    "gate",
-    "flow",
-    "line",
-    "tech",
-    "mind",
-    "way",
-    "port",
-    "net",
-    "form",
-    "cloud",
-    "scale",
-    "base",
-    "hub",
+NAME_TAILS = words(
+    "werk soft logic data link ware labs gate flow line "
+    "tech mind way port net form cloud scale base hub"
 )
 INDUSTRIES: tuple[tuple[str, float], ...] = (
     ("Software", 0.22),
@@ -240,10 +150,6 @@ INDUSTRIES: tuple[tuple[str, float], ...] = (
     ("Real Estate", 0.05),
 )
 ICP_INDUSTRIES = ("Software", "Financial Services", "Consulting", "Telecommunications")
-
-
-def words(text: str, separator: str = " ") -> tuple[str, ...]:
-    return tuple(text.split(separator))
 
 
 FIRST_NAMES = {
@@ -705,10 +611,9 @@ class Generator:
         created_at: datetime,
         *,
         seniority: str | None = None,
-        country: str | None = None,
     ) -> Lead:
         rng = self.rng
-        country = company.country if company else (country or weighted(rng, COUNTRIES))
+        country = company.country if company else weighted(rng, COUNTRIES)
         level = seniority or weighted(rng, SENIORITY)
         first, last, email = self.new_person(country, company.domain if company else None)
         inbound = source in INBOUND
