@@ -2,8 +2,9 @@
 
     python bench/startup_bench.py [--runs 20]
 
-Runs each command in a fresh process (after two warm-up runs) and prints the median and
-the spread. When `hyperfine` is on PATH it is run on the same commands as a cross-check.
+Runs each command in a fresh process (after two warm-up runs) and prints the median,
+the spread and the median CPU time (user + system, steady when the machine is busy).
+When `hyperfine` is on PATH it is run on the same commands as a cross-check.
 The budget for `abs --help` is ~150 ms on a 2-core machine (issue 2).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -38,18 +40,26 @@ def commands() -> dict[str, list[str]]:
     }
 
 
-def measure(argv: list[str], runs: int) -> list[float]:
-    """Wall times in milliseconds of `runs` executions (after two warm-up runs)."""
+def measure(argv: list[str], runs: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU (user + system) milliseconds of `runs` executions, after two warm-ups.
+
+    CPU time hardly moves when other jobs share the machine; wall time does.
+    """
     env = {**os.environ, "COLUMNS": "100"}
-    times = []
+    times, cpu_times = [], []
     for index in range(runs + 2):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(
             argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=env
         )
+        wall = (time.perf_counter() - start) * 1000
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
         if index >= 2:
-            times.append((time.perf_counter() - start) * 1000)
-    return times
+            times.append(wall)
+            cpu_times.append(cpu)
+    return times, cpu_times
 
 
 def hyperfine(named: dict[str, list[str]], runs: int) -> dict[str, float] | None:
@@ -85,15 +95,17 @@ def main() -> None:
     named = commands()
     rows = []
     for name, argv in named.items():
-        times = measure(argv, args.runs)
-        rows.append((name, statistics.median(times), min(times), max(times)))
+        times, cpu_times = measure(argv, args.runs)
+        rows.append(
+            (name, statistics.median(times), min(times), max(times), statistics.median(cpu_times))
+        )
     cross_check = hyperfine(named, args.runs)
-    header = f"{'command':<16} {'median ms':>10} {'min ms':>8} {'max ms':>8}"
+    header = f"{'command':<16} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'cpu ms':>8}"
     if cross_check:
         header += f" {'hyperfine ms':>13}"
     print(header)
-    for name, median, low, high in rows:
-        line = f"{name:<16} {median:>10.1f} {low:>8.1f} {high:>8.1f}"
+    for name, median, low, high, cpu in rows:
+        line = f"{name:<16} {median:>10.1f} {low:>8.1f} {high:>8.1f} {cpu:>8.1f}"
         if cross_check:
             line += f" {cross_check[name]:>13.1f}"
         print(line)
