@@ -21,6 +21,7 @@ from sqlalchemy import Column, MetaData, String, Table, func, select
 from sqlalchemy.engine import Connection
 
 from abs_cli.errors import InputError
+from abs_cli.imports.fastpath import row_validator
 from abs_cli.imports.headers import (
     ColumnSpec,
     normalise_header,
@@ -200,7 +201,8 @@ class _SeenKeys:
 
     def count_seen(self, keys: list[str]) -> int:
         """How many of `keys` were met in earlier batches; then remember them all."""
-        from abs_cli.imports.upsert import chunks, dialect_insert
+        from abs_cli.imports.fastpath import execute_many
+        from abs_cli.imports.upsert import chunks
 
         before = 0
         for part in chunks(keys):
@@ -210,8 +212,7 @@ class _SeenKeys:
                 )
                 or 0
             )
-            statement = dialect_insert(self.conn, self.table).on_conflict_do_nothing()
-            self.conn.execute(statement, [{"k": key} for key in part])
+            execute_many(self.conn, self.table, ["k"], [{"k": k} for k in part], conflict=["k"])
         return before
 
     def drop(self) -> None:
@@ -317,6 +318,7 @@ def _run(
     context_options = {"dayfirst": options.dayfirst, "decimal_comma": options.decimal_comma}
     items = list(positions.items())
     model = importer.model
+    fast = row_validator(model)
     with store.engine.connect() as raw_conn:
         conn = raw_conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
@@ -342,8 +344,11 @@ def _run(
                 reason = _check_currency(values, currency) if importer.money else None
                 if reason is None:
                     try:
-                        validated = model.model_validate(values, context=context_options)
-                        row = Row(line, cells, validated.model_dump(exclude_unset=True))
+                        if fast is not None:
+                            row = Row(line, cells, fast(values, context_options))
+                        else:
+                            validated = model.model_validate(values, context=context_options)
+                            row = Row(line, cells, validated.model_dump(exclude_unset=True))
                         key = importer.key(row.values)
                     except ValidationError as error:
                         reason = _reason(error)

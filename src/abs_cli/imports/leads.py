@@ -15,9 +15,10 @@ from sqlalchemy import bindparam, select
 
 from abs_cli.domain import BUYING_ROLES
 from abs_cli.imports.engine import BatchResult, Importer, Row, WriteContext
+from abs_cli.imports.fastpath import execute_many
 from abs_cli.imports.headers import ColumnSpec
 from abs_cli.imports.resolve import ensure_accounts, fetch_leads, lead_table, reps
-from abs_cli.imports.upsert import chunks, dialect_insert, upsert
+from abs_cli.imports.upsert import chunks, upsert
 from abs_cli.imports.values import (
     Count,
     Country,
@@ -255,10 +256,13 @@ def write_leads(context: WriteContext, rows: list[Row]) -> BatchResult:
             if row["email"] in ids
         )
     if moves:
-        statement = dialect_insert(conn, history_table).on_conflict_do_nothing(
-            index_elements=["lead_id", "changed_at", "to_stage"]
+        execute_many(
+            conn,
+            history_table,
+            list(moves[0]),
+            moves,
+            conflict=["lead_id", "changed_at", "to_stage"],
         )
-        conn.execute(statement, moves)
     result.inserted = len(new)
     result.updated = len(changed)
     return result

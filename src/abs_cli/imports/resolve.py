@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from abs_cli.imports.upsert import chunks, dialect_insert
+from abs_cli.imports.fastpath import execute_many
+from abs_cli.imports.upsert import chunks
 from abs_cli.store.models import Account, Lead, Rep
 
 ACCOUNT_CACHE_LIMIT = 200_000
@@ -52,15 +53,15 @@ def ensure_accounts(context: Any, names: dict[str, str | None], stamp: datetime)
     missing = [domain for domain in names if domain not in cache]
     if missing:
         conn = context.conn
-        statement = dialect_insert(conn, account_table).on_conflict_do_nothing(
-            index_elements=["domain"]
-        )
-        conn.execute(
-            statement,
+        execute_many(
+            conn,
+            account_table,
+            ["domain", "name", "created_at", "updated_at"],
             [
                 {"domain": d, "name": names[d], "created_at": stamp, "updated_at": stamp}
                 for d in missing
             ],
+            conflict=["domain"],
         )
         if len(cache) > ACCOUNT_CACHE_LIMIT:
             cache.clear()

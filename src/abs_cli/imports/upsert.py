@@ -12,7 +12,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, func, tuple_
+from sqlalchemy import Table, tuple_
 from sqlalchemy.engine import Connection
 
 IN_CHUNK = 2000
@@ -89,15 +89,10 @@ def upsert(
     """
     if not rows:
         return
+    from abs_cli.imports.fastpath import execute_many
+
     columns = [name for name in rows[0] if name in table.c and name != "id"]
-    statement = dialect_insert(conn, table)
-    excluded = statement.excluded
-    to_set = {name: func.coalesce(excluded[name], table.c[name]) for name in update}
-    if to_set:
-        statement = statement.on_conflict_do_update(index_elements=list(key), set_=to_set)
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=list(key))
-    conn.execute(statement, [{name: row.get(name) for name in columns} for row in rows])
+    execute_many(conn, table, columns, rows, conflict=key, update=update)
 
 
 def upsert_by_key(

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ValidationInfo
@@ -240,9 +241,19 @@ def parse_datetime(text: str, *, dayfirst: bool = False) -> datetime:
 
 
 def _datetime(value: Any, info: ValidationInfo) -> datetime:
-    if isinstance(value, datetime):
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+            if parsed.tzinfo is not None:
+                return parsed.astimezone(UTC)
+            if len(value) > 10:  # a naive time: UTC; parsing an offset beats replace()
+                return datetime.fromisoformat(value + "+00:00")
+            return parsed.replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    elif isinstance(value, datetime):
         return value
-    if isinstance(value, date):
+    elif isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     dayfirst = bool(_context(info).get("dayfirst"))
     try:
@@ -288,6 +299,8 @@ Amount = Annotated[Decimal, BeforeValidator(_decimal)]
 
 
 def _count(value: Any, info: ValidationInfo) -> int:
+    if isinstance(value, str) and value.isdigit() and value.isascii():
+        return int(value)
     if isinstance(value, int):
         number = value
     else:
@@ -331,6 +344,7 @@ def _email(value: Any, info: ValidationInfo) -> str:
 Email = Annotated[str, BeforeValidator(_email)]
 
 
+@lru_cache(maxsize=4096)
 def parse_country(value: str) -> str:
     text = value.strip()
     code = COUNTRY_NAMES.get(text.lower())
@@ -348,6 +362,7 @@ def _country(value: Any, info: ValidationInfo) -> str:
 Country = Annotated[str, BeforeValidator(_country)]
 
 
+@lru_cache(maxsize=4096)
 def normalise_source(value: str) -> str:
     """`Demo Request` → `demo_request`; unknown sources are kept, snake-cased."""
     key = re.sub(r"[^0-9a-z]+", "_", value.strip().lower()).strip("_")
