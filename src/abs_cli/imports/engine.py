@@ -34,6 +34,8 @@ from abs_cli.store.engine import WRITE_OPTION, Store
 from abs_cli.validation import now
 
 DEFAULT_BATCH = 5000
+FORMULA_STARTS = frozenset("=+-@")
+"""`abs leads export` writes `'=x` for `=x` (spreadsheet formula injection); import undoes it."""
 
 
 @dataclass
@@ -337,6 +339,8 @@ def _run(
                     if index < width:
                         cell = cells[index].strip()
                         if cell:
+                            if cell[0] == "'" and cell[1:2] in FORMULA_STARTS:
+                                cell = cell[1:]  # undo the export's formula escaping
                             table = value_maps.get(column)
                             if table is not None:
                                 cell = table.get(cell.lower(), cell)
