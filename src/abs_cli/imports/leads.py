@@ -289,7 +289,7 @@ def _ids_by_email(conn: Any, emails: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for part in chunks(emails):
         query = select(lead_table.c.email, lead_table.c.id).where(lead_table.c.email.in_(part))
-        found.update(dict(conn.execute(query).tuples().all()))
+        found.update(dict(conn.execute(query).all()))
     return found
 
 

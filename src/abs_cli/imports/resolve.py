@@ -69,7 +69,7 @@ def ensure_accounts(context: Any, names: dict[str, str | None], stamp: datetime)
             query = select(account_table.c.domain, account_table.c.id).where(
                 account_table.c.domain.in_(part)
             )
-            cache.update(dict(conn.execute(query).tuples().all()))
+            cache.update(dict(conn.execute(query).all()))
     return {domain: cache[domain] for domain in names}
 
 
@@ -82,12 +82,12 @@ def lead_ids(
     by_external: dict[str, int] = {}
     for part in chunks(emails):
         query = select(lead_table.c.email, lead_table.c.id).where(lead_table.c.email.in_(part))
-        by_email.update(dict(conn.execute(query).tuples().all()))
+        by_email.update(dict(conn.execute(query).all()))
     for part in chunks(external_ids):
         query = select(lead_table.c.external_id, lead_table.c.id).where(
             lead_table.c.external_id.in_(part)
         )
-        by_external.update(dict(conn.execute(query).tuples().all()))
+        by_external.update(dict(conn.execute(query).all()))
     return by_email, by_external
 
 

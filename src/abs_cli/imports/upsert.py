@@ -121,7 +121,11 @@ def upsert_by_key(
         {**row, **{k: v for k, v in stamps.items() if k != "created_at"}} for row in diff.changed
     ]
     columns = {name for row in rows for name in row} | set(stamps) | set(defaults or {})
-    update = [c for c in table.c if c in columns and c not in key and c not in ("id", "created_at")]
+    update = [
+        c.name
+        for c in table.c
+        if c.name in columns and c.name not in key and c.name not in ("id", "created_at")
+    ]
     full = [{name: row.get(name) for name in sorted(columns)} for row in new + changed]
     upsert(conn, table, key, full, update=update)
     return diff
