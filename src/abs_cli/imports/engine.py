@@ -176,11 +176,11 @@ class _Rejects:
 
 def _reason(error: ValidationError) -> str:
     first = error.errors()[0]
-    field_name = ".".join(str(part) for part in first.get("loc", ())) or "value"
+    field_name = ".".join(str(part) for part in first.get("loc", ()))
     if first.get("type") == "missing":
         return f"{field_name} is empty (required)"
     message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
-    if field_name not in message:
+    if field_name and field_name not in message:
         value = first.get("input")
         return f"{field_name} {value!r}: {message}"
     return message
