@@ -82,7 +82,7 @@ def show_account(session: Session, domain: str) -> dict[str, Any]:
         for lead in session.scalars(
             select(Lead)
             .where(Lead.account_id == account.id, Lead.forgotten_at.is_(None))
-            .order_by(Lead.buying_role, Lead.email)
+            .order_by(Lead.buying_role.is_(None), Lead.buying_role, Lead.email)
         )
     ]
     covered = {contact["buying_role"] for contact in contacts}
