@@ -63,8 +63,9 @@ def test_missing_required_column_writes_nothing(cli, tmp_path: Path) -> None:
     path = write(tmp_path, "name,company\nAna,Acme\n")
     result, _ = run(cli, str(path))
     assert result.exit_code == 3
-    assert "error: the file has no email column (required); nothing was imported" in " ".join(
-        result.stderr.split()
+    assert (
+        "error: the file has no email or external_id column (required); nothing was imported"
+        in " ".join(result.stderr.split())
     )
     assert lead_rows(cli) == []
 
@@ -337,3 +338,27 @@ def test_new_lead_history_and_stage_column(cli, store, tmp_path: Path) -> None:
         ("a@acme.io", "prospect", "qualified", "import"),
         ("b@acme.io", None, "demo", "import"),
     ]
+
+
+def test_external_id_only_leads_monthfirst_and_ignored_columns(cli, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "Prospect ID,Lead Source,Created,Notes\nP-1,Google,3/31/2026,x\nP-2,,,y\n,webinar,,z\n",
+    )
+    result, summary = run(
+        cli, str(path), "--map", "Prospect ID=external_id", "--map", "Notes=", "--monthfirst"
+    )
+    assert result.exit_code == 3 and counts(summary) == (3, 2, 0, 0, 0, 1)
+    assert summary["unknown_columns"] == []
+    assert rejects(tmp_path / "leads.rejects.csv")[0]["reason"] == (
+        "email and external_id are both empty (one is required)"
+    )
+    exported = cli("leads", "export", "-f", "json").stdout
+    assert [(row["external_id"], row["created_at"]) for row in json.loads(exported)] == [
+        ("P-1", "2026-03-31T00:00:00Z"),
+        ("P-2", json.loads(exported)[1]["created_at"]),
+    ]
+    result, summary = run(
+        cli, str(path), "--map", "Prospect ID=external_id", "--map", "Notes=", "--monthfirst"
+    )
+    assert (summary["inserted"], summary["unchanged"]) == (0, 2)

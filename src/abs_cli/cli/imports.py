@@ -65,6 +65,9 @@ def import_command(kind: str) -> Callable[..., None]:
         dayfirst: Annotated[
             bool, typer.Option("--dayfirst", help="Read 31/03/2026 as 31 March.")
         ] = False,
+        monthfirst: Annotated[
+            bool, typer.Option("--monthfirst", help="Read 3/31/2026 as 31 March (US).")
+        ] = False,
         decimal_comma: Annotated[
             bool, typer.Option("--decimal-comma", help="Read 1.234,50 as 1234.50.")
         ] = False,
@@ -95,6 +98,7 @@ def import_command(kind: str) -> Callable[..., None]:
             maps=map_,
             values=value,
             dayfirst=dayfirst,
+            monthfirst=monthfirst,
             decimal_comma=decimal_comma,
             strict=strict,
             dry_run=dry_run,
@@ -169,7 +173,9 @@ def _report(state: Any, summary: Any, output: OutputFormat) -> None:
     from abs_cli.render import Column, Report, Section, render
 
     if summary.unknown_columns:
-        state.info("ignored columns: " + ", ".join(summary.unknown_columns))
+        shown = summary.unknown_columns[:12]
+        more = len(summary.unknown_columns) - len(shown)
+        state.info("ignored columns: " + ", ".join(shown) + (f" and {more} more" if more else ""))
     columns = [
         Column(name, kind="int")
         for name in ("read", "inserted", "updated", "unchanged", "duplicates_in_file", "rejected")

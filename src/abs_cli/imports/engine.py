@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Column, MetaData, String, Table, func, select
 from sqlalchemy.engine import Connection
 
-from abs_cli.errors import InputError
+from abs_cli.errors import InputError, UsageError
 from abs_cli.imports.fastpath import row_validator
 from abs_cli.imports.headers import (
     ColumnSpec,
@@ -84,6 +84,7 @@ class ImportOptions:
     maps: Sequence[str] = ()
     values: Sequence[str] = ()
     dayfirst: bool = False
+    monthfirst: bool = False
     decimal_comma: bool = False
     strict: bool = False
     dry_run: bool = False
@@ -317,7 +318,13 @@ def _run(
 
     from abs_cli.settings import get_setting
 
-    context_options = {"dayfirst": options.dayfirst, "decimal_comma": options.decimal_comma}
+    if options.dayfirst and options.monthfirst:
+        raise UsageError("--dayfirst and --monthfirst exclude each other")
+    context_options = {
+        "dayfirst": options.dayfirst,
+        "monthfirst": options.monthfirst,
+        "decimal_comma": options.decimal_comma,
+    }
     items = list(positions.items())
     model = importer.model
     fast = row_validator(model)

@@ -113,9 +113,10 @@ def parse_maps(values: Sequence[str]) -> dict[str, str]:
     maps: dict[str, str] = {}
     for value in values:
         source, sep, column = value.partition("=")
-        if not sep or not source.strip() or not column.strip():
+        if not sep or not source.strip():
             raise UsageError(
-                f"--map {value!r} is not SOURCE=COLUMN", hint='e.g. --map "Mail Address=email"'
+                f"--map {value!r} is not SOURCE=COLUMN",
+                hint='e.g. --map "Mail Address=email", or --map "Notes=" to ignore a column',
             )
         maps[normalise_header(source)] = normalise_header(column)
     return maps
@@ -185,6 +186,8 @@ def plan_header(
     for index, cell in enumerate(header):
         key = normalise_header(cell)
         target = None
+        if key in maps and not maps[key]:
+            continue  # `--map SOURCE=` ignores the column
         if key in maps:
             target = canonical.get(maps[key])
             if target is None:

@@ -11,14 +11,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam
 
 from abs_cli.domain import BUYING_ROLES
 from abs_cli.imports.engine import BatchResult, Importer, Row, WriteContext
 from abs_cli.imports.fastpath import execute_many
 from abs_cli.imports.headers import ColumnSpec
-from abs_cli.imports.resolve import ensure_accounts, fetch_leads, lead_table, reps
-from abs_cli.imports.upsert import chunks, upsert
+from abs_cli.imports.resolve import ensure_accounts, fetch_leads, lead_ids, lead_table, reps
 from abs_cli.imports.values import (
     Count,
     Country,
@@ -52,7 +51,7 @@ class LeadRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: Email
+    email: Email | None = None
     first_name: Text(120) | None = None
     last_name: Text(120) | None = None
     title: Text(200) | None = None
@@ -74,7 +73,7 @@ class LeadRow(BaseModel):
 
 LEAD_SPEC = ColumnSpec(
     columns=tuple(LeadRow.model_fields),
-    required=(("email",),),
+    required=(("email", "external_id"),),
     aliases={
         "e-mail": "email",
         "email address": "email",
@@ -156,15 +155,26 @@ def account_domain(values: dict[str, Any]) -> str | None:
     """The row's `domain`, else its e-mail's domain unless that is a freemail provider."""
     if values.get("domain"):
         return values["domain"]
+    if "email" not in values:
+        return None
     domain = values["email"].rsplit("@", 1)[1]
     return None if is_freemail(domain) else domain
+
+
+def lead_key(values: dict[str, Any]) -> str:
+    """A lead's key within a file: its e-mail, else its external id."""
+    if "email" in values:
+        return values["email"]
+    if "external_id" in values:
+        return "#" + values["external_id"]
+    raise ValueError("email and external_id are both empty (one is required)")
 
 
 def write_leads(context: WriteContext, rows: list[Row]) -> BatchResult:
     """Upsert a batch of leads with their accounts, owners and stage history."""
     conn, stamp = context.conn, context.started
     result = BatchResult()
-    emails = [row.values["email"] for row in rows]
+    emails = [row.values["email"] for row in rows if "email" in row.values]
     external_ids = [row.values["external_id"] for row in rows if "external_id" in row.values]
     stored = fetch_leads(conn, emails, external_ids)
     by_email = {lead["email"]: lead for lead in stored if lead["email"]}
@@ -196,7 +206,7 @@ def write_leads(context: WriteContext, rows: list[Row]) -> BatchResult:
         if "source" in values:
             record["inbound"] = is_inbound(values["source"])
         external_id = values.get("external_id")
-        before = by_email.get(values["email"])
+        before = by_email.get(values["email"]) if "email" in values else None
         owner_of_external = by_external.get(external_id) if external_id else None
         if before is None:
             before = owner_of_external
@@ -248,13 +258,20 @@ def write_leads(context: WriteContext, rows: list[Row]) -> BatchResult:
             [{"lead_id": row["id"], **{c: row[c] for c in columns}} for row in changed],
         )
     if new:
-        upsert(conn, lead_table, ["email"], new, update=[])
-        ids = _ids_by_email(conn, [row["email"] for row in new])
-        moves.extend(
-            _history(ids[row["email"]], None, row["stage"], row["stage_changed_at"], row)
-            for row in new
-            if row["email"] in ids
+        execute_many(conn, lead_table, list(new[0]), new, conflict=None)
+        by_email_id, by_external_id = lead_ids(
+            conn,
+            [row["email"] for row in new if row["email"]],
+            [row["external_id"] for row in new if not row["email"]],
         )
+        for row in new:
+            lead_id = (
+                by_email_id.get(row["email"])
+                if row["email"]
+                else by_external_id.get(row["external_id"])
+            )
+            if lead_id is not None:
+                moves.append(_history(lead_id, None, row["stage"], row["stage_changed_at"], row))
     if moves:
         execute_many(
             conn,
@@ -285,18 +302,10 @@ def _history(
     }
 
 
-def _ids_by_email(conn: Any, emails: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for part in chunks(emails):
-        query = select(lead_table.c.email, lead_table.c.id).where(lead_table.c.email.in_(part))
-        found.update(dict(conn.execute(query).all()))
-    return found
-
-
 LEADS = Importer(
     name="leads",
     spec=LEAD_SPEC,
     model=LeadRow,
-    key=lambda values: values["email"],
+    key=lead_key,
     write=write_leads,
 )

@@ -222,16 +222,19 @@ DATE_PATTERN = re.compile(
 )
 
 
-def parse_datetime(text: str, *, dayfirst: bool = False) -> datetime:
-    """ISO 8601 (offset optional, naive = UTC), or `31/03/2026 [14:05]` with `dayfirst`."""
+def parse_datetime(text: str, *, dayfirst: bool = False, monthfirst: bool = False) -> datetime:
+    """ISO 8601 (offset optional, naive = UTC); `31/03/2026 [14:05]` with `dayfirst`,
+    `3/31/2026` with `monthfirst` (US exports)."""
     value = text.strip()
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        match = DATE_PATTERN.match(value) if dayfirst else None
+        match = DATE_PATTERN.match(value) if dayfirst or monthfirst else None
         if match is None:
             raise
         day, month, year, hour, minute, second = match.groups()
+        if monthfirst:
+            day, month = month, day
         parsed = datetime(
             int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
         )
@@ -256,10 +259,17 @@ def _datetime(value: Any, info: ValidationInfo) -> datetime:
     elif isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     dayfirst = bool(_context(info).get("dayfirst"))
+    monthfirst = bool(_context(info).get("monthfirst"))
     try:
-        return parse_datetime(str(value), dayfirst=dayfirst)
+        return parse_datetime(str(value), dayfirst=dayfirst, monthfirst=monthfirst)
     except ValueError:
-        example = "31/03/2026" if dayfirst else "2026-03-31 (or --dayfirst for 31/03/2026)"
+        example = (
+            "31/03/2026"
+            if dayfirst
+            else "3/31/2026"
+            if monthfirst
+            else "2026-03-31 (or --dayfirst for 31/03/2026)"
+        )
         raise ValueError(f"{_field(info)} {value!r} is not a date; expected {example}") from None
 
 
