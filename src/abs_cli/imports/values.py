@@ -105,6 +105,32 @@ COUNTRY_NAMES: dict[str, str] = {
     "pakistan": "PK",
     "bangladesh": "BD",
     "sri lanka": "LK",
+    "ghana": "GH",
+    "uganda": "UG",
+    "tanzania": "TZ",
+    "ethiopia": "ET",
+    "senegal": "SN",
+    "ivory coast": "CI",
+    "côte d'ivoire": "CI",
+    "cameroon": "CM",
+    "liberia": "LR",
+    "iceland": "IS",
+    "estonia": "EE",
+    "latvia": "LV",
+    "lithuania": "LT",
+    "slovakia": "SK",
+    "slovenia": "SI",
+    "croatia": "HR",
+    "serbia": "RS",
+    "bulgaria": "BG",
+    "cyprus": "CY",
+    "malta": "MT",
+    "nepal": "NP",
+    "venezuela": "VE",
+    "uruguay": "UY",
+    "ecuador": "EC",
+    "costa rica": "CR",
+    "panama": "PA",
 }
 """Common country names (English, some French) to ISO 3166 alpha-2; codes pass as is."""
 
@@ -365,11 +391,18 @@ def parse_country(value: str) -> str:
     return code
 
 
-def _country(value: Any, info: ValidationInfo) -> str:
-    return parse_country(str(value))
+COUNTRY_PLACEHOLDERS = frozenset({"unknown", "n/a", "na", "none", "not provided", "-", "?"})
+"""CRM exports' ways of saying "no country": stored as no country rather than rejected."""
 
 
-Country = Annotated[str, BeforeValidator(_country)]
+def _country(value: Any, info: ValidationInfo) -> str | None:
+    text = str(value)
+    if text.strip().lower() in COUNTRY_PLACEHOLDERS:
+        return None
+    return parse_country(text)
+
+
+Country = Annotated[str | None, BeforeValidator(_country)]
 
 
 @lru_cache(maxsize=4096)
