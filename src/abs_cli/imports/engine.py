@@ -34,6 +34,7 @@ from abs_cli.store.engine import WRITE_OPTION, Store
 from abs_cli.validation import now
 
 DEFAULT_BATCH = 5000
+SQLITE_CACHE_KB = 32 * 1024
 FORMULA_STARTS = frozenset("=+-@")
 """`abs leads export` writes `'=x` for `=x` (spreadsheet formula injection); import undoes it."""
 
@@ -327,10 +328,13 @@ def _run(
     }
     items = list(positions.items())
     model = importer.model
-    fast = row_validator(model)
+    fast = row_validator(model, context_options)
     with store.engine.connect() as raw_conn:
         conn = raw_conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
+            if conn.dialect.name == "sqlite":
+                # A bigger page cache keeps the lead indexes in memory on large imports.
+                conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")
             currency = get_setting(Session(bind=conn), "currency") or "EUR"
         seen = _SeenKeys(conn)
         context = WriteContext(conn, now())
@@ -356,7 +360,7 @@ def _run(
                 if reason is None:
                     try:
                         if fast is not None:
-                            row = Row(line, cells, fast(values, context_options))
+                            row = Row(line, cells, fast(values))
                         else:
                             validated = model.model_validate(values, context=context_options)
                             row = Row(line, cells, validated.model_dump(exclude_unset=True))

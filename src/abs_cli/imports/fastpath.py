@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
-Validator = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+Validator = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 class _Info:
@@ -45,8 +45,8 @@ def _before(field: Any) -> Callable[..., Any] | None:
     return found[0] if len(found) == 1 else None
 
 
-def row_validator(model: type[BaseModel]) -> Validator | None:
-    """A direct validator for `model`, or None when only pydantic can validate it."""
+def row_validator(model: type[BaseModel], context: dict[str, Any]) -> Validator | None:
+    """A direct validator for `model` under `context`, or None when only pydantic can."""
     decorators = model.__pydantic_decorators__
     if (
         decorators.model_validators
@@ -54,30 +54,29 @@ def row_validator(model: type[BaseModel]) -> Validator | None:
         or model.model_config.get("extra") not in ("forbid", None)
     ):
         return None
-    plan: list[tuple[str, Callable[..., Any] | None]] = []
+    plan: list[tuple[str, Callable[..., Any] | None, _Info]] = []
     required: list[str] = []
     for name, field in model.model_fields.items():
-        annotation = field.annotation
         function = _before(field)
-        if function is None and annotation not in (str, str | None):
+        if function is None and field.annotation not in (str, str | None):
             return None
-        plan.append((name, function))
+        plan.append((name, function, _Info(name, context)))
         if field.is_required():
             required.append(name)
     names = frozenset(model.model_fields)
 
-    def validate(values: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+    def validate(values: dict[str, Any]) -> dict[str, Any]:
         for name in required:
             if name not in values:
                 raise MissingField(name)
-        unknown = values.keys() - names
-        if unknown:
-            raise ValueError(f"{sorted(unknown)[0]} is not a column of this import")
+        if not names.issuperset(values):
+            unknown = sorted(set(values) - names)[0]
+            raise ValueError(f"{unknown} is not a column of this import")
         result: dict[str, Any] = {}
-        for name, function in plan:
+        for name, function, info in plan:
             if name in values:
                 value = values[name]
-                result[name] = function(value, _Info(name, context)) if function else value
+                result[name] = function(value, info) if function else value
         return result
 
     return validate
@@ -115,10 +114,24 @@ def execute_many(
         sql += f" ON CONFLICT{target} DO UPDATE SET {sets}"
     else:
         sql += f" ON CONFLICT{target} DO NOTHING"
-    processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-    plan = list(zip(columns, processors, strict=True))
-    params = [
-        tuple((process(row.get(c)) if process is not None else row.get(c)) for c, process in plan)
-        for row in rows
+    processors = [
+        (index, process)
+        for index, process in enumerate(
+            table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns
+        )
+        if process is not None
     ]
+    memos: list[dict[Any, Any]] = [{} for _ in processors]
+    params = []
+    for row in rows:
+        values = [row.get(c) for c in columns]
+        for (index, process), memo in zip(processors, memos, strict=True):
+            value = values[index]
+            if value is not None:
+                # Batches repeat values (the run's timestamp, a few dates): convert each once.
+                converted = memo.get(value)
+                if converted is None:
+                    converted = memo[value] = process(value)
+                values[index] = converted
+        params.append(tuple(values))
     conn.exec_driver_sql(sql, params)
