@@ -241,3 +241,22 @@ def test_every_import_command_shares_the_options(cli) -> None:
             "Example: abs " + noun,
         ):
             assert option in text, (noun, option)
+
+
+def test_demo_loads_example_files_through_the_engine(sqlite_url: str, tmp_path: Path) -> None:
+    from abs_cli.config import StoreLocation
+    from abs_cli.demo import build_demo
+    from abs_cli.store.engine import Store, make_engine
+    from abs_cli.store.migrate import ensure_current
+
+    write(tmp_path, "team.csv", "email,name,role\nana@acme.io,Ana,sdr\n")
+    write(tmp_path, "leads.csv", "email,owner,source\njo@beta.io,Ana,Webinar\n")
+    write(tmp_path, "spend.csv", "month,category,amount\n2026-01,sales,100\n")
+    location = StoreLocation(sqlite_url, "test")
+    store = Store(location, make_engine(location))
+    ensure_current(store)
+    build_demo(store, tmp_path)
+    with store.session() as session:
+        assert session.scalar(select(Lead.source)) == "webinar"
+        assert session.scalar(select(Spend.amount)) == 100
+    store.dispose()
