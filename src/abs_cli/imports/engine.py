@@ -34,7 +34,7 @@ from abs_cli.store.engine import WRITE_OPTION, Store
 from abs_cli.validation import now
 
 DEFAULT_BATCH = 5000
-SQLITE_CACHE_KB = 32 * 1024
+SQLITE_CACHE_KB = 8 * 1024
 FORMULA_STARTS = frozenset("=+-@")
 """`abs leads export` writes `'=x` for `=x` (spreadsheet formula injection); import undoes it."""
 

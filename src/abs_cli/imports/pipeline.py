@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import model_validator
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.engine import Connection
 
 from abs_cli.imports.engine import BatchResult, Importer, Row, WriteContext
@@ -126,8 +126,6 @@ def refresh_leads(conn: Connection, lead_ids_: list[int], stamp: Any) -> None:
             .limit(1)
             .scalar_subquery()
         )
-
-    from sqlalchemy import func
 
     for part in chunks(lead_ids_):
         conn.execute(
