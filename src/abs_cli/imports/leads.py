@@ -141,14 +141,6 @@ STORED_FIELDS = (
     "stage",
     "buying_role",
 )
-NEW_LEAD_DEFAULTS: dict[str, Any] = {name: None for name in STORED_FIELDS} | {
-    "account_id": None,
-    "owner_id": None,
-    "inbound": False,
-    "referrer": None,
-    "amount": None,
-    "forgotten_at": None,
-}
 
 
 def account_domain(values: dict[str, Any]) -> str | None:
@@ -180,9 +172,9 @@ def write_leads(context: WriteContext, rows: list[Row]) -> BatchResult:
     by_email = {lead["email"]: lead for lead in stored if lead["email"]}
     by_external = {lead["external_id"]: lead for lead in stored if lead["external_id"]}
     domains: dict[str, str | None] = {}
-    for row in rows:
-        domain = account_domain(row.values)
-        if domain is not None and (domain not in domains or domains[domain] is None):
+    row_domains = [account_domain(row.values) for row in rows]
+    for row, domain in zip(rows, row_domains, strict=True):
+        if domain is not None and domains.get(domain) is None:
             domains[domain] = row.values.get("company")
     accounts = ensure_accounts(context, domains, stamp) if domains else {}
     team = reps(context) if any("owner" in row.values for row in rows) else None
@@ -191,7 +183,7 @@ def write_leads(context: WriteContext, rows: list[Row]) -> BatchResult:
     changed: list[dict[str, Any]] = []
     moves: list[dict[str, Any]] = []
     new_external: set[str] = set()
-    for row in rows:
+    for row, domain in zip(rows, row_domains, strict=True):
         values = row.values
         record = {name: values[name] for name in STORED_FIELDS if name in values}
         if team is not None and "owner" in values:
@@ -200,7 +192,6 @@ def write_leads(context: WriteContext, rows: list[Row]) -> BatchResult:
             except ValueError as error:
                 result.rejects.append((row, str(error)))
                 continue
-        domain = account_domain(values)
         if domain is not None:
             record["account_id"] = accounts[domain]
         if "source" in values:
@@ -224,7 +215,7 @@ def write_leads(context: WriteContext, rows: list[Row]) -> BatchResult:
             created = record.get("created_at") or stamp
             new.append(
                 {
-                    **NEW_LEAD_DEFAULTS,
+                    "inbound": False,
                     **record,
                     "stage": record.get("stage") or "prospect",
                     "created_at": created,
@@ -258,16 +249,17 @@ def write_leads(context: WriteContext, rows: list[Row]) -> BatchResult:
             [{"lead_id": row["id"], **{c: row[c] for c in columns}} for row in changed],
         )
     if new:
-        execute_many(conn, lead_table, list(new[0]), new, conflict=None)
+        columns = sorted(set().union(*new))  # columns no new lead fills stay NULL
+        execute_many(conn, lead_table, columns, new, conflict=None)
         by_email_id, by_external_id = lead_ids(
             conn,
-            [row["email"] for row in new if row["email"]],
-            [row["external_id"] for row in new if not row["email"]],
+            [row["email"] for row in new if row.get("email")],
+            [row["external_id"] for row in new if not row.get("email")],
         )
         for row in new:
             lead_id = (
                 by_email_id.get(row["email"])
-                if row["email"]
+                if row.get("email")
                 else by_external_id.get(row["external_id"])
             )
             if lead_id is not None:

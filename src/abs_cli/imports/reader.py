@@ -164,7 +164,7 @@ def _rows(
         for cells in reader:
             start = previous_end + 1
             previous_end = reader.line_num + 1
-            if cells and any(cell.strip() for cell in cells):
+            if any(cells) and (len(cells) > 1 or cells[0].strip()):
                 yield start, cells
     except UnicodeDecodeError as error:
         raise _decode_error(name, encoding, error) from None
