@@ -33,3 +33,35 @@ def build_demo(store: Store, folder: Path) -> None:
     ):
         for row in csv.DictReader(handle):
             add_rep(session, RepIn(**{k: v or None for k, v in row.items() if k != "active"}))
+    import_examples(store, folder)
+
+
+DEMO_IMPORTS: tuple[str, ...] = (
+    "accounts",
+    "leads",
+    "activities",
+    "pipeline",
+    "subscriptions",
+    "spend",
+    "nps",
+    "usage",
+    "campaigns",
+    "tickets",
+)
+
+
+def import_examples(store: Store, folder: Path) -> list[str]:
+    """Load the example company's other CSVs (`leads.csv`, …) through the import engine.
+
+    Strict: example files are clean, so a bad row is a bug in them. Returns the kinds loaded.
+    """
+    from abs_cli.imports.engine import ImportOptions, run_import
+    from abs_cli.imports.registry import IMPORTERS
+
+    loaded = []
+    for kind in DEMO_IMPORTS:
+        path = folder / f"{kind}.csv"
+        if path.exists():
+            run_import(store, IMPORTERS[kind], str(path), ImportOptions(strict=True))
+            loaded.append(kind)
+    return loaded

@@ -109,7 +109,19 @@ def root(
 
 
 def _register() -> None:
-    from abs_cli.cli import accounts, activities, db, demo, goals, kpi, leads, pipeline, score, team
+    from abs_cli.cli import (
+        accounts,
+        activities,
+        db,
+        demo,
+        goals,
+        imports,
+        kpi,
+        leads,
+        pipeline,
+        score,
+        team,
+    )
 
     app.add_typer(db.app, name="db")
     app.add_typer(team.app, name="team")
@@ -121,6 +133,10 @@ def _register() -> None:
     app.add_typer(score.app, name="score")
     app.add_typer(kpi.app, name="kpi")
     app.command("demo")(demo.demo)
+    for noun in (team, leads, accounts, activities, pipeline):
+        noun.app.command("import")(imports.import_command(noun.__name__.rsplit(".", 1)[1]))
+    for kind in imports.GROUP_HELP:
+        app.add_typer(imports.import_group(kind), name=kind)
 
 
 _register()

@@ -2,6 +2,157 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from abs_cli.cli.options import FormatOption, LimitOption
+from abs_cli.cli.state import get_state
+from abs_cli.render import OutputFormat
+
 app = typer.Typer(help="Import, list, show, export and forget leads.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    stage: Annotated[str | None, typer.Option(help="Stage id or step number.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Owner's e-mail or exact name.")] = None,
+    role: Annotated[str | None, typer.Option(help="Owner's role (sdr, ir, ae, cs…).")] = None,
+    source: Annotated[str | None, typer.Option(help="Lead source (demo_request…).")] = None,
+    account: Annotated[str | None, typer.Option(help="Account domain.")] = None,
+    min_score: Annotated[
+        int | None, typer.Option(min=0, max=100, help="Only leads scored at least this.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only leads created on or after this date.")
+    ] = None,
+    sort: Annotated[str, typer.Option(help="created, updated, email, stage or score.")] = "created",
+    limit: LimitOption = None,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """List leads, newest first, with filters.
+
+    Example: abs leads list --stage qualified --owner ana@acme.io --min-score 60 -n 20
+    """
+    from abs_cli.errors import InputError
+    from abs_cli.imports.values import parse_datetime
+    from abs_cli.leads import list_leads
+    from abs_cli.render import Column, Section, render
+
+    created_since = None
+    if since:
+        try:
+            created_since = parse_datetime(since)
+        except ValueError:
+            raise InputError(f"--since {since!r} is not a date (use 2026-03-31)") from None
+    with get_state(ctx).store().session() as session:
+        rows = list_leads(
+            session,
+            stage=stage,
+            owner=owner,
+            role=role,
+            source=source,
+            account=account,
+            min_score=min_score,
+            since=created_since,
+            sort=sort,
+            limit=limit,
+        )
+    columns = [
+        Column("email"),
+        Column("name"),
+        Column("company"),
+        Column("account"),
+        Column("stage"),
+        Column("owner"),
+        Column("source"),
+        Column("inbound"),
+        Column("score", kind="int"),
+        Column("created_at", kind="datetime"),
+    ]
+    render(Section("Leads", columns, rows), output)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="The lead's e-mail.")],
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Show a lead: fields, account, owner, score, stage history and activities.
+
+    Example: abs leads show jo@acme.io
+    """
+    from abs_cli.leads import show_lead
+    from abs_cli.render import Column, Report, Section, render
+
+    with get_state(ctx).store().session() as session:
+        shown = show_lead(session, email)
+    history = Section(
+        "Stage history",
+        [
+            Column("changed_at", kind="datetime"),
+            Column("from_stage"),
+            Column("to_stage"),
+            Column("by"),
+            Column("reason"),
+            Column("amount", kind="money"),
+            Column("origin"),
+        ],
+        shown["history"],
+    )
+    activities = Section(
+        "Activities",
+        [
+            Column("occurred_at", kind="datetime"),
+            Column("type"),
+            Column("rep"),
+            Column("outcome"),
+            Column("notes"),
+            Column("due_at", kind="datetime"),
+        ],
+        shown["activities"],
+    )
+    report = Report([Section.record("Lead", shown["lead"]), history, activities], document=shown)
+    render(report, output)
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    output: FormatOption = OutputFormat.csv,
+) -> None:
+    """Export every lead as CSV (or JSON) that `abs leads import` reads back losslessly.
+
+    Cells starting with =, +, - or @ are prefixed with ' against spreadsheet formula
+    injection; the importer removes that prefix.
+
+    Example: abs leads export > leads.csv
+    """
+    from abs_cli.leads import EXPORT_COLUMNS, export_leads
+    from abs_cli.render import Column, Section, render
+
+    with get_state(ctx).store().session() as session:
+        rows = export_leads(session)
+        if output in (OutputFormat.json, OutputFormat.table, OutputFormat.markdown):
+            rows = list(rows)  # type: ignore[assignment]
+        render(Section("Leads", [Column(name) for name in EXPORT_COLUMNS], rows), output)
+
+
+@app.command("forget")
+def forget(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="The lead's e-mail.")],
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the erasure log).")] = None,
+) -> None:
+    """Erase a lead's personal data (right to erasure); KPIs keep an anonymous record.
+
+    Example: abs leads forget jo@acme.io --reason "GDPR request 2026-04-02"
+    """
+    from abs_cli.leads import forget_lead
+
+    state = get_state(ctx)
+    with state.store().session(write=True) as session:
+        lead_id = forget_lead(session, email, reason)
+    state.info(f"personal data of lead #{lead_id} erased; the erasure is logged")

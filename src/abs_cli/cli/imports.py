@@ -1,0 +1,193 @@
+"""One `import` command for every kind of file, built by `import_command(kind)`.
+
+All importers take the same options (DESIGN.md §3-4); only the columns differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+
+from abs_cli.cli.options import FormatOption
+from abs_cli.cli.state import get_state
+from abs_cli.render import OutputFormat
+
+EXAMPLES: dict[str, str] = {
+    "team": "abs team import team.csv",
+    "leads": "abs leads import hubspot-export.csv --preset hubspot --dayfirst",
+    "accounts": "abs accounts import accounts.csv --map Website=domain",
+    "activities": "abs activities import calls.csv --map Date=occurred_at",
+    "pipeline": 'abs pipeline import deals.csv --value "to_stage:Closed Won=customer"',
+    "subscriptions": "abs subscriptions import billing.csv --map customer_domain=account",
+    "spend": "abs spend import spend.csv --decimal-comma",
+    "nps": "abs nps import survey.csv",
+    "usage": "abs usage import events.csv.gz",
+    "campaigns": "abs campaigns import campaign-members.csv",
+    "tickets": "abs tickets import zendesk.csv --map Priority=severity",
+}
+
+GROUP_HELP: dict[str, str] = {
+    "subscriptions": "Import customer subscriptions (MRR, churn, LTV).",
+    "spend": "Import monthly sales and marketing spend (CAC).",
+    "nps": "Import NPS survey answers.",
+    "usage": "Import product usage events (DAU/MAU, feature adoption).",
+    "campaigns": "Import campaign members and responses.",
+    "tickets": "Import customer support tickets (quality KPIs).",
+}
+
+
+def import_command(kind: str) -> Callable[..., None]:
+    """The `import` command of one importer, with the options every importer shares."""
+
+    def command(
+        ctx: typer.Context,
+        file: Annotated[str, typer.Argument(help="CSV file, .csv.gz, or - for stdin.")],
+        map_: Annotated[
+            list[str],
+            typer.Option("--map", help="Rename a file column: SOURCE=COLUMN (repeatable)."),
+        ] = [],  # noqa: B006  (Typer reads the default, never mutates it)
+        value: Annotated[
+            list[str],
+            typer.Option("--value", help="Translate values: COLUMN:FROM=TO (repeatable)."),
+        ] = [],  # noqa: B006
+        preset: Annotated[
+            str | None,
+            typer.Option(help="Header preset: hubspot, salesforce, pipedrive (auto-detected)."),
+        ] = None,
+        encoding: Annotated[
+            str | None, typer.Option(help="Text encoding (default: detected; utf-8, cp1252…).")
+        ] = None,
+        delimiter: Annotated[
+            str | None, typer.Option(help="Delimiter: ',', ';', 'tab' or '|' (default: detected).")
+        ] = None,
+        dayfirst: Annotated[
+            bool, typer.Option("--dayfirst", help="Read 31/03/2026 as 31 March.")
+        ] = False,
+        monthfirst: Annotated[
+            bool, typer.Option("--monthfirst", help="Read 3/31/2026 as 31 March (US).")
+        ] = False,
+        decimal_comma: Annotated[
+            bool, typer.Option("--decimal-comma", help="Read 1.234,50 as 1234.50.")
+        ] = False,
+        strict: Annotated[
+            bool,
+            typer.Option("--strict", help="All or nothing: fail on the first bad row."),
+        ] = False,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="Validate and count; write nothing.")
+        ] = False,
+        rejects: Annotated[
+            str | None,
+            typer.Option(help="Where to write rejected rows (default: FILE.rejects.csv)."),
+        ] = None,
+        batch_size: Annotated[
+            int, typer.Option(min=1, hidden=True, help="Rows per transaction.")
+        ] = 5000,
+        output: FormatOption = OutputFormat.table,
+    ) -> None:
+        from abs_cli.imports.engine import ImportOptions, run_import
+        from abs_cli.imports.registry import IMPORTERS
+
+        state = get_state(ctx)
+        options = ImportOptions(
+            encoding=encoding,
+            delimiter=delimiter,
+            preset=preset.lower() if preset else None,
+            maps=map_,
+            values=value,
+            dayfirst=dayfirst,
+            monthfirst=monthfirst,
+            decimal_comma=decimal_comma,
+            strict=strict,
+            dry_run=dry_run,
+            rejects=rejects,
+            batch_size=batch_size,
+        )
+        store = state.store()
+        with _progress(state.quiet) as progress:
+            summary = run_import(store, IMPORTERS[kind], file, options, progress=progress)
+        _report(state, summary, output)
+
+    command.__doc__ = (
+        f"Import {kind} from a CSV file (idempotent: re-importing changes nothing).\n\n"
+        "Bad rows go to a rejects CSV with their line and reason (exit code 3).\n\n"
+        f"Example: {EXAMPLES[kind]}"
+    )
+    command.__name__ = f"import_{kind}"
+    return command
+
+
+def import_group(kind: str) -> typer.Typer:
+    """A command group that only imports (`abs spend import`, …)."""
+    group = typer.Typer(help=GROUP_HELP[kind], no_args_is_help=True)
+    group.command("import")(import_command(kind))
+    return group
+
+
+class _progress:
+    """A Rich progress line with rows/s on a terminal; nothing when piped or -q."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar: Any = None
+
+    def __enter__(self) -> Callable[[int], None] | None:
+        from abs_cli.render import console
+
+        err = console(stderr=True)
+        if self.quiet or not err.is_terminal:
+            return None
+        from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
+        from rich.text import Text
+
+        class RowsPerSecond(ProgressColumn):
+            def render(self, task: Any) -> Text:
+                return Text(f"{task.speed or 0:,.0f} rows/s")
+
+        self.bar = Progress(
+            TextColumn("importing"),
+            BarColumn(),
+            TextColumn("{task.completed:,} rows"),
+            RowsPerSecond(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        )
+        self.bar.start()
+        task = self.bar.add_task("import", total=None)
+
+        def advance(read: int) -> None:
+            self.bar.update(task, completed=read)
+
+        return advance
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _report(state: Any, summary: Any, output: OutputFormat) -> None:
+    from abs_cli.errors import ExitCode
+    from abs_cli.render import Column, Report, Section, render
+
+    if summary.unknown_columns:
+        shown = summary.unknown_columns[:12]
+        more = len(summary.unknown_columns) - len(shown)
+        state.info("ignored columns: " + ", ".join(shown) + (f" and {more} more" if more else ""))
+    columns = [
+        Column(name, kind="int")
+        for name in ("read", "inserted", "updated", "unchanged", "duplicates_in_file", "rejected")
+    ] + [Column("seconds", kind="number", decimals=2)]
+    title = f"Import of {summary.kind}" + (" (dry run: nothing written)" if summary.dry_run else "")
+    document = summary.document()
+    render(Report([Section(title, columns, [document])], document=document), output)
+    if summary.inserted + summary.updated == 0 and summary.rejected == 0 and not summary.dry_run:
+        state.info("nothing changed: the store already holds every row of this file")
+    if summary.rejected:
+        for reason in summary.first_rejects:
+            state.info(reason)
+        where = f"; see {summary.rejects_path}" if summary.rejects_path else ""
+        state.info(f"{summary.rejected:,} rows rejected{where}")
+        raise typer.Exit(int(ExitCode.INPUT_REJECTED))

@@ -1,0 +1,453 @@
+"""The one streaming import engine: read, map, validate, de-duplicate, write in batches.
+
+Every importer (team, leads, accounts, activities, …) is an `Importer`: its columns, a
+pydantic row model, its natural key, and a `write` function that upserts one batch
+set-based. The engine does the rest the same way for all of them: rejects file,
+duplicates within the file, `--strict`, `--dry-run`, progress and the summary.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Column, MetaData, String, Table, func, select
+from sqlalchemy.engine import Connection
+
+from abs_cli.errors import InputError, UsageError
+from abs_cli.imports.fastpath import row_validator
+from abs_cli.imports.headers import (
+    ColumnSpec,
+    normalise_header,
+    parse_maps,
+    parse_value_maps,
+    plan_header,
+)
+from abs_cli.imports.reader import SourceInfo, open_csv
+from abs_cli.store.engine import WRITE_OPTION, Store
+from abs_cli.validation import now
+
+DEFAULT_BATCH = 5000
+SQLITE_CACHE_KB = 8 * 1024
+FORMULA_STARTS = frozenset("=+-@")
+"""`abs leads export` writes `'=x` for `=x` (spreadsheet formula injection); import undoes it."""
+
+
+@dataclass
+class Row:
+    """A validated row on its way to the store, with where it came from."""
+
+    line: int
+    cells: list[str]
+    values: dict[str, Any]
+
+
+@dataclass
+class BatchResult:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejects: list[tuple[Row, str]] = field(default_factory=list)
+
+
+@dataclass
+class WriteContext:
+    """What a batch writer may use: the connection, the time of the run, caches."""
+
+    conn: Connection
+    started: datetime
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Importer:
+    """One kind of file: columns, row model, natural key, batch writer."""
+
+    name: str
+    spec: ColumnSpec
+    model: type[BaseModel]
+    key: Callable[[dict[str, Any]], Hashable]
+    write: Callable[[WriteContext, list[Row]], BatchResult]
+    money: bool = False
+
+
+@dataclass
+class ImportOptions:
+    encoding: str | None = None
+    delimiter: str | None = None
+    preset: str | None = None
+    maps: Sequence[str] = ()
+    values: Sequence[str] = ()
+    dayfirst: bool = False
+    monthfirst: bool = False
+    decimal_comma: bool = False
+    strict: bool = False
+    dry_run: bool = False
+    rejects: str | None = None
+    batch_size: int = DEFAULT_BATCH
+
+
+@dataclass
+class ImportSummary:
+    """What an import did; the keys of its JSON form are stable."""
+
+    kind: str
+    source: SourceInfo
+    preset: str | None
+    unknown_columns: list[str]
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates_in_file: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+    rejects_path: str | None = None
+    first_rejects: list[str] = field(default_factory=list)
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "file": self.source.name,
+            "encoding": self.source.encoding,
+            "delimiter": self.source.delimiter,
+            "preset": self.preset,
+            "unknown_columns": self.unknown_columns,
+            "read": self.read,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "duplicates_in_file": self.duplicates_in_file,
+            "rejected": self.rejected,
+            "seconds": round(self.seconds, 3),
+            "dry_run": self.dry_run,
+            "rejects_file": self.rejects_path,
+        }
+
+
+Hook = Callable[[int], None]
+
+
+def default_rejects_path(source: str) -> Path:
+    """`leads.csv` → `leads.rejects.csv` beside it; stdin → `./stdin.rejects.csv`."""
+    if source == "-":
+        return Path("stdin.rejects.csv")
+    path = Path(source)
+    name = path.name
+    for suffix in (".csv.gz", ".tsv.gz", ".gz", ".csv", ".tsv", ".txt"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return path.with_name(name + ".rejects.csv")
+
+
+class _Rejects:
+    """The rejects CSV, opened on the first rejected row only."""
+
+    def __init__(self, path: Path | None, header: list[str]) -> None:
+        self.path = path
+        self.header = header
+        self.handle: IO[str] | None = None
+        self.writer: Any = None
+        self.count = 0
+        self.first: list[str] = []
+
+    def add(self, line: int, cells: list[str], reason: str) -> None:
+        self.count += 1
+        if len(self.first) < 5:
+            self.first.append(f"line {line}: {reason}")
+        if self.path is None:
+            return
+        if self.writer is None:
+            self.handle = self.path.open("w", newline="", encoding="utf-8")
+            self.writer = csv.writer(self.handle)
+            self.writer.writerow(["line", "reason", *self.header])
+        self.writer.writerow([line, reason, *cells])
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
+def _reason(error: ValidationError) -> str:
+    first = error.errors()[0]
+    field_name = ".".join(str(part) for part in first.get("loc", ()))
+    if first.get("type") == "missing":
+        return f"{field_name} is empty (required)"
+    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    if field_name and field_name not in message:
+        value = first.get("input")
+        return f"{field_name} {value!r}: {message}"
+    return message
+
+
+class _SeenKeys:
+    """Natural keys already met in this file, in a temporary table (memory stays flat)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.table = Table(
+            "abs_import_seen",
+            MetaData(),
+            Column("k", String, primary_key=True),
+            prefixes=["TEMPORARY"],
+        )
+        self.conn = conn
+        with conn.begin():
+            self.table.drop(conn, checkfirst=True)
+            self.table.create(conn)
+
+    def count_seen(self, keys: list[str]) -> int:
+        """How many of `keys` were met in earlier batches; then remember them all."""
+        from abs_cli.imports.fastpath import execute_many
+        from abs_cli.imports.upsert import chunks
+
+        before = 0
+        for part in chunks(keys):
+            before += (
+                self.conn.scalar(
+                    select(func.count()).select_from(self.table).where(self.table.c.k.in_(part))
+                )
+                or 0
+            )
+            execute_many(self.conn, self.table, ["k"], [{"k": k} for k in part], conflict=["k"])
+        return before
+
+    def drop(self) -> None:
+        with self.conn.begin():
+            self.table.drop(self.conn, checkfirst=True)
+
+
+def _check_currency(values: dict[str, Any], currency: str) -> str | None:
+    given = values.pop("currency", None)
+    if given is not None and str(given).strip().upper() != currency:
+        return f"currency {given!r} differs from the store's currency {currency}"
+    return None
+
+
+def run_import(
+    store: Store,
+    importer: Importer,
+    path: str,
+    options: ImportOptions,
+    *,
+    progress: Hook | None = None,
+    before_commit: Hook | None = None,
+) -> ImportSummary:
+    """Import one file; see the module docstring.
+
+    Args:
+        progress: called with the number of rows read after each batch.
+        before_commit: called with the batch number before each batch commits (tests use
+            it to interrupt an import half-way).
+
+    Raises:
+        InputError: unreadable file, missing required column, or (with --strict) a bad row.
+    """
+    started_clock = time.perf_counter()
+    source = open_csv(path, encoding=options.encoding, delimiter=options.delimiter)
+    try:
+        plan = plan_header(
+            source.header,
+            importer.spec,
+            maps=parse_maps(options.maps),
+            preset=options.preset,
+        )
+        translations = parse_value_maps(options.values)
+        columns = {normalise_header(c): c for c in importer.spec.columns}
+        for column in translations:
+            if column not in columns:
+                raise InputError(
+                    f"--value names {column!r}, which is not a column of this import",
+                    hint="columns: " + ", ".join(importer.spec.columns),
+                )
+        value_maps = {columns[c]: table for c, table in translations.items()}
+        summary = ImportSummary(
+            importer.name,
+            source.info,
+            plan.preset,
+            plan.unknown,
+            dry_run=options.dry_run,
+        )
+        rejects_path = None
+        if not options.dry_run and not options.strict:
+            rejects_path = Path(options.rejects) if options.rejects else default_rejects_path(path)
+        rejects = _Rejects(rejects_path, source.header)
+        try:
+            _run(
+                store,
+                importer,
+                source.rows,
+                plan.positions,
+                value_maps,
+                options,
+                summary,
+                rejects,
+                progress,
+                before_commit,
+            )
+        finally:
+            rejects.close()
+        summary.rejected = rejects.count
+        summary.first_rejects = rejects.first
+        summary.rejects_path = str(rejects_path) if rejects.count and rejects_path else None
+        summary.seconds = time.perf_counter() - started_clock
+        return summary
+    finally:
+        source.close()
+
+
+def _run(
+    store: Store,
+    importer: Importer,
+    rows: Any,
+    positions: dict[str, int],
+    value_maps: dict[str, dict[str, str]],
+    options: ImportOptions,
+    summary: ImportSummary,
+    rejects: _Rejects,
+    progress: Hook | None,
+    before_commit: Hook | None,
+) -> None:
+    from sqlalchemy.orm import Session
+
+    from abs_cli.settings import get_setting
+
+    if options.dayfirst and options.monthfirst:
+        raise UsageError("--dayfirst and --monthfirst exclude each other")
+    context_options = {
+        "dayfirst": options.dayfirst,
+        "monthfirst": options.monthfirst,
+        "decimal_comma": options.decimal_comma,
+    }
+    items = list(positions.items())
+    model = importer.model
+    fast = row_validator(model, context_options)
+    with store.engine.connect() as raw_conn:
+        conn = raw_conn.execution_options(**{WRITE_OPTION: True})
+        with conn.begin():
+            if conn.dialect.name == "sqlite":
+                # A bigger page cache keeps the lead indexes in memory on large imports.
+                conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")
+            currency = get_setting(Session(bind=conn), "currency") or "EUR"
+        seen = _SeenKeys(conn)
+        context = WriteContext(conn, now())
+        outer = conn.begin() if options.strict or options.dry_run else None
+        try:
+            batch: dict[Hashable, Row] = {}
+            number = 0
+            for line, cells in rows:
+                summary.read += 1
+                values: dict[str, Any] = {}
+                width = len(cells)
+                for column, index in items:
+                    if index < width:
+                        cell = cells[index].strip()
+                        if cell:
+                            if cell[0] == "'" and cell[1:2] in FORMULA_STARTS:
+                                cell = cell[1:]  # undo the export's formula escaping
+                            table = value_maps.get(column)
+                            if table is not None:
+                                cell = table.get(cell.lower(), cell)
+                            values[column] = cell
+                reason = _check_currency(values, currency) if importer.money else None
+                if reason is None:
+                    try:
+                        if fast is not None:
+                            row = Row(line, cells, fast(values))
+                        else:
+                            validated = model.model_validate(values, context=context_options)
+                            row = Row(line, cells, validated.model_dump(exclude_unset=True))
+                        key = importer.key(row.values)
+                    except ValidationError as error:
+                        reason = _reason(error)
+                    except ValueError as error:
+                        reason = str(error)
+                if reason is not None:
+                    if options.strict:
+                        raise InputError(f"line {line}: {reason}; nothing was imported (--strict)")
+                    rejects.add(line, cells, reason)
+                    continue
+                earlier = batch.pop(key, None)
+                if earlier is not None:
+                    summary.duplicates_in_file += 1
+                    row.values = {**earlier.values, **row.values}
+                batch[key] = row
+                if len(batch) >= options.batch_size:
+                    number += 1
+                    _write(
+                        importer,
+                        context,
+                        seen,
+                        batch,
+                        summary,
+                        rejects,
+                        options,
+                        before_commit,
+                        number,
+                    )
+                    batch = {}
+                    if progress is not None:
+                        progress(summary.read)
+            if batch:
+                number += 1
+                _write(
+                    importer, context, seen, batch, summary, rejects, options, before_commit, number
+                )
+            if progress is not None:
+                progress(summary.read)
+            if outer is not None:
+                if options.dry_run:
+                    outer.rollback()
+                else:
+                    outer.commit()
+        finally:
+            if outer is not None and outer.is_active:
+                outer.rollback()
+            seen.drop()
+
+
+def _write(
+    importer: Importer,
+    context: WriteContext,
+    seen: _SeenKeys,
+    batch: dict[Hashable, Row],
+    summary: ImportSummary,
+    rejects: _Rejects,
+    options: ImportOptions,
+    before_commit: Hook | None,
+    number: int,
+) -> None:
+    """Write one batch in its own transaction (or the file's, with --strict/--dry-run)."""
+    conn = context.conn
+    transaction = None if conn.in_transaction() else conn.begin()
+    try:
+        summary.duplicates_in_file += seen.count_seen(
+            ["\x1f".join(map(str, _as_tuple(k))) for k in batch]
+        )
+        result = importer.write(context, list(batch.values()))
+        for row, reason in result.rejects:
+            if options.strict:
+                raise InputError(f"line {row.line}: {reason}; nothing was imported (--strict)")
+            rejects.add(row.line, row.cells, reason)
+        if before_commit is not None:
+            before_commit(number)
+        if transaction is not None:
+            transaction.commit()
+    except BaseException:
+        if transaction is not None:
+            transaction.rollback()
+        raise
+    summary.inserted += result.inserted
+    summary.updated += result.updated
+    summary.unchanged += result.unchanged
+
+
+def _as_tuple(key: Hashable) -> tuple[Any, ...]:
+    return key if isinstance(key, tuple) else (key,)

@@ -1,0 +1,214 @@
+"""Header matching: canonical columns, aliases, CRM presets, `--map` and `--value`.
+
+Names match ignoring case, spaces, `_` and `-` (DESIGN.md §4), so `First Name`,
+`first_name` and `FIRSTNAME` are one column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from abs_cli.errors import InputError, UsageError
+
+_IGNORED = re.compile(r"[\s_\-]+")
+
+
+def normalise_header(name: str) -> str:
+    return _IGNORED.sub("", name.strip().lstrip("\ufeff").lower())
+
+
+PRESETS: dict[str, dict[str, str]] = {
+    "hubspot": {
+        "Email": "email",
+        "First Name": "first_name",
+        "Last Name": "last_name",
+        "Job Title": "title",
+        "Phone Number": "phone",
+        "Company Name": "company",
+        "Company Domain Name": "domain",
+        "Website URL": "domain",
+        "Industry": "industry",
+        "Number of Employees": "employees",
+        "Country/Region": "country",
+        "Original Source": "source",
+        "Create Date": "created_at",
+        "Contact owner": "owner",
+        "Lifecycle Stage": "stage",
+        "Record ID": "external_id",
+        "Marketing contact status": "consent",
+    },
+    "salesforce": {
+        "Email": "email",
+        "First Name": "first_name",
+        "Last Name": "last_name",
+        "Title": "title",
+        "Phone": "phone",
+        "Company": "company",
+        "Website": "domain",
+        "Industry": "industry",
+        "No. of Employees": "employees",
+        "NumberOfEmployees": "employees",
+        "Country": "country",
+        "Lead Source": "source",
+        "LeadSource": "source",
+        "Created Date": "created_at",
+        "CreatedDate": "created_at",
+        "Lead Owner": "owner",
+        "Lead Status": "stage",
+        "Lead ID": "external_id",
+        "Id": "external_id",
+        "Stage": "to_stage",
+        "StageName": "to_stage",
+        "Opportunity ID": "external_id",
+        "Amount": "amount",
+    },
+    "pipedrive": {
+        "Person - Email": "email",
+        "Person - First name": "first_name",
+        "Person - Last name": "last_name",
+        "Person - Job title": "title",
+        "Person - Phone": "phone",
+        "Organization - Name": "company",
+        "Person - Organization": "company",
+        "Organization - Website": "domain",
+        "Organization - Industry": "industry",
+        "Organization - Number of employees": "employees",
+        "Organization - Country": "country",
+        "Person - Source": "source",
+        "Person - Lead source": "source",
+        "Person - Person created": "created_at",
+        "Person - Owner": "owner",
+        "Person - ID": "external_id",
+        "Deal - ID": "external_id",
+        "Deal - Stage": "to_stage",
+        "Deal - Value": "amount",
+        "Deal - Owner": "rep_email",
+        "Deal - Update time": "changed_at",
+        "Deal - Lost reason": "reason",
+    },
+}
+"""Export headers of the CRMs users come from, by preset name."""
+
+_SIGNATURES: dict[str, tuple[str, ...]] = {
+    "hubspot": ("recordid", "contactowner", "lifecyclestage", "createdate", "originalsource"),
+    "salesforce": ("leadid", "leadowner", "leadsource", "leadstatus", "stagename"),
+    "pipedrive": ("personemail", "personowner", "dealstage", "organizationname", "personid"),
+}
+
+
+def detect_preset(header: Sequence[str]) -> str | None:
+    """The CRM preset whose signature headers the file carries (at least two)."""
+    names = {normalise_header(cell) for cell in header}
+    scores = {name: len(names.intersection(sig)) for name, sig in _SIGNATURES.items()}
+    best = max(scores, key=lambda name: scores[name])
+    if scores[best] >= 2 or (best == "pipedrive" and scores[best] >= 1):
+        return best
+    return None
+
+
+def parse_maps(values: Sequence[str]) -> dict[str, str]:
+    """`--map "Mail Address=email"` options into `{normalised source: column}`."""
+    maps: dict[str, str] = {}
+    for value in values:
+        source, sep, column = value.partition("=")
+        if not sep or not source.strip():
+            raise UsageError(
+                f"--map {value!r} is not SOURCE=COLUMN",
+                hint='e.g. --map "Mail Address=email", or --map "Notes=" to ignore a column',
+            )
+        maps[normalise_header(source)] = normalise_header(column)
+    return maps
+
+
+def parse_value_maps(values: Sequence[str]) -> dict[str, dict[str, str]]:
+    """`--value "to_stage:Closed Won=customer"` options into `{column: {from: to}}`.
+
+    Matching of FROM ignores case and surrounding spaces.
+    """
+    result: dict[str, dict[str, str]] = {}
+    for value in values:
+        column, sep, rest = value.partition(":")
+        source, sep2, target = rest.partition("=")
+        if not sep or not sep2 or not column.strip() or not source.strip():
+            raise UsageError(
+                f"--value {value!r} is not COLUMN:FROM=TO",
+                hint='e.g. --value "to_stage:Closed Won=customer"',
+            )
+        result.setdefault(normalise_header(column), {})[source.strip().lower()] = target.strip()
+    return result
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """The columns of one importer: names, required ones, aliases."""
+
+    columns: tuple[str, ...]
+    required: tuple[tuple[str, ...], ...]
+    """Each entry is satisfied by any one of its columns (`lead_email` or `external_id`)."""
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class HeaderPlan:
+    """How the file's columns map onto an importer's columns."""
+
+    positions: dict[str, int]
+    unknown: list[str]
+    preset: str | None
+
+
+def plan_header(
+    header: Sequence[str],
+    spec: ColumnSpec,
+    *,
+    maps: Mapping[str, str],
+    preset: str | None,
+) -> HeaderPlan:
+    """Match each header cell to a column; raise when a required column is missing.
+
+    Order of precedence: `--map`, the preset's headers, the canonical name, an alias.
+    The first file column that maps to a name wins; later ones are reported unknown.
+    """
+    chosen = preset or detect_preset(header)
+    if chosen is not None and chosen not in PRESETS:
+        raise UsageError(
+            f"preset {preset!r} is unknown", hint="use one of " + ", ".join(sorted(PRESETS))
+        )
+    preset_map = (
+        {normalise_header(k): v for k, v in PRESETS[chosen].items()} if chosen is not None else {}
+    )
+    canonical = {normalise_header(column): column for column in spec.columns}
+    aliases = {normalise_header(k): v for k, v in spec.aliases.items()}
+    positions: dict[str, int] = {}
+    unknown: list[str] = []
+    for index, cell in enumerate(header):
+        key = normalise_header(cell)
+        target = None
+        if key in maps and not maps[key]:
+            continue  # `--map SOURCE=` ignores the column
+        if key in maps:
+            target = canonical.get(maps[key])
+            if target is None:
+                raise UsageError(
+                    f"--map {cell}={maps[key]}: {maps[key]!r} is not a column of this import",
+                    hint="columns: " + ", ".join(spec.columns),
+                )
+        elif key in preset_map and preset_map[key] in spec.columns:
+            target = preset_map[key]
+        else:
+            target = canonical.get(key) or aliases.get(key)
+        if target is None or target in positions:
+            if cell.strip():
+                unknown.append(cell.strip())
+            continue
+        positions[target] = index
+    missing = [group for group in spec.required if not any(c in positions for c in group)]
+    if missing:
+        names = " or ".join(missing[0])
+        raise InputError(
+            f"the file has no {names} column (required); nothing was imported",
+            hint="rename it with --map 'YOUR HEADER=" + missing[0][0] + "'",
+        )
+    return HeaderPlan(positions, unknown, chosen)

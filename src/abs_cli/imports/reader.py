@@ -1,0 +1,175 @@
+"""Streaming CSV reading: encoding and delimiter detection, gzip, stdin, line numbers.
+
+A file is read once, as a stream: only a sample of its first bytes is held to guess the
+encoding and the delimiter, so memory stays flat whatever the size.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from abs_cli.errors import InputError
+
+SAMPLE_BYTES = 64 * 1024
+MAX_FIELD_BYTES = 16 * 1024 * 1024
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What was detected about the input, reported to the user."""
+
+    name: str
+    encoding: str
+    delimiter: str
+
+
+@dataclass
+class CsvSource:
+    """An opened CSV: its header and a stream of `(line_number, cells)` rows.
+
+    `line_number` is the physical line where the record starts (1 = the header), so a
+    user finds the row in their editor even when quoted cells span several lines.
+    """
+
+    info: SourceInfo
+    header: list[str]
+    rows: Iterator[tuple[int, list[str]]]
+    handle: IO[str]
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def _binary_stream(path: str) -> IO[bytes]:
+    if path == "-":
+        return sys.stdin.buffer
+    file = Path(path)
+    if not file.exists():
+        raise InputError(f"file {path} does not exist")
+    if file.is_dir():
+        raise InputError(f"{path} is a folder, not a CSV file")
+    raw = file.open("rb")
+    if raw.peek(2)[:2] == b"\x1f\x8b" or path.endswith(".gz"):
+        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+    return raw
+
+
+def detect_encoding(sample: bytes) -> str:
+    """UTF-8 (with or without BOM) when the sample decodes as such, else a guess.
+
+    French exports from Excel are Windows-1252; charset-normalizer tells it from other
+    single-byte encodings on the sample. The sample may cut a multi-byte character in
+    two, hence the incremental decoder.
+    """
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample, cp_isolation=["cp1252", "latin_1", "iso8859_15"]).best()
+    return "cp1252" if best is None or best.encoding in ("cp1252", "latin_1") else best.encoding
+
+
+def detect_delimiter(first_line: str) -> str:
+    """The delimiter that splits the header into the most columns (`,` on a tie)."""
+    counts = {delimiter: first_line.count(delimiter) for delimiter in DELIMITERS}
+    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+def parse_delimiter(value: str) -> str:
+    text = DELIMITER_NAMES.get(value.lower(), value)
+    if len(text) != 1:
+        raise InputError(
+            f"delimiter {value!r} is not one character", hint="use ',', ';', 'tab' or '|'"
+        )
+    return text
+
+
+def _looks_binary(sample: bytes, encoding: str) -> bool:
+    return not encoding.startswith("utf-16") and b"\x00" in sample
+
+
+def open_csv(path: str, *, encoding: str | None = None, delimiter: str | None = None) -> CsvSource:
+    """Open a CSV file, `.csv.gz` or `-` (stdin) for streaming.
+
+    Raises:
+        InputError: missing, binary or empty file, or an unknown encoding.
+    """
+    name = "stdin" if path == "-" else path
+    raw = _binary_stream(path)
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+    try:
+        sample = buffered.peek(SAMPLE_BYTES)[:SAMPLE_BYTES]
+    except (OSError, EOFError) as error:
+        raise InputError(f"{name} cannot be read: {error}") from None
+    chosen = encoding or detect_encoding(sample)
+    try:
+        codecs.lookup(chosen)
+    except LookupError:
+        raise InputError(
+            f"encoding {chosen!r} is unknown", hint="e.g. utf-8, cp1252, latin-1"
+        ) from None
+    if _looks_binary(sample, chosen):
+        raise InputError(
+            f"{name} is a binary file, not a CSV text file",
+            hint="export the data as CSV (comma or semicolon separated)",
+        )
+    if chosen == "utf-8" and sample.startswith(codecs.BOM_UTF8):
+        chosen = "utf-8-sig"
+    text = io.TextIOWrapper(buffered, encoding=chosen, errors="strict", newline="")
+    try:
+        first = text.readline()
+    except UnicodeDecodeError as error:
+        raise _decode_error(name, chosen, error) from None
+    if not first.strip():
+        raise InputError(f"{name} is empty: expected a header line of column names")
+    chosen_delimiter = parse_delimiter(delimiter) if delimiter else detect_delimiter(first)
+    csv.field_size_limit(MAX_FIELD_BYTES)
+    header_cells = next(csv.reader([first], delimiter=chosen_delimiter))
+    info = SourceInfo(name=name, encoding=chosen, delimiter=chosen_delimiter)
+    return CsvSource(info, header_cells, _rows(text, chosen_delimiter, name, chosen), text)
+
+
+def _decode_error(name: str, encoding: str, error: UnicodeDecodeError) -> InputError:
+    return InputError(
+        f"{name} is not valid {encoding} text ({error.reason} at byte {error.start})",
+        hint="pass --encoding cp1252 (or latin-1) for a Windows export",
+    )
+
+
+def _rows(
+    text: IO[str], delimiter: str, name: str, encoding: str
+) -> Iterator[tuple[int, list[str]]]:
+    """Rows after the header with the line each starts on; blank lines are skipped."""
+    reader = csv.reader(text, delimiter=delimiter, strict=False)
+    previous_end = 1
+    try:
+        for cells in reader:
+            start = previous_end + 1
+            previous_end = reader.line_num + 1
+            if any(cells) and (len(cells) > 1 or cells[0].strip()):
+                yield start, cells
+    except UnicodeDecodeError as error:
+        raise _decode_error(name, encoding, error) from None
+    except csv.Error as error:
+        raise InputError(
+            f"line {previous_end + 1}: the CSV cannot be parsed ({error})",
+            hint="a field larger than 16 MB or an unclosed quote",
+        ) from None

@@ -1,0 +1,104 @@
+"""Finding what import rows refer to, a batch at a time: reps, leads, accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from abs_cli.imports.fastpath import execute_many
+from abs_cli.imports.upsert import chunks
+from abs_cli.store.models import Account, Lead, Rep
+
+ACCOUNT_CACHE_LIMIT = 200_000
+
+account_table = Account.__table__  # type: ignore[attr-defined]
+lead_table = Lead.__table__  # type: ignore[attr-defined]
+rep_table = Rep.__table__  # type: ignore[attr-defined]
+
+
+class Reps:
+    """The team, read once per import: a rep by e-mail or exact name (DESIGN.md §4)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.by_key: dict[str, int] = {}
+        for rep_id, email, name in conn.execute(
+            select(rep_table.c.id, rep_table.c.email, rep_table.c.name)
+        ):
+            self.by_key[email] = rep_id
+            if name:
+                self.by_key.setdefault(name, rep_id)
+
+    def find(self, value: str, column: str) -> int:
+        """The rep's id, or ValueError naming the column and the value."""
+        rep_id = self.by_key.get(value.strip().lower()) or self.by_key.get(value.strip())
+        if rep_id is None:
+            raise ValueError(f"{column} {value!r} is not a rep on the team (see `abs team list`)")
+        return rep_id
+
+
+def reps(context: Any) -> Reps:
+    """The run's `Reps`, read on first use."""
+    if "reps" not in context.cache:
+        context.cache["reps"] = Reps(context.conn)
+    return context.cache["reps"]
+
+
+def ensure_accounts(context: Any, names: dict[str, str | None], stamp: datetime) -> dict[str, int]:
+    """Account ids by domain, creating missing accounts (named when a name is known)."""
+    cache: dict[str, int] = context.cache.setdefault("accounts", {})
+    missing = [domain for domain in names if domain not in cache]
+    if missing:
+        conn = context.conn
+        execute_many(
+            conn,
+            account_table,
+            ["domain", "name", "created_at", "updated_at"],
+            [
+                {"domain": d, "name": names[d], "created_at": stamp, "updated_at": stamp}
+                for d in missing
+            ],
+            conflict=["domain"],
+        )
+        if len(cache) > ACCOUNT_CACHE_LIMIT:
+            cache.clear()
+        for part in chunks(missing):
+            query = select(account_table.c.domain, account_table.c.id).where(
+                account_table.c.domain.in_(part)
+            )
+            cache.update(dict(conn.execute(query).all()))
+    return {domain: cache[domain] for domain in names}
+
+
+def lead_ids(
+    conn: Connection, emails: Iterable[str], external_ids: Iterable[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Lead ids by e-mail and by external id."""
+    emails, external_ids = list(set(emails)), list(set(external_ids))
+    by_email: dict[str, int] = {}
+    by_external: dict[str, int] = {}
+    for part in chunks(emails):
+        query = select(lead_table.c.email, lead_table.c.id).where(lead_table.c.email.in_(part))
+        by_email.update(dict(conn.execute(query).all()))
+    for part in chunks(external_ids):
+        query = select(lead_table.c.external_id, lead_table.c.id).where(
+            lead_table.c.external_id.in_(part)
+        )
+        by_external.update(dict(conn.execute(query).all()))
+    return by_email, by_external
+
+
+def fetch_leads(
+    conn: Connection, emails: list[str], external_ids: list[str]
+) -> list[dict[str, Any]]:
+    """Stored leads matching any of the e-mails or external ids (each lead once)."""
+    found: dict[int, dict[str, Any]] = {}
+    for column, values in (("email", emails), ("external_id", external_ids)):
+        for part in chunks(values):
+            query = lead_table.select().where(lead_table.c[column].in_(part))
+            for row in conn.execute(query).mappings():
+                found[row["id"]] = dict(row)
+    return list(found.values())
