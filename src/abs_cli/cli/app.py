@@ -107,6 +107,7 @@ def root(
 
 def _register() -> None:
     from abs_cli.cli import accounts, activities, db, demo, goals, kpi, leads, pipeline, score, team
+    from abs_cli.cli import routing as routing_cli
 
     app.add_typer(db.app, name="db")
     app.add_typer(team.app, name="team")
@@ -118,6 +119,8 @@ def _register() -> None:
     app.add_typer(score.app, name="score")
     app.add_typer(kpi.app, name="kpi")
     app.command("demo")(demo.demo)
+    leads.app.command("assign")(routing_cli.assign)
+    app.command("queue")(routing_cli.queue)
 
 
 _register()
