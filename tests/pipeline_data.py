@@ -21,7 +21,7 @@ def add_reps(session, *specs: tuple[str, str], **extra: Any) -> dict[str, int]: 
         for email, role in specs
     ]
     session.execute(insert(Rep.__table__), rows)
-    return dict(session.execute(select(Rep.email, Rep.id)).tuples().all())
+    return {email: id_ for email, id_ in session.execute(select(Rep.email, Rep.id))}
 
 
 def add_leads(session, rows: list[dict[str, Any]]) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -40,11 +40,12 @@ def add_leads(session, rows: list[dict[str, Any]]) -> dict[str, int]:  # type: i
                 "owner_id": None,
                 "amount": None,
                 "country": None,
+                "external_id": None,
             }
             | row
         )
     session.execute(insert(Lead.__table__), full)
-    return dict(session.execute(select(Lead.email, Lead.id)).tuples().all())
+    return {email: id_ for email, id_ in session.execute(select(Lead.email, Lead.id))}
 
 
 def add_activity(session, lead_id: int, kind: str, at: datetime, **extra: Any) -> None:  # type: ignore[no-untyped-def]

@@ -71,7 +71,7 @@ def board(
         )
     }
     probabilities = stage_probabilities(session, config)
-    owners = dict(session.execute(select(Rep.id, Rep.email)).tuples().all())
+    owners = {rep_id: email for rep_id, email in session.execute(select(Rep.id, Rep.email))}
     columns = []
     for stage in STAGES:
         count, amount = totals.get(stage, (0, None))

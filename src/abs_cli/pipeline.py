@@ -20,9 +20,10 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import BigInteger, select, type_coerce
 from sqlalchemy.orm import Session
 
+from abs_cli.bulk import db_value, executemany
 from abs_cli.domain import EXIT_STAGES, READINESS, STAGE_OWNER_ROLE, STAGES, STEP_OF
 from abs_cli.errors import InputError
 from abs_cli.leadkeys import find_lead_id, lead_label, not_found_message, resolve_leads
@@ -48,7 +49,7 @@ _COLUMNS = (
     LEAD.c.id,
     LEAD.c.stage,
     LEAD.c.stage_changed_at,
-    LEAD.c.amount,
+    type_coerce(LEAD.c.amount, BigInteger).label("cents"),
     LEAD.c.owner_id,
     LEAD.c.source,
     LEAD.c.inbound,
@@ -164,8 +165,11 @@ def move_chunk(
     checks = _GateData.load(session, config, move, plans, at)
     roles = {rep.id: rep.role for rep in router.reps.values()}
     emails = {rep.id: rep.email for rep in router.reps.values()}
-    history: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
+    dialect = session.get_bind().dialect
+    at_db = db_value(HISTORY.c.changed_at, at, dialect)
+    new_cents = db_value(LEAD.c.amount, move.amount, dialect)
+    history: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
     results: list[MoveResult] = []
     for plan in plans:
         if isinstance(plan, MoveResult):
@@ -173,9 +177,9 @@ def move_chunk(
             continue
         label, row, target = plan
         try:
-            amount = move.amount if move.amount is not None else row.amount
+            cents = new_cents if new_cents is not None else row.cents
             if not move.force:
-                checks.check(row, target, amount)
+                checks.check(row, target, cents)
         except Refused as refusal:
             results.append(MoveResult(label, REFUSED, row.stage, target, message=str(refusal)))
             continue
@@ -194,36 +198,33 @@ def move_chunk(
         elif target in EXIT_STAGES:
             router.release(owner)
         history.append(
-            {
-                "lead_id": row.id,
-                "from_stage": row.stage,
-                "to_stage": target,
-                "changed_at": at,
-                "rep_id": move.rep_id,
-                "owner_id": owner,
-                "reason": move.reason,
-                "amount": amount,
-                "forced": move.force,
-                "origin": move.origin,
-            }
+            (
+                row.id,
+                row.stage,
+                target,
+                at_db,
+                move.rep_id,
+                owner,
+                move.reason,
+                cents,
+                move.force,
+                move.origin,
+            )
         )
-        updates.append(
-            {"b_id": row.id, "b_stage": target, "b_at": at, "b_amount": amount, "b_owner": owner}
-        )
+        updates.append((target, at_db, cents, owner, at_db, row.id))
         status = WOULD_MOVE if move.dry_run else MOVED
         results.append(MoveResult(label, status, row.stage, target, emails.get(owner), note))
     if history and not move.dry_run:
-        session.execute(insert(HISTORY), history)
-        session.execute(
-            update(LEAD)
-            .where(LEAD.c.id == bindparam("b_id"))
-            .values(
-                stage=bindparam("b_stage"),
-                stage_changed_at=bindparam("b_at"),
-                amount=bindparam("b_amount"),
-                owner_id=bindparam("b_owner"),
-                updated_at=bindparam("b_at"),
-            ),
+        executemany(
+            session,
+            "INSERT INTO stage_history (lead_id, from_stage, to_stage, changed_at, rep_id,"
+            " owner_id, reason, amount, forced, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            history,
+        )
+        executemany(
+            session,
+            "UPDATE lead SET stage = ?, stage_changed_at = ?, amount = ?, owner_id = ?,"
+            " updated_at = ? WHERE id = ?",
             updates,
         )
         router.flush()
@@ -334,7 +335,7 @@ class _GateData:
                 activities.setdefault(lead_id, set()).add(kind)
         return cls(config, scores, activities)
 
-    def check(self, row: Any, target: str, amount: Decimal | None) -> None:
+    def check(self, row: Any, target: str, amount: int | None) -> None:
         """Refuse with the gate's name and what would satisfy it."""
         if target in EXIT_STAGES:
             return

@@ -13,9 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from abs_cli.bulk import db_value, executemany
 from abs_cli.domain import EXIT_STAGES, INBOUND_SOURCES, STAGES, STEP_OF
 from abs_cli.leadkeys import lead_label
 from abs_cli.store.models import AssignmentLog, Lead, Rep, RoutingCursor
@@ -25,6 +26,7 @@ from abs_cli.workflow_config import ROUTED_ROLES, RoleRouting, WorkflowConfig
 
 LEAD = Lead.__table__
 CURSOR = RoutingCursor.__table__
+LOG = AssignmentLog.__table__
 CHUNK = 5_000
 
 
@@ -98,7 +100,7 @@ class Router:
     reps: dict[int, RepInfo] = field(init=False)
     _cursors: dict[str, _Cursor] = field(init=False)
     _loads: dict[str, dict[int, int]] = field(init=False, default_factory=dict)
-    _log: list[dict] = field(init=False, default_factory=list)
+    _log: list[tuple[int, int | None, str, str]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self._cursors = self._lock_cursors()
@@ -182,15 +184,7 @@ class Router:
             loads = self._loads.get(role)
             if loads is not None:
                 loads[rep.id] = loads.get(rep.id, 0) + 1
-        self._log.append(
-            {
-                "lead_id": lead_id,
-                "rep_id": assignment.rep_id,
-                "role": role,
-                "rule": assignment.rule[:200],
-                "assigned_at": self.now,
-            }
-        )
+        self._log.append((lead_id, assignment.rep_id, role, assignment.rule[:200]))
         return assignment
 
     def _narrow(
@@ -264,20 +258,24 @@ class Router:
                 changed,
             )
         if self._log:
-            self.session.execute(insert(AssignmentLog.__table__), self._log)
+            at = db_value(LOG.c.assigned_at, self.now, self.session.get_bind().dialect)
+            executemany(
+                self.session,
+                "INSERT INTO assignment_log (lead_id, rep_id, role, rule, assigned_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(*entry, at) for entry in self._log],
+            )
         self._log = []
 
 
 def set_owners(session: Session, owners: Iterable[tuple[int, int | None]], now: datetime) -> None:
     """Write lead owners in one statement: (lead id, rep id or None) pairs."""
-    params = [{"b_id": lead_id, "b_owner": owner, "b_at": now} for lead_id, owner in owners]
-    if params:
-        session.execute(
-            update(LEAD)
-            .where(LEAD.c.id == bindparam("b_id"))
-            .values(owner_id=bindparam("b_owner"), updated_at=bindparam("b_at")),
-            params,
-        )
+    at = db_value(LEAD.c.updated_at, now, session.get_bind().dialect)
+    executemany(
+        session,
+        "UPDATE lead SET owner_id = ?, updated_at = ? WHERE id = ?",
+        [(owner, at, lead_id) for lead_id, owner in owners],
+    )
 
 
 def assign_leads(
