@@ -51,8 +51,13 @@ def generate(store: Store, leads: int, *, spread: bool, seed: int = 7) -> list[s
     """A team and `leads` leads: all at step 1, or spread over the steps with amounts."""
     rng = random.Random(seed)
     reps = [
-        {"email": f"{role}{i}@acme.io", "role": role, "active": True, "created_at": T0,
-         "updated_at": T0}
+        {
+            "email": f"{role}{i}@acme.io",
+            "role": role,
+            "active": True,
+            "created_at": T0,
+            "updated_at": T0,
+        }
         for role, count in TEAM.items()
         for i in range(count)
     ]
@@ -111,15 +116,30 @@ def bench_advance(url: str, count: int) -> None:
     seconds, done = run(["--db", url, "-q", "pipeline", "advance", "-", "-f", "tsv"], stdin)
     moved = sum(1 for line in done.stdout.splitlines() if "\tmoved\t" in line)
     assert done.returncode == 0 and moved == count, (done.returncode, moved, done.stderr[-500:])
-    print(f"advance {count:,} leads prospect → qualified: {seconds:.2f} s, "
-          f"{count / seconds:,.0f} leads/s (target ≥ 5,000)")
-    args = ["--db", url, "-q", "pipeline", "advance", "-", "--force", "--reason", "bench",
-            "-f", "tsv"]
+    print(
+        f"advance {count:,} leads prospect → qualified: {seconds:.2f} s, "
+        f"{count / seconds:,.0f} leads/s (target ≥ 5,000)"
+    )
+    args = [
+        "--db",
+        url,
+        "-q",
+        "pipeline",
+        "advance",
+        "-",
+        "--force",
+        "--reason",
+        "bench",
+        "-f",
+        "tsv",
+    ]
     seconds, done = run(args, stdin)
     moved = sum(1 for line in done.stdout.splitlines() if "\tmoved\t" in line)
     assert done.returncode == 0 and moved == count, (done.returncode, moved, done.stderr[-500:])
-    print(f"advance {count:,} leads qualified → discovery with AE handoff (round-robin): "
-          f"{seconds:.2f} s, {count / seconds:,.0f} leads/s")
+    print(
+        f"advance {count:,} leads qualified → discovery with AE handoff (round-robin): "
+        f"{seconds:.2f} s, {count / seconds:,.0f} leads/s"
+    )
 
 
 def bench_board(url: str, count: int) -> None:
@@ -133,13 +153,21 @@ def bench_board(url: str, count: int) -> None:
         with store.engine.begin() as connection:
             connection.exec_driver_sql("VACUUM ANALYZE lead" if False else "ANALYZE lead")
     store.dispose()
-    print(f"generated {count:,} leads over the seven steps in {time.perf_counter() - started:.1f} s")
-    for label, extra in (("board", []), ("board --role ae", ["--role", "ae"]),
-                         ("board --owner ae3@acme.io", ["--owner", "ae3@acme.io"])):
-        best = min(run(["--db", url, "pipeline", "board", "-f", "json", *extra])[0]
-                   for _ in range(3))
-        print(f"abs pipeline {label} over {count:,} leads: {best:.2f} s wall, best of 3 "
-              f"(target ≤ 1 s)")
+    print(
+        f"generated {count:,} leads over the seven steps in {time.perf_counter() - started:.1f} s"
+    )
+    for label, extra in (
+        ("board", []),
+        ("board --role ae", ["--role", "ae"]),
+        ("board --owner ae3@acme.io", ["--owner", "ae3@acme.io"]),
+    ):
+        best = min(
+            run(["--db", url, "pipeline", "board", "-f", "json", *extra])[0] for _ in range(3)
+        )
+        print(
+            f"abs pipeline {label} over {count:,} leads: {best:.2f} s wall, best of 3 "
+            f"(target ≤ 1 s)"
+        )
     started = time.perf_counter()
     run(["--db", url, "--help"])
     print(f"(for scale: `abs --help` takes {time.perf_counter() - started:.2f} s)")

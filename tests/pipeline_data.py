@@ -16,7 +16,15 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 def add_reps(session, *specs: tuple[str, str], **extra: Any) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """Insert reps given as (email, role); returns e-mail → id."""
     rows = [
-        {"email": email, "role": role, "active": True, "created_at": T0, "updated_at": T0}
+        {
+            "email": email,
+            "role": role,
+            "active": True,
+            "territory": None,
+            "capacity": None,
+            "created_at": T0,
+            "updated_at": T0,
+        }
         | extra.get(email, {})
         for email, role in specs
     ]
