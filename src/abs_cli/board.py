@@ -95,7 +95,7 @@ def board(
                 "leads": count,
                 "amount": amount,
                 "probability": probabilities[stage],
-                "weighted_amount": (amount * probabilities[stage]).quantize(Decimal("0.01")),
+                "weighted_amount": amount * probabilities[stage],
                 "oldest": [
                     {
                         "lead": lead_label(row.email, row.external_id, row.id),

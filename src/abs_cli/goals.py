@@ -232,4 +232,13 @@ def list_goals(session: Session, *, period: str | None = None) -> list[dict[str,
                 "attainment": (Decimal(actual) / target) if actual is not None and target else None,
             }
         )
+    rows.sort(
+        key=lambda row: (
+            row["month"],
+            0 if row["rep"] is None and row["role"] is None else 1 if row["role"] else 2,
+            row["role"] or "",
+            row["rep"] or "",
+            row["metric"],
+        )
+    )
     return rows
