@@ -285,13 +285,15 @@ def assign_leads(
     now: datetime,
     lead_ids: Iterable[int] | None = None,
     unassigned: bool = False,
+    limit: int | None = None,
     dry_run: bool = False,
 ) -> list[Assignment]:
     """Route leads to reps and record why; the function the importer's `--assign` calls.
 
     Args:
         lead_ids: these leads, whether owned or not (an owned lead is re-routed).
-        unassigned: every lead in steps 1–7 without an owner.
+        unassigned: every lead in steps 1–7 without an owner (at most `limit`, oldest
+            first, so a cron job can work through a backlog in short transactions).
         dry_run: decide, but write nothing.
 
     Returns:
@@ -326,6 +328,7 @@ def assign_leads(
             select(*columns)
             .where(LEAD.c.owner_id.is_(None), LEAD.c.stage.in_(STAGES))
             .order_by(LEAD.c.id)
+            .limit(limit)
         )
         batches.append(list(session.execute(query)))
     results: list[Assignment] = []

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from abs_cli.cli.options import FormatOption
+from abs_cli.cli.options import FormatOption, LimitOption
 from abs_cli.cli.state import get_state
 from abs_cli.cli.workflow import ConfigOption, NowOption, RoleOption, now_or, workflow_config
 from abs_cli.render import OutputFormat
@@ -21,6 +21,7 @@ def assign(
     unassigned: Annotated[
         bool, typer.Option("--unassigned", help="Route every lead in steps 1-7 with no owner.")
     ] = False,
+    limit: LimitOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, change nothing.")] = False,
     config: ConfigOption = None,
     output: FormatOption = OutputFormat.table,
@@ -45,7 +46,10 @@ def assign(
     with state.store().session(write=not dry_run) as session:
         ids = [find_lead_id(session, key) for key in leads or []]
         results = assign_leads(
-            session, settings, now=now(), lead_ids=ids, unassigned=unassigned, dry_run=dry_run
+            session, settings, now=now(), lead_ids=ids,
+            unassigned=unassigned,
+            limit=limit,
+            dry_run=dry_run,
         )
     rows = [
         {
