@@ -24,7 +24,14 @@ from sqlalchemy import BigInteger, select, type_coerce
 from sqlalchemy.orm import Session
 
 from abs_cli.bulk import db_value, executemany
-from abs_cli.domain import EXIT_STAGES, READINESS, STAGE_OWNER_ROLE, STAGES, STEP_OF
+from abs_cli.domain import (
+    EXIT_STAGES,
+    READINESS,
+    STAGE_OWNER_ROLE,
+    STAGES,
+    STEP_OF,
+    TOUCH_TYPES,
+)
 from abs_cli.errors import InputError
 from abs_cli.leadkeys import find_lead_id, lead_label, not_found_message, resolve_leads
 from abs_cli.render import iso
@@ -381,3 +388,30 @@ def history(session: Session, key: str) -> list[dict[str, Any]]:
         .order_by(StageHistory.changed_at, StageHistory.id)
     )
     return [dict(row._mapping) for row in session.execute(query)]
+
+
+def ready_to_advance(session: Session, *, now: datetime) -> list[str]:
+    """Leads that look ready for their next step: touched prospects, met qualified leads.
+
+    A work list for cron and the demo; the gates still decide when they are moved.
+    """
+
+    def having(stage: str, kinds: Sequence[str]) -> Any:
+        held = (
+            select(Activity.id)
+            .where(
+                Activity.lead_id == LEAD.c.id,
+                Activity.type.in_(kinds),
+                Activity.occurred_at <= now,
+            )
+            .exists()
+        )
+        return (LEAD.c.stage == stage) & held
+
+    query = (
+        select(LEAD.c.id, LEAD.c.email, LEAD.c.external_id)
+        .where(having("prospect", TOUCH_TYPES) | having("qualified", ("meeting",)))
+        .where(LEAD.c.email.is_not(None) | LEAD.c.external_id.is_not(None))
+        .order_by(LEAD.c.id)
+    )
+    return [lead_label(row.email, row.external_id, row.id) for row in session.execute(query)]

@@ -298,12 +298,19 @@ def board(
     Example: abs pipeline board --role ae --format json
     """
     from abs_cli.board import board as pipeline_board
-    from abs_cli.render import Column, Report, Section, render
+    from abs_cli.render import render
 
     state = get_state(ctx)
     settings = workflow_config(state, config)
     with state.store().session() as session:
         steps = pipeline_board(session, settings, now=now_or(now), owner=owner, role=role)
+    render(board_report(steps), output)
+
+
+def board_report(steps: list[dict]):  # type: ignore[no-untyped-def]
+    """The board as a report: one column per step in tables, one record per step in data."""
+    from abs_cli.render import Column, Report, Section
+
     rows = [
         step
         | {
@@ -322,7 +329,7 @@ def board(
         Column("weighted_amount", "weighted", kind="money"),
         Column("oldest", "oldest leads"),
     ]
-    render(Report([Section("Pipeline", columns, rows, transpose=True)], document=steps), output)
+    return Report([Section("Pipeline", columns, rows, transpose=True)], document=steps)
 
 
 @app.command("stale")

@@ -46,7 +46,10 @@ def assign(
     with state.store().session(write=not dry_run) as session:
         ids = [find_lead_id(session, key) for key in leads or []]
         results = assign_leads(
-            session, settings, now=now(), lead_ids=ids,
+            session,
+            settings,
+            now=now(),
+            lead_ids=ids,
             unassigned=unassigned,
             limit=limit,
             dry_run=dry_run,
