@@ -23,6 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, insert, text
 
+from abs_cli.bulk import db_value, executemany
 from abs_cli.config import StoreLocation, to_url
 from abs_cli.domain import STAGES
 from abs_cli.store.engine import Store, make_engine
@@ -68,33 +69,43 @@ def generate(store: Store, leads: int, *, spread: bool, seed: int = 7) -> list[s
         ids[rep["role"]].append(index)
     emails = []
     batch = []
+    dialect = store.engine.dialect
+    columns = Lead.__table__.c
+    stamps = [
+        db_value(columns.created_at, T0 + timedelta(minutes=m), dialect) for m in range(50_000)
+    ]
+    sql = (
+        "INSERT INTO lead (email, stage, stage_changed_at, created_at, updated_at, source,"
+        " inbound, country, owner_id, amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
     for n in range(leads):
         stage = rng.choice(STAGES) if spread else "prospect"
         role = "cs" if stage == "customer" else "ae" if STAGES.index(stage) >= 2 else "sdr"
-        created = T0 + timedelta(minutes=n % 50_000)
+        created = stamps[n % 50_000]
         email = f"lead{n}@client{n % 997}.io"
         emails.append(email)
+        cents = rng.randrange(100_000, 5_000_000) if STAGES.index(stage) >= 2 else None
         batch.append(
-            {
-                "email": email,
-                "stage": stage,
-                "stage_changed_at": created,
-                "created_at": created,
-                "updated_at": created,
-                "source": "outbound_list",
-                "inbound": False,
-                "country": "FR",
-                "owner_id": rng.choice(ids[role]),
-                "amount": rng.randrange(1_000, 50_000) if STAGES.index(stage) >= 2 else None,
-            }
+            (
+                email,
+                stage,
+                created,
+                created,
+                created,
+                "outbound_list",
+                False,
+                "FR",
+                rng.choice(ids[role]),
+                cents,
+            )
         )
-        if len(batch) == 20_000:
+        if len(batch) == 50_000:
             with store.session(write=True) as session:
-                session.execute(insert(Lead.__table__), batch)
+                executemany(session, sql, batch)
             batch = []
     if batch:
         with store.session(write=True) as session:
-            session.execute(insert(Lead.__table__), batch)
+            executemany(session, sql, batch)
     return emails
 
 

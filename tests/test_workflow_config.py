@@ -145,3 +145,19 @@ def test_where_the_file_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 def test_parse_config_rejects_non_tables() -> None:
     with pytest.raises(InputError, match=r"config inline: routing\.sdr must be a table"):
         parse_config({"routing": {"sdr": "round_robin"}})
+
+
+def test_light_tables_match_the_models() -> None:
+    from sqlalchemy.types import TypeDecorator
+
+    from abs_cli.store import lite
+    from abs_cli.store.models import SQLModel
+
+    for light in lite.TABLES:
+        model = SQLModel.metadata.tables[light.name]
+        for column in light.c:
+            assert column.name in model.c, f"{light.name}.{column.name}"
+            kind = model.c[column.name].type
+            if isinstance(kind, TypeDecorator) and not isinstance(column.type, TypeDecorator):
+                kind = kind.impl_instance
+            assert isinstance(kind, type(column.type)), f"{light.name}.{column.name}"

@@ -8,15 +8,12 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from abs_cli.domain import lead_label
 from abs_cli.errors import NotFoundError
 from abs_cli.store.models import Lead
 
 LEAD = Lead.__table__
-
-
-def lead_label(email: str | None, external_id: str | None, lead_id: int) -> str:
-    """How a lead is named in output: its e-mail, else its external id, else `#id`."""
-    return email or external_id or f"#{lead_id}"
+__all__ = ["find_lead_id", "lead_label", "not_found_message", "resolve_leads"]
 
 
 def resolve_leads(

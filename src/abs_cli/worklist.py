@@ -10,12 +10,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from abs_cli.board import days_between, owner_filter, stale_condition
-from abs_cli.domain import INBOUND_SOURCES, STAGES, TOUCH_TYPES
-from abs_cli.leadkeys import lead_label
-from abs_cli.store.models import Activity, Lead, LeadScore, Rep
+from abs_cli.domain import INBOUND_SOURCES, STAGES, TOUCH_TYPES, lead_label
+from abs_cli.store.lite import activity, lead_score
+from abs_cli.store.lite import lead as LEAD
+from abs_cli.store.lite import rep as REP
 from abs_cli.workflow_config import WorkflowConfig
-
-LEAD = Lead.__table__
 
 NEXT_ACTION: dict[str, str] = {
     "prospect": "qualify: score the lead and book a meeting with an AE",
@@ -36,9 +35,9 @@ def inbound_condition() -> ColumnElement[bool]:
 def speed_to_lead_breach(config: WorkflowConfig, now: datetime) -> ColumnElement[bool]:
     """An inbound lead in steps 1–2 not touched within the speed-to-lead SLA."""
     touched = exists().where(
-        Activity.lead_id == LEAD.c.id,
-        Activity.type.in_(TOUCH_TYPES),
-        Activity.occurred_at <= now,
+        activity.c.lead_id == LEAD.c.id,
+        activity.c.type.in_(TOUCH_TYPES),
+        activity.c.occurred_at <= now,
     )
     deadline = now - timedelta(minutes=config.speed_to_lead_minutes)
     return and_(
@@ -63,8 +62,8 @@ def work_queue(
     stale = stale_condition(config, now)
     breached = case((or_(late_touch, stale), 1), else_=0)
     next_due = (
-        select(func.min(Activity.due_at))
-        .where(Activity.lead_id == LEAD.c.id, Activity.due_at > now)
+        select(func.min(activity.c.due_at))
+        .where(activity.c.lead_id == LEAD.c.id, activity.c.due_at > now)
         .scalar_subquery()
     )
     query = (
@@ -75,18 +74,21 @@ def work_queue(
             LEAD.c.stage,
             LEAD.c.stage_changed_at,
             LEAD.c.created_at,
-            Rep.email.label("owner"),
-            LeadScore.score,
+            REP.c.email.label("owner"),
+            lead_score.c.score,
             case((late_touch, literal(True)), else_=literal(False)).label("late_touch"),
             case((stale, literal(True)), else_=literal(False)).label("stale"),
             next_due.label("next_due"),
         )
-        .outerjoin(Rep, Rep.id == LEAD.c.owner_id)
-        .outerjoin(LeadScore, LeadScore.lead_id == LEAD.c.id)
+        .select_from(
+            LEAD.outerjoin(REP, REP.c.id == LEAD.c.owner_id).outerjoin(
+                lead_score, lead_score.c.lead_id == LEAD.c.id
+            )
+        )
         .where(LEAD.c.stage.in_(STAGES), owner_filter(session, rep, role))
         .order_by(
             breached.desc(),
-            func.coalesce(LeadScore.score, -1).desc(),
+            func.coalesce(lead_score.c.score, -1).desc(),
             LEAD.c.stage_changed_at,
             LEAD.c.id,
         )

@@ -100,7 +100,7 @@ class Lead(SQLModel, table=True):
         CheckConstraint(_one_of("stage", ALL_STAGES), name="stage"),
         CheckConstraint(_one_of("buying_role", BUYING_ROLES, nullable=True), name="buying_role"),
         CheckConstraint("employees IS NULL OR employees >= 0", name="employees"),
-        Index(None, "stage", "owner_id"),
+        Index(None, "stage", "owner_id", "amount"),
         Index(None, "stage", "stage_changed_at"),
         Index(None, "created_at"),
         Index(None, "source", "created_at"),
