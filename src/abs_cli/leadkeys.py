@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from abs_cli.domain import lead_label
@@ -25,21 +25,11 @@ def resolve_leads(
     result. `lock` takes row locks (PostgreSQL `FOR UPDATE`, in id order).
     """
     stripped = {key.strip() for key in keys if key.strip()}
-    emails = {key.lower() for key in stripped}
-    query = (
-        select(*columns, LEAD.c.email, LEAD.c.external_id)
-        .where(or_(LEAD.c.email.in_(emails), LEAD.c.external_id.in_(stripped)))
-        .order_by(LEAD.c.id)
-    )
-    if lock:
-        query = query.with_for_update()
-    by_email: dict[str, Any] = {}
-    by_external: dict[str, Any] = {}
-    for row in session.execute(query):
-        if row.email is not None:
-            by_email[row.email] = row
-        if row.external_id is not None:
-            by_external[row.external_id] = row
+    emails = {key.lower() for key in stripped if "@" in key}
+    by_email = _fetch(session, LEAD.c.email, emails, columns, lock)
+    # Only keys that matched no e-mail are looked up as external ids.
+    others = {key for key in stripped if key.lower() not in by_email}
+    by_external = _fetch(session, LEAD.c.external_id, others, columns, lock)
     found: dict[str, Any] = {}
     for key in keys:
         text = key.strip()
@@ -47,6 +37,21 @@ def resolve_leads(
         if row is not None:
             found[key] = row
     return found
+
+
+def _fetch(
+    session: Session, key: Any, values: set[str], columns: Sequence[Any], lock: bool
+) -> dict[str, Any]:
+    if not values:
+        return {}
+    query = (
+        select(*columns, LEAD.c.email, LEAD.c.external_id)
+        .where(key.in_(values))
+        .order_by(LEAD.c.id)
+    )
+    if lock:
+        query = query.with_for_update()
+    return {getattr(row, key.name): row for row in session.execute(query)}
 
 
 def find_lead_id(session: Session, key: str) -> int:

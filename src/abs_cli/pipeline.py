@@ -20,7 +20,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import BigInteger, select, type_coerce
+from sqlalchemy import BigInteger, String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from abs_cli.bulk import db_value, executemany
@@ -42,7 +42,7 @@ from abs_cli.workflow_config import WorkflowConfig
 
 LEAD = Lead.__table__
 HISTORY = StageHistory.__table__
-CHUNK = 2_000
+CHUNK = 5_000
 
 EXIT_FROM: dict[str, tuple[str, ...]] = {
     "lost": ("discovery", "demo", "proposal", "negotiation"),
@@ -55,7 +55,7 @@ MOVED, REFUSED, NOT_FOUND, WOULD_MOVE = "moved", "refused", "not found", "would 
 _COLUMNS = (
     LEAD.c.id,
     LEAD.c.stage,
-    LEAD.c.stage_changed_at,
+    type_coerce(LEAD.c.stage_changed_at, String).label("entered_raw"),
     type_coerce(LEAD.c.amount, BigInteger).label("cents"),
     LEAD.c.owner_id,
     LEAD.c.source,
@@ -152,6 +152,8 @@ def move_chunk(
     _check_move_options(move)
     router = Router(session, config, now, lock=not move.dry_run)
     rows = resolve_leads(session, keys, _COLUMNS, lock=not move.dry_run)
+    dialect = session.get_bind().dialect
+    clock = _StoredTime(dialect, at)
     plans: list[tuple[str, Any, str] | MoveResult] = []
     for key in keys:
         row = rows.get(key)
@@ -164,7 +166,7 @@ def move_chunk(
             continue
         seen.add(row.id)
         try:
-            target = _target(row, move, at)
+            target = _target(row, move, clock)
         except Refused as refusal:
             plans.append(MoveResult(label, REFUSED, row.stage, message=str(refusal)))
             continue
@@ -172,8 +174,7 @@ def move_chunk(
     checks = _GateData.load(session, config, move, plans, at)
     roles = {rep.id: rep.role for rep in router.reps.values()}
     emails = {rep.id: rep.email for rep in router.reps.values()}
-    dialect = session.get_bind().dialect
-    at_db = db_value(HISTORY.c.changed_at, at, dialect)
+    at_db = clock.stored
     new_cents = db_value(LEAD.c.amount, move.amount, dialect)
     history: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
@@ -245,7 +246,30 @@ def _check_move_options(move: Move) -> None:
         raise InputError(f"moving a lead to {move.to} needs --reason")
 
 
-def _target(row: Any, move: Move, at: datetime) -> str:
+@dataclass
+class _StoredTime:
+    """The move's time as the store holds timestamps, to compare with raw column values.
+
+    Comparing in the database's own representation (ISO text on SQLite, naive UTC on
+    PostgreSQL, both ordered chronologically) spares parsing every lead's timestamp.
+    """
+
+    dialect: Any
+    at: datetime
+
+    def __post_init__(self) -> None:
+        self.stored = db_value(HISTORY.c.changed_at, self.at, self.dialect)
+        kind = HISTORY.c.changed_at.type.dialect_impl(self.dialect)
+        self._load = kind.result_processor(self.dialect, None) or (lambda value: value)
+
+    def before(self, raw: Any) -> bool:
+        return self.stored < raw
+
+    def loaded(self, raw: Any) -> datetime:
+        return self._load(raw)
+
+
+def _target(row: Any, move: Move, clock: _StoredTime) -> str:
     """The stage this lead moves to, or `Refused` by the transition rules."""
     current = row.stage
     if move.to is None:
@@ -258,10 +282,9 @@ def _target(row: Any, move: Move, at: datetime) -> str:
         target = move.to
     if target == current:
         raise Refused(f"the lead is already at {current}")
-    if at < row.stage_changed_at:
-        raise Refused(
-            f"--at {iso(at)} is before the lead entered {current} ({iso(row.stage_changed_at)})"
-        )
+    if clock.before(row.entered_raw):
+        entered = iso(clock.loaded(row.entered_raw))
+        raise Refused(f"--at {iso(clock.at)} is before the lead entered {current} ({entered})")
     kind = _kind_of_move(current, target)
     if kind is not None and not move.force:
         raise Refused(f"{kind}; pass --force and --reason to do it anyway")
@@ -347,6 +370,8 @@ class _GateData:
         if target in EXIT_STAGES:
             return
         gate = self.config.gate_for(target)
+        if not (gate.readiness or gate.activity or gate.amount):
+            return
         if gate.readiness and row.id in self.scores:
             readiness, score = self.scores[row.id]
             if READINESS.index(readiness) < READINESS.index(gate.readiness):
