@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, insert, text
 
-from abs_cli.bulk import db_value, executemany
+from abs_cli.bulk import db_value, insert_rows
 from abs_cli.config import StoreLocation, to_url
 from abs_cli.domain import STAGES
 from abs_cli.store.engine import Store, make_engine
@@ -74,9 +74,17 @@ def generate(store: Store, leads: int, *, spread: bool, seed: int = 7) -> list[s
     stamps = [
         db_value(columns.created_at, T0 + timedelta(minutes=m), dialect) for m in range(50_000)
     ]
-    sql = (
-        "INSERT INTO lead (email, stage, stage_changed_at, created_at, updated_at, source,"
-        " inbound, country, owner_id, amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    fields = (
+        ("email", "text"),
+        ("stage", "text"),
+        ("stage_changed_at", "timestamp"),
+        ("created_at", "timestamp"),
+        ("updated_at", "timestamp"),
+        ("source", "text"),
+        ("inbound", "boolean"),
+        ("country", "text"),
+        ("owner_id", "int"),
+        ("amount", "bigint"),
     )
     for n in range(leads):
         stage = rng.choice(STAGES) if spread else "prospect"
@@ -101,11 +109,11 @@ def generate(store: Store, leads: int, *, spread: bool, seed: int = 7) -> list[s
         )
         if len(batch) == 50_000:
             with store.session(write=True) as session:
-                executemany(session, sql, batch)
+                insert_rows(session, "lead", fields, batch)
             batch = []
     if batch:
         with store.session(write=True) as session:
-            executemany(session, sql, batch)
+            insert_rows(session, "lead", fields, batch)
     return emails
 
 

@@ -8,7 +8,7 @@ from the current owner's hands the lead on (step 3 → an AE, step 7 → a CS).
 Many leads are moved chunk by chunk, each chunk set-based in one short transaction:
 one query loads the chunk's leads, two more fetch what the gates need, the rules run in
 Python over plain rows, and the history, lead updates and assignments are written with
-one `executemany` each.
+one bulk statement each (`abs_cli.bulk`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import BigInteger, String, select, type_coerce
 from sqlalchemy.orm import Session
 
-from abs_cli.bulk import db_value, executemany
+from abs_cli.bulk import db_value, insert_rows, update_rows
 from abs_cli.domain import (
     EXIT_STAGES,
     READINESS,
@@ -51,6 +51,25 @@ EXIT_FROM: dict[str, tuple[str, ...]] = {
 }
 """The stages each side exit may be entered from without `force`."""
 
+HISTORY_FIELDS = (
+    ("lead_id", "int"),
+    ("from_stage", "text"),
+    ("to_stage", "text"),
+    ("changed_at", "timestamp"),
+    ("rep_id", "int"),
+    ("owner_id", "int"),
+    ("reason", "text"),
+    ("amount", "bigint"),
+    ("forced", "boolean"),
+    ("origin", "text"),
+)
+LEAD_MOVE_FIELDS = (
+    ("stage", "text"),
+    ("stage_changed_at", "timestamp"),
+    ("amount", "bigint"),
+    ("owner_id", "int"),
+    ("updated_at", "timestamp"),
+)
 MOVED, REFUSED, NOT_FOUND, WOULD_MOVE = "moved", "refused", "not found", "would move"
 _COLUMNS = (
     LEAD.c.id,
@@ -223,18 +242,8 @@ def move_chunk(
         status = WOULD_MOVE if move.dry_run else MOVED
         results.append(MoveResult(label, status, row.stage, target, emails.get(owner), note))
     if history and not move.dry_run:
-        executemany(
-            session,
-            "INSERT INTO stage_history (lead_id, from_stage, to_stage, changed_at, rep_id,"
-            " owner_id, reason, amount, forced, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            history,
-        )
-        executemany(
-            session,
-            "UPDATE lead SET stage = ?, stage_changed_at = ?, amount = ?, owner_id = ?,"
-            " updated_at = ? WHERE id = ?",
-            updates,
-        )
+        insert_rows(session, "stage_history", HISTORY_FIELDS, history)
+        update_rows(session, "lead", ("id", "int"), LEAD_MOVE_FIELDS, updates)
         router.flush()
     return results
 

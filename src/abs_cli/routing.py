@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from abs_cli.bulk import db_value, executemany
+from abs_cli.bulk import db_value, insert_rows, update_rows
 from abs_cli.domain import EXIT_STAGES, INBOUND_SOURCES, STAGES, STEP_OF
 from abs_cli.leadkeys import lead_label
 from abs_cli.store.models import AssignmentLog, Lead, Rep, RoutingCursor
@@ -259,10 +259,16 @@ class Router:
             )
         if self._log:
             at = db_value(LOG.c.assigned_at, self.now, self.session.get_bind().dialect)
-            executemany(
+            insert_rows(
                 self.session,
-                "INSERT INTO assignment_log (lead_id, rep_id, role, rule, assigned_at)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "assignment_log",
+                (
+                    ("lead_id", "int"),
+                    ("rep_id", "int"),
+                    ("role", "text"),
+                    ("rule", "text"),
+                    ("assigned_at", "timestamp"),
+                ),
                 [(*entry, at) for entry in self._log],
             )
         self._log = []
@@ -271,9 +277,11 @@ class Router:
 def set_owners(session: Session, owners: Iterable[tuple[int, int | None]], now: datetime) -> None:
     """Write lead owners in one statement: (lead id, rep id or None) pairs."""
     at = db_value(LEAD.c.updated_at, now, session.get_bind().dialect)
-    executemany(
+    update_rows(
         session,
-        "UPDATE lead SET owner_id = ?, updated_at = ? WHERE id = ?",
+        "lead",
+        ("id", "int"),
+        (("owner_id", "int"), ("updated_at", "timestamp")),
         [(owner, at, lead_id) for lead_id, owner in owners],
     )
 
