@@ -43,6 +43,7 @@ from abs_cli.workflow_config import WorkflowConfig
 LEAD = Lead.__table__
 HISTORY = StageHistory.__table__
 CHUNK = 5_000
+REASON_MAX = 500
 
 EXIT_FROM: dict[str, tuple[str, ...]] = {
     "lost": ("discovery", "demo", "proposal", "negotiation"),
@@ -251,6 +252,8 @@ def move_chunk(
 def _check_move_options(move: Move) -> None:
     if move.amount is not None and move.amount < 0:
         raise InputError(f"--amount {move.amount} must not be negative")
+    if move.reason is not None and len(move.reason) > REASON_MAX:
+        raise InputError(f"--reason is {len(move.reason)} characters long; at most {REASON_MAX}")
     if move.to in EXIT_STAGES and not (move.reason or "").strip():
         raise InputError(f"moving a lead to {move.to} needs --reason")
 

@@ -21,7 +21,14 @@ from abs_cli.cli.workflow import (
 from abs_cli.render import OutputFormat
 
 app = typer.Typer(
-    help="Move leads through the seven steps, with gates and handoffs.", no_args_is_help=True
+    help="Move leads through the seven steps, with gates and handoffs.\n\n"
+    "Gates, stage probabilities, SLAs and routing come from a TOML file (--config, then "
+    "$ABS_CONFIG, then abs.toml beside the store; built-in defaults otherwise). Its tables: "
+    "pipeline.gates.STAGE (readiness, activity, amount), pipeline.probabilities, "
+    "sla (speed_to_lead_minutes), sla.max_days, routing.sources (source = role) and "
+    "routing.ROLE (strategy, fallback, capacity, weights, territories).",
+    short_help="Move leads through the seven steps, with gates and handoffs.",
+    no_args_is_help=True,
 )
 
 LeadsArgument = Annotated[
@@ -293,7 +300,7 @@ def board(
     """Show the board: per step, the leads, total and weighted amount, the oldest leads.
 
     Weighted amounts use each step's win probability (settings `probability.<stage>`,
-    or `[pipeline.probabilities]` in the config file).
+    or pipeline.probabilities in the config file).
 
     Example: abs pipeline board --role ae --format json
     """
@@ -342,7 +349,7 @@ def stale(
     config: ConfigOption = None,
     output: FormatOption = OutputFormat.table,
 ) -> None:
-    """List leads longer in their step than its limit (`[sla.max_days]`).
+    """List leads longer in their step than its limit (sla.max_days in the config).
 
     A lead with a planned activity still to come is not stale.
 
