@@ -7,9 +7,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pipeline_data import T0, add_activity, add_leads, add_reps, add_score
 from sqlalchemy import func, select
 
+from abs_cli.domain import STAGES
 from abs_cli.pipeline import Move, advance, history
 from abs_cli.store.models import AssignmentLog, Lead, StageHistory
 from abs_cli.workflow_config import WorkflowConfig
@@ -318,3 +321,59 @@ def test_bad_options_are_rejected_before_any_move(cli, store, team) -> None:
     assert nobody.exit_code == 3 and "no rep 'nobody@acme.io' on the team" in nobody.stderr
     history_of_ghost = cli("pipeline", "history", "ghost@client.io")
     assert history_of_ghost.exit_code == 3
+
+
+def test_exit_via_advance_needs_a_reason(cli, store, team) -> None:
+    put(store, team, "ana@client.io", "demo")
+    result = cli("pipeline", "advance", "ana@client.io", "--to", "lost")
+    assert result.exit_code == 3
+    assert "moving a lead to lost needs --reason" in result.stderr
+    long = cli("pipeline", "lose", "ana@client.io", "--reason", "x" * 501)
+    assert long.exit_code == 3 and "--reason is 501 characters long; at most 500" in long.stderr
+
+
+STAGE_CHOICES = [None, *STAGES, "lost", "disqualified", "churned"]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from(STAGE_CHOICES), st.booleans(), st.booleans()),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_history_always_replays_to_the_lead(tmp_path_factory, steps) -> None:
+    """Whatever is asked, every move is one history row and the rows replay to the lead."""
+    from abs_cli.config import StoreLocation, to_url
+    from abs_cli.store.engine import Store, make_engine
+    from abs_cli.store.migrate import ensure_current
+
+    location = StoreLocation(to_url(str(tmp_path_factory.mktemp("h") / "abs.db")), "test")
+    store = Store(location, make_engine(location))
+    ensure_current(store)
+    with store.session(write=True) as session:
+        add_reps(session, ("sdr@acme.io", "sdr"), ("ae@acme.io", "ae"), ("cs@acme.io", "cs"))
+        add_leads(session, [{"email": "p@x.io"}])
+    moved = 0
+    for number, (to, force, amount) in enumerate(steps, start=1):
+        move = Move(
+            to=to,
+            force=force,
+            reason="why" if force or to in ("lost", "disqualified", "churned") else None,
+            amount=Decimal(100) if amount else None,
+            at=T0 + timedelta(hours=number),
+        )
+        (result,) = advance(store, ["p@x.io"], move, WorkflowConfig(), now=T0)
+        moved += result.status == "moved"
+    with store.session() as session:
+        rows = history(session, "p@x.io")
+        stage = session.scalar(select(Lead.stage))
+    store.dispose()
+    assert len(rows) == moved
+    replayed = "prospect"
+    for row in rows:
+        assert row["from_stage"] == replayed and row["to_stage"] != replayed
+        replayed = row["to_stage"]
+    assert replayed == stage
+    assert all(row["forced"] or row["to_stage"] != "proposal" or row["amount"] for row in rows)
