@@ -83,3 +83,8 @@ def stage_from_user(value: str) -> str:
     raise ValueError(
         f"unknown stage {value!r}; use one of {', '.join(ALL_STAGES)} or a step number 1-7"
     )
+
+
+def lead_label(email: str | None, external_id: str | None, lead_id: int) -> str:
+    """How a lead is named in output: its e-mail, else its external id, else `#id`."""
+    return email or external_id or f"#{lead_id}"

@@ -57,6 +57,9 @@ class Section:
     columns: Sequence[Column]
     rows: Iterable[Mapping[str, Any]]
     caption: str | None = None
+    transpose: bool = False
+    """Tables and Markdown show one column per row (headed by its first column's value),
+    like a board; CSV, TSV and JSON keep one record per row."""
 
     @classmethod
     def record(
@@ -219,10 +222,32 @@ def _render_delimited(report: Report, out: IO[str], delimiter: str) -> None:
             writer.writerow([_plain_cell(row.get(key)) for key in keys])
 
 
+def _transposed(section: Section) -> Section:
+    """Rows become columns: a header per row, a line per column, cells formatted by kind."""
+    if not section.transpose:
+        return section
+    rows = list(section.rows)
+    first, *rest = section.columns
+    keys = [f"c{index}" for index in range(len(rows))]
+    columns = [Column("field", first.title)] + [
+        Column(key, format_cell(row.get(first.key), first.kind))
+        for key, row in zip(keys, rows, strict=True)
+    ]
+    lines = [
+        {"field": column.title}
+        | {
+            key: format_cell(row.get(column.key), column.kind, column.decimals)
+            for key, row in zip(keys, rows, strict=True)
+        }
+        for column in rest
+    ]
+    return Section(section.title, columns, lines, section.caption)
+
+
 def _render_markdown(report: Report, out: IO[str]) -> None:
     from tabulate import tabulate
 
-    for index, section in enumerate(report.sections):
+    for index, section in enumerate(_transposed(section) for section in report.sections):
         if index:
             out.write("\n")
         if section.title:
@@ -260,7 +285,7 @@ def _render_table(report: Report, out: IO[str]) -> None:
     from rich.text import Text
 
     target = console(out if out is not sys.stdout else None)
-    for section in report.sections:
+    for section in (_transposed(section) for section in report.sections):
         table = Table(title=section.title, caption=section.caption, title_justify="left")
         for column in section.columns:
             justify = "right" if column.kind in NUMERIC_KINDS and column.kind != "bar" else "left"

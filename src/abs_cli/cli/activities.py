@@ -2,8 +2,99 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+from abs_cli.cli.options import FormatOption, LimitOption
+from abs_cli.cli.state import get_state
+from abs_cli.cli.workflow import ActingRepOption, now_or, parse_time
+from abs_cli.domain import ACTIVITY_TYPES
+from abs_cli.render import OutputFormat
 
 app = typer.Typer(
     help="Log, list and import sales activities and marketing touches.", no_args_is_help=True
 )
+
+TYPE_HELP = "One of " + ", ".join(ACTIVITY_TYPES) + "."
+
+
+@app.command("log")
+def log(
+    ctx: typer.Context,
+    lead: Annotated[str, typer.Argument(help="The lead's e-mail or external id.")],
+    kind: Annotated[str, typer.Option("--type", "-t", help=TYPE_HELP)],
+    outcome: Annotated[
+        str | None, typer.Option(help="How it went: connected, no_answer, replied…")
+    ] = None,
+    rep: ActingRepOption = None,
+    at: Annotated[str | None, typer.Option("--at", help="When (ISO 8601; default now).")] = None,
+    due: Annotated[
+        str | None,
+        typer.Option("--due", help="Plan it for this time (a planned activity)."),
+    ] = None,
+    notes: Annotated[str | None, typer.Option(help="Free text.")] = None,
+) -> None:
+    """Log an activity on a lead (or plan one with --due).
+
+    Example: abs activities log ana@client.io --type call --outcome connected --rep bob@acme.io
+    """
+    from abs_cli.activities import log_activity
+
+    state = get_state(ctx)
+    when = now_or(at, "--at")
+    with state.store().session(write=True) as session:
+        logged = log_activity(
+            session,
+            lead,
+            kind,
+            at=when,
+            rep=rep,
+            outcome=outcome,
+            notes=notes,
+            due=parse_time(due, "--due"),
+        )
+    planned = f", due {logged['due_at']:%Y-%m-%d %H:%M}" if logged["due_at"] else ""
+    state.info(f"logged {logged['type']} on {logged['lead']}{planned}")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    lead: Annotated[str | None, typer.Option(help="Only this lead.")] = None,
+    rep: Annotated[str | None, typer.Option(help="Only this rep's activities.")] = None,
+    kind: Annotated[str | None, typer.Option("--type", "-t", help="Only this type.")] = None,
+    since: Annotated[str | None, typer.Option("--from", help="From this time on.")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="Before this time.")] = None,
+    planned: Annotated[bool, typer.Option("--planned", help="Only planned activities.")] = False,
+    limit: LimitOption = None,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """List activities, newest first.
+
+    Example: abs activities list --rep bob@acme.io --type call --from 2026-03-01
+    """
+    from abs_cli.activities import list_activities
+    from abs_cli.render import Column, Section, render
+
+    with get_state(ctx).store().session() as session:
+        rows = list_activities(
+            session,
+            lead=lead,
+            rep=rep,
+            kind=kind,
+            since=parse_time(since, "--from"),
+            until=parse_time(until, "--to"),
+            planned=planned,
+            limit=limit,
+        )
+    columns = [
+        Column("occurred_at", "at"),
+        Column("lead"),
+        Column("type"),
+        Column("outcome"),
+        Column("rep"),
+        Column("due_at", "due"),
+        Column("notes"),
+    ]
+    render(Section("Activities", columns, rows), output)

@@ -122,6 +122,7 @@ def _register() -> None:
         score,
         team,
     )
+    from abs_cli.cli import routing as routing_cli
 
     app.add_typer(db.app, name="db")
     app.add_typer(team.app, name="team")
@@ -137,6 +138,8 @@ def _register() -> None:
         noun.app.command("import")(imports.import_command(noun.__name__.rsplit(".", 1)[1]))
     for kind in imports.GROUP_HELP:
         app.add_typer(imports.import_group(kind), name=kind)
+    leads.app.command("assign")(routing_cli.assign)
+    app.command("queue")(routing_cli.queue)
 
 
 _register()

@@ -24,6 +24,7 @@ def demo(
 
     Example: abs demo
     """
+    from abs_cli.cli.pipeline import board_report
     from abs_cli.cli.team import team_section
     from abs_cli.config import data_dir
     from abs_cli.demo import build_demo, example_folder
@@ -41,9 +42,14 @@ def demo(
     folder = examples or example_folder()
     store = state.store()
     state.info(f"building the demo store {store.location.display} from {folder}")
-    build_demo(store, folder)
+    day = build_demo(store, folder)
     with store.session() as session:
         reps = list_reps(session)
     details = describe(store)
     render(Report([team_section(reps), Section.record("Store", details["rows"])]))
+    render(board_report(day["board"]))
+    state.info(
+        f"working day: {day['assigned']} leads assigned ({day['unassigned']} left unassigned), "
+        f"{day['moved']} moved a step, {day['refused']} held by a gate"
+    )
     state.info(f"explore it: abs --db {state.db_option} team list")

@@ -8,6 +8,7 @@ import typer
 
 from abs_cli.cli.options import FormatOption
 from abs_cli.cli.state import get_state
+from abs_cli.cli.workflow import ConfigOption, workflow_config
 from abs_cli.domain import ROLES
 from abs_cli.render import OutputFormat
 
@@ -90,17 +91,25 @@ def set_role(
 def deactivate(
     ctx: typer.Context,
     rep: Annotated[str, typer.Argument(help="The rep's e-mail or exact name.")],
+    config: ConfigOption = None,
 ) -> None:
-    """Mark a rep inactive: routing skips them from now on.
+    """Mark a rep inactive: routing skips them from now on, and their open leads are
+    reassigned by the routing rules (a lead no one can take is left unassigned).
 
     Example: abs team deactivate ana@acme.io
     """
-    from abs_cli.team import deactivate as deactivate_rep
+    from abs_cli.routing import deactivate_and_reassign
+    from abs_cli.validation import now
 
     state = get_state(ctx)
+    settings = workflow_config(state, config)
     with state.store().session(write=True) as session:
-        changed = deactivate_rep(session, rep)
-    state.info(f"{changed.email} deactivated")
+        changed, moved = deactivate_and_reassign(session, rep, settings, now=now())
+    left = sum(assignment.rep_id is None for assignment in moved)
+    state.info(
+        f"{changed.email} deactivated; {len(moved) - left:,} open leads reassigned, "
+        f"{left:,} left unassigned"
+    )
 
 
 def team_section(rows: list[dict]):  # type: ignore[no-untyped-def]

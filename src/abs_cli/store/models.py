@@ -100,7 +100,8 @@ class Lead(SQLModel, table=True):
         CheckConstraint(_one_of("stage", ALL_STAGES), name="stage"),
         CheckConstraint(_one_of("buying_role", BUYING_ROLES, nullable=True), name="buying_role"),
         CheckConstraint("employees IS NULL OR employees >= 0", name="employees"),
-        Index(None, "stage", "owner_id"),
+        Index(None, "stage", "owner_id", "amount"),
+        Index(None, "stage", "stage_changed_at"),
         Index(None, "created_at"),
         Index(None, "source", "created_at"),
     )
@@ -351,12 +352,16 @@ class AssignmentLog(SQLModel, table=True):
 
 
 class RoutingCursor(SQLModel, table=True):
-    """The persistent round-robin position per role, fair across runs and processes."""
+    """The persistent round-robin position per role, fair across runs and processes.
+
+    `turns` counts the leads `last_rep_id` has had in a row, for weighted round-robin.
+    """
 
     __tablename__ = "routing_cursor"
 
     role: str = Field(primary_key=True, max_length=16)
     last_rep_id: int | None = None
+    turns: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ErasureLog(SQLModel, table=True):
