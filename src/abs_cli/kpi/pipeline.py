@@ -1,0 +1,324 @@
+"""Pipeline metrics from the stage history (KPI.md, Pipeline).
+
+`stage_moves` replays the history of the leads that moved during the period with
+window functions (previous stage, the start of the current stay, the deal amount so
+far) and returns the changes of the period grouped by month, from-stage, to-stage and
+rep; the funnel, wins, losses, time in stage and the team's figures all read from it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import BigInteger, and_, case, func, literal, or_, select, type_coerce
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from abs_cli.domain import STAGES, STEP_OF
+from abs_cli.kpi.numbers import dec, divide, mean, median, ratio, times
+from abs_cli.kpi.periods import Period, month_end
+from abs_cli.kpi.settings import OPEN_STEPS, KpiSettings
+from abs_cli.kpi.sql import count_if, epoch, month_key
+from abs_cli.store.models import Lead, StageHistory
+
+SECONDS_PER_DAY = 86_400
+SH = StageHistory
+OPEN_STAGES = tuple(STAGES[step - 1] for step in OPEN_STEPS)
+
+
+@dataclass
+class StageMoves:
+    """The stage changes of a period, aggregated: what every pipeline and team figure needs.
+
+    Keys are (month, rep_id) unless noted; amounts are cents; durations seconds.
+    """
+
+    won: dict[tuple[str, int | None], int] = field(default_factory=lambda: defaultdict(int))
+    won_cents: dict[tuple[str, int | None], int] = field(default_factory=lambda: defaultdict(int))
+    lost: dict[tuple[str, int | None], int] = field(default_factory=lambda: defaultdict(int))
+    booked: dict[tuple[str, int | None], int] = field(default_factory=lambda: defaultdict(int))
+    cycles: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    """Per month: the seconds from lead creation to win of each deal won."""
+    exits: dict[tuple[str, str], list[int]] = field(
+        default_factory=lambda: defaultdict(lambda: [0, 0])
+    )
+    """Per (month, stage left): [exits, seconds spent in the stays that ended]."""
+    entries: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    """Per (month, stage entered): changes into it (the period-mode funnel)."""
+
+    def total(self, name: str, months: list[str], rep_ids: set[int | None] | None = None) -> int:
+        table: dict[tuple[str, int | None], int] = getattr(self, name)
+        return sum(
+            value
+            for (month, rep), value in table.items()
+            if month in months and (rep_ids is None or rep in rep_ids)
+        )
+
+
+def _replayed(end: datetime, since: datetime, leads: Select[Any] | None) -> Any:
+    """The history before `end` of the leads with a row in [since, end), one row per
+    history row with its previous stage, the start of the stay it ends and the deal amount."""
+    touched = select(SH.lead_id).where(SH.changed_at >= since, SH.changed_at < end)
+    if leads is not None:
+        touched = touched.where(SH.lead_id.in_(leads))
+    window = {"partition_by": SH.lead_id, "order_by": (SH.changed_at, SH.id)}
+    cents = type_coerce(SH.amount, BigInteger)
+    history = (
+        select(
+            SH.id,
+            SH.lead_id,
+            SH.to_stage,
+            SH.changed_at,
+            SH.rep_id,
+            cents.label("amount"),
+            Lead.created_at,
+            func.lag(SH.to_stage).over(**window).label("lag_stage"),
+            func.row_number().over(**window).label("rn"),
+            func.count(cents).over(**window, rows=(None, 0)).label("amount_group"),
+        )
+        .join(Lead, Lead.id == SH.lead_id)
+        .where(SH.lead_id.in_(touched.distinct()), SH.changed_at < end)
+        .cte("history")
+    )
+    h = history.c
+    previous = case(
+        (h.rn == 1, case((h.changed_at >= h.created_at, literal("prospect")), else_=None)),
+        else_=h.lag_stage,
+    )
+    flagged = select(
+        h.id,
+        h.lead_id,
+        h.to_stage,
+        h.changed_at,
+        h.rep_id,
+        h.created_at,
+        previous.label("previous"),
+        case((or_(previous.is_(None), previous != h.to_stage), 1), else_=0).label("changed"),
+        func.max(h.amount).over(partition_by=(h.lead_id, h.amount_group)).label("deal_amount"),
+    ).cte("flagged")
+    f = flagged.c
+    stay_start = func.max(case((f.changed == 1, f.changed_at))).over(
+        partition_by=f.lead_id, order_by=(f.changed_at, f.id), rows=(None, -1)
+    )
+    return select(
+        f.lead_id,
+        f.to_stage,
+        f.changed_at,
+        f.rep_id,
+        f.created_at,
+        f.previous,
+        f.changed,
+        f.deal_amount,
+        stay_start.label("stay_start"),
+    ).cte("replayed")
+
+
+def stage_moves(session: Session, period: Period, leads: Select[Any] | None = None) -> StageMoves:
+    """Every change of stage during the period, aggregated (see `StageMoves`)."""
+    r = _replayed(period.end, period.start, leads).c
+    month = month_key(r.changed_at).label("month")
+    stay = epoch(r.changed_at) - epoch(func.coalesce(r.stay_start, r.created_at))
+    cycle = case((r.to_stage == "customer", epoch(r.changed_at) - epoch(r.created_at)))
+    query = (
+        select(
+            month,
+            r.previous,
+            r.to_stage,
+            r.rep_id,
+            cycle.label("cycle"),
+            func.count(),
+            func.coalesce(func.sum(stay), 0),
+            func.coalesce(func.sum(r.deal_amount), 0),
+        )
+        .where(r.changed == 1, r.changed_at >= period.start)
+        .group_by(month, r.previous, r.to_stage, r.rep_id, cycle)
+    )
+    moves = StageMoves()
+    for key, previous, to_stage, rep, cycle_seconds, count, stay_seconds, cents in session.execute(
+        query
+    ):
+        moves.entries[key, to_stage] += count
+        if previous is not None:
+            exit_ = moves.exits[key, previous]
+            exit_[0] += count
+            exit_[1] += int(stay_seconds)
+        if to_stage == "customer":
+            moves.won[key, rep] += count
+            moves.won_cents[key, rep] += int(cents)
+            moves.cycles[key].extend([int(cycle_seconds)] * count)
+        elif to_stage == "lost":
+            moves.lost[key, rep] += count
+        elif to_stage == "qualified":
+            moves.booked[key, rep] += count
+    return moves
+
+
+def open_deals(
+    session: Session, month: str, leads: Select[Any] | None = None
+) -> dict[int, tuple[int, int]]:
+    """Per step 3–6: (open deals, their amount in cents) at the end of `month`."""
+    end = month_end(month)
+    table = SH.__table__
+    current, later, earlier = table.alias("cur"), table.alias("nxt"), table.alias("amt")
+    newer = (
+        select(later.c.id)
+        .where(
+            later.c.lead_id == current.c.lead_id,
+            later.c.changed_at < end,
+            or_(
+                later.c.changed_at > current.c.changed_at,
+                and_(later.c.changed_at == current.c.changed_at, later.c.id > current.c.id),
+            ),
+        )
+        .exists()
+    )
+    amount = (
+        select(type_coerce(earlier.c.amount, BigInteger))
+        .where(
+            earlier.c.lead_id == current.c.lead_id,
+            earlier.c.amount.is_not(None),
+            or_(
+                earlier.c.changed_at < current.c.changed_at,
+                and_(earlier.c.changed_at == current.c.changed_at, earlier.c.id <= current.c.id),
+            ),
+        )
+        .order_by(earlier.c.changed_at.desc(), earlier.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    deals = select(current.c.to_stage.label("stage"), amount.label("amount")).where(
+        current.c.to_stage.in_(OPEN_STAGES), current.c.changed_at < end, ~newer
+    )
+    if leads is not None:
+        deals = deals.where(current.c.lead_id.in_(leads))
+    inner = deals.subquery("open_deals")
+    query = select(
+        inner.c.stage, func.count(), func.coalesce(func.sum(inner.c.amount), 0)
+    ).group_by(inner.c.stage)
+    return {STEP_OF[stage]: (int(n), int(cents)) for stage, n, cents in session.execute(query)}
+
+
+def funnel_cohorts(
+    session: Session, period: Period, leads: Select[Any] | None = None
+) -> dict[str, list[int]]:
+    """Per month of creation in the period: the leads that reached steps 1..7 so far."""
+    step = case(*((SH.to_stage == stage, number) for stage, number in STEP_OF.items()), else_=1)
+    highest = (
+        select(Lead.created_at.label("created_at"), func.max(func.coalesce(step, 1)).label("top"))
+        .outerjoin(SH, SH.lead_id == Lead.id)
+        .where(Lead.created_at >= period.start, Lead.created_at < period.end)
+        .group_by(Lead.id, Lead.created_at)
+    )
+    if leads is not None:
+        highest = highest.where(Lead.id.in_(leads))
+    inner = highest.subquery("highest")
+    month = month_key(inner.c.created_at)
+    query = select(
+        month, *(count_if(inner.c.top >= number) for number in range(1, len(STAGES) + 1))
+    ).group_by(month)
+    return {key: [int(value) for value in counts] for key, *counts in session.execute(query)}
+
+
+def _days(seconds: Fraction | int | None) -> Fraction | None:
+    return None if seconds is None else Fraction(seconds) / SECONDS_PER_DAY
+
+
+def _scalars(
+    moves: StageMoves,
+    months: list[str],
+    deals: dict[int, tuple[int, int]],
+    cohort: list[int],
+    settings: KpiSettings,
+) -> dict[str, Any]:
+    won, lost = moves.total("won", months), moves.total("lost", months)
+    won_amount = Fraction(moves.total("won_cents", months), 100)
+    avg_won = ratio(won_amount, won)
+    win_rate = ratio(won, won + lost)
+    cycles = sorted(seconds for month in months for seconds in moves.cycles.get(month, []))
+    cycle_days = _days(mean(cycles))
+    open_count = sum(n for n, _ in deals.values())
+    value = Fraction(sum(cents for _, cents in deals.values()), 100)
+    weighted = sum(
+        (
+            Fraction(cents, 100) * Fraction(settings.stage_probabilities[step])
+            for step, (_, cents) in deals.items()
+        ),
+        Fraction(0),
+    )
+    velocity = divide(times(times(open_count, avg_won), win_rate), cycle_days or None)
+    return {
+        "leads_new": cohort[0],
+        "lead_to_customer_rate": dec(ratio(cohort[6], cohort[0])),
+        "deals_won": won,
+        "deals_lost": lost,
+        "won_amount": dec(won_amount),
+        "avg_won_amount": dec(avg_won),
+        "win_rate": dec(win_rate),
+        "sales_cycle_days": dec(cycle_days),
+        "sales_cycle_days_median": dec(_days(median(cycles))),
+        "meetings_booked": moves.total("booked", months),
+        "open_deals": open_count,
+        "pipeline_value": dec(value),
+        "weighted_pipeline_value": dec(weighted),
+        "sales_velocity": dec(velocity),
+    }
+
+
+@dataclass
+class PipelineResult:
+    metrics: dict[str, Any]
+    months: list[dict[str, Any]]
+    funnel: list[dict[str, Any]]
+    stages: list[dict[str, Any]]
+
+
+def _funnel(reached: list[int], entries: list[int], mode: str) -> list[dict[str, Any]]:
+    counts = reached if mode == "cohort" else entries
+    rows = []
+    for index, stage in enumerate(STAGES):
+        following = counts[index + 1] if index + 1 < len(STAGES) else None
+        row: dict[str, Any] = {"step": index + 1, "stage": stage}
+        row["reached" if mode == "cohort" else "entered"] = counts[index]
+        row["conversion"] = None if following is None else dec(ratio(following, counts[index]))
+        rows.append(row)
+    return rows
+
+
+def pipeline_metrics(
+    session: Session,
+    period: Period,
+    settings: KpiSettings,
+    moves: StageMoves,
+    leads: Select[Any] | None = None,
+    mode: str = "cohort",
+) -> PipelineResult:
+    """The pipeline metrics of the period and of each of its months, funnel and stages."""
+    cohorts = funnel_cohorts(session, period, leads)
+    empty = [0] * len(STAGES)
+    deals = {month: open_deals(session, month, leads) for month in period.months}
+    per_month = [
+        _scalars(moves, [month], deals[month], cohorts.get(month, empty), settings)
+        for month in period.months
+    ]
+    pooled = [sum(values) for values in zip(empty, *cohorts.values(), strict=False)]
+    whole = _scalars(moves, period.months, deals[period.last], pooled, settings)
+    entries = [
+        sum(moves.entries.get((month, stage), 0) for month in period.months) for stage in STAGES
+    ]
+    stages = []
+    for index, stage in enumerate(STAGES):
+        stays = [moves.exits.get((month, stage), (0, 0)) for month in period.months]
+        count, seconds = sum(n for n, _ in stays), sum(total for _, total in stays)
+        stages.append(
+            {
+                "step": index + 1,
+                "stage": stage,
+                "avg_days_in_stage": dec(_days(ratio(seconds, count))),
+                "exits": count,
+            }
+        )
+    return PipelineResult(whole, per_month, _funnel(pooled, entries, mode), stages)
