@@ -20,7 +20,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.expression import ColumnElement
 
 from abs_cli.kpi.numbers import dec, divide, mean, minus_one, one_minus, ratio, times
-from abs_cli.kpi.periods import Period, month_end, month_start, months_between, shift
+from abs_cli.kpi.periods import Period, month_end, months_between, shift
 from abs_cli.kpi.settings import KpiSettings
 from abs_cli.kpi.sql import count_if, month_key, sum_if
 from abs_cli.store.models import Spend, Subscription
@@ -360,6 +360,3 @@ def mrr_at(session: Session, month: str) -> Fraction:
     """MRR at the end of `month` (a convenience for checks and tests)."""
     query = select(func.coalesce(func.sum(paid_amount()), 0)).where(is_paid(), active_at_end(month))
     return Fraction(int(session.scalar(query) or 0), UNITS)
-
-
-__all__ = ["Movements", "month_start", "mrr_at", "mrr_movements", "revenue_metrics"]
