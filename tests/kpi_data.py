@@ -68,3 +68,15 @@ def seed(store: Any, **tables: Iterable[Mapping[str, Any]]) -> None:
 
 def accounts(n: int) -> list[dict[str, Any]]:
     return [{"id": i, "domain": f"c{i}.example"} for i in range(1, n + 1)]
+
+
+def open_store(url: str):  # type: ignore[no-untyped-def]
+    """An opened, migrated store at `url`."""
+    from abs_cli.config import StoreLocation
+    from abs_cli.store.engine import Store, make_engine
+    from abs_cli.store.migrate import ensure_current
+
+    location = StoreLocation(url, "test")
+    store = Store(location, make_engine(location))
+    ensure_current(store)
+    return store
