@@ -154,3 +154,14 @@ def test_same_json_on_sqlite_and_postgresql(sqlite_url: str) -> None:
         assert result.exit_code == 0, result.stderr
         outputs.append(result.stdout)
     assert outputs[0] == outputs[1]
+
+
+def test_demo_ends_with_the_full_report(sqlite_cli: Cli, tmp_path) -> None:
+    folder = tmp_path / "company"
+    folder.mkdir()
+    (folder / "team.csv").write_text("email,name,role\nana@acme.io,Ana,ae\n", encoding="utf-8")
+    result = sqlite_cli("demo", "--examples", str(folder))
+    assert result.exit_code == 0, result.stderr
+    assert "KPI report" in result.stdout
+    assert result.stdout.rstrip().endswith("┘")
+    assert result.stdout.index("The pyramid") > result.stdout.index("MRR movements")

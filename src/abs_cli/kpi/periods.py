@@ -131,3 +131,8 @@ def parse_as_of(value: str | None) -> datetime:
             hint="e.g. 2026-04-02 or 2026-04-02T06:00:00Z",
         ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def iso_as_of(moment: datetime | None) -> str | None:
+    """A datetime as an `--as-of` value (None stays None: now)."""
+    return None if moment is None else moment.astimezone(UTC).isoformat()

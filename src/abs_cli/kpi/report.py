@@ -153,3 +153,24 @@ def kpi_document(
         mode=mode,
         sections=sections,
     )
+
+
+def latest_data_time(session: Session) -> datetime | None:
+    """The latest timestamp of activity in the store (history, activities, subscriptions,
+    usage, NPS), so a demo or an old export reports on its own last complete month."""
+    from sqlalchemy import func, select
+
+    from abs_cli.store.models import Activity, NpsResponse, StageHistory, Subscription, UsageEvent
+
+    latest = [
+        session.scalar(select(func.max(column)))
+        for column in (
+            StageHistory.changed_at,
+            Activity.occurred_at,
+            Subscription.started_at,
+            UsageEvent.occurred_at,
+            NpsResponse.responded_at,
+        )
+    ]
+    present = [moment for moment in latest if moment is not None]
+    return max(present) if present else None
