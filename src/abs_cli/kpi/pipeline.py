@@ -160,19 +160,28 @@ def stage_moves(session: Session, period: Period, leads: Select[Any] | None = No
 def open_deals(
     session: Session, month: str, leads: Select[Any] | None = None
 ) -> dict[int, tuple[int, int]]:
-    """Per step 3–6: (open deals, their amount in cents) at the end of `month`."""
+    """Per step 3–6: (open deals, their amount in cents) at the end of `month`.
+
+    A lead's stage at a moment is that of its last history row before it (the highest id
+    among rows at the same time). One grouped pass over the covering index
+    (lead_id, changed_at, to_stage) finds each lead's last time; amounts are looked up
+    for the open deals only.
+    """
     end = month_end(month)
     table = SH.__table__
-    current, later, earlier = table.alias("cur"), table.alias("nxt"), table.alias("amt")
-    newer = (
-        select(later.c.id)
+    current, tie, earlier = table.alias("cur"), table.alias("tie"), table.alias("amt")
+    last = select(SH.lead_id.label("lead_id"), func.max(SH.changed_at).label("last_at")).where(
+        SH.changed_at < end
+    )
+    if leads is not None:
+        last = last.where(SH.lead_id.in_(leads))
+    latest = last.group_by(SH.lead_id).subquery("latest")
+    later_tie = (
+        select(tie.c.id)
         .where(
-            later.c.lead_id == current.c.lead_id,
-            later.c.changed_at < end,
-            or_(
-                later.c.changed_at > current.c.changed_at,
-                and_(later.c.changed_at == current.c.changed_at, later.c.id > current.c.id),
-            ),
+            tie.c.lead_id == current.c.lead_id,
+            tie.c.changed_at == current.c.changed_at,
+            tie.c.id > current.c.id,
         )
         .exists()
     )
@@ -190,11 +199,14 @@ def open_deals(
         .limit(1)
         .scalar_subquery()
     )
-    deals = select(current.c.to_stage.label("stage"), amount.label("amount")).where(
-        current.c.to_stage.in_(OPEN_STAGES), current.c.changed_at < end, ~newer
+    deals = (
+        select(current.c.to_stage.label("stage"), amount.label("amount"))
+        .join(
+            latest,
+            and_(current.c.lead_id == latest.c.lead_id, current.c.changed_at == latest.c.last_at),
+        )
+        .where(current.c.to_stage.in_(OPEN_STAGES), ~later_tie)
     )
-    if leads is not None:
-        deals = deals.where(current.c.lead_id.in_(leads))
     inner = deals.subquery("open_deals")
     query = select(
         inner.c.stage, func.count(), func.coalesce(func.sum(inner.c.amount), 0)
