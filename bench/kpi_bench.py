@@ -116,6 +116,12 @@ def generate(path: Path, scale: float) -> dict[str, int]:
             " WHERE unixepoch(l.created_at) + p.j * (3600 + (l.id * 104729) % 864000)"
             " < unixepoch('2026-06-15')"
         )
+        # The lead's stage snapshot equals its last history row, as every writer keeps it.
+        db.execute(
+            "UPDATE lead SET (stage, stage_changed_at) = (SELECT h.to_stage, h.changed_at"
+            " FROM stage_history h WHERE h.lead_id = lead.id ORDER BY h.changed_at DESC,"
+            " h.id DESC LIMIT 1) WHERE id IN (SELECT lead_id FROM stage_history)"
+        )
         kinds = "'call','email','meeting','demo','note','social','web_visit','email_open'"
         db.execute(
             numbers(size["activities"])

@@ -105,6 +105,19 @@ GOALS = [
 ]
 
 
+SNAPSHOTS = {
+    1: ("customer", "2026-01-11"),
+    2: ("lost", "2026-01-09"),
+    3: ("proposal", "2026-01-12"),
+    4: ("qualified", "2026-01-08"),
+    5: ("discovery", "2026-01-16T10:00"),
+    6: ("negotiation", "2025-12-20"),
+}
+"""Each lead's stage snapshot, equal to its last history row (as every writer keeps it)."""
+for lead in LEADS:
+    lead["stage"], lead["stage_changed_at"] = SNAPSHOTS[lead["id"]]
+
+
 def company() -> dict[str, Any]:
     return {
         "rep": REPS,

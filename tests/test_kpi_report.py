@@ -188,3 +188,23 @@ def test_empty_store_report_has_nulls_and_no_error(store) -> None:
         assert m[key] is None, key
     assert m["speed_to_lead"]["median_minutes"] is None
     assert document["team"] == [] and document["goals"] == [] and document["campaigns"] == []
+
+
+def test_open_deals_at_each_month_end_of_a_range(store) -> None:
+    seed(store, **company())
+    with store.session() as session:
+        document = build_report(
+            session,
+            Period("2025-11", "2026-01"),
+            as_of=AS_OF,
+            settings=KpiSettings(),
+            sections=("pipeline",),
+        )
+    values = [
+        (m["metrics"]["open_deals"], m["metrics"]["pipeline_value"]) for m in document["months"]
+    ]
+    # November: nothing open (lead 4 is qualified); December: lead 6 negotiating 800;
+    # January: leads 3, 5 and 6.
+    assert values == [(0, 0), (1, 800), (3, 1100)]
+    assert document["metrics"]["pipeline_value"] == 1100
+    assert document["metrics"]["deals_won"] == 1

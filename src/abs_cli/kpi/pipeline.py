@@ -14,7 +14,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, case, func, literal, or_, select, type_coerce
+from sqlalchemy import BigInteger, and_, case, func, literal, or_, select, type_coerce, union
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -163,15 +163,21 @@ def open_deals(
     """Per step 3–6: (open deals, their amount in cents) at the end of `month`.
 
     A lead's stage at a moment is that of its last history row before it (the highest id
-    among rows at the same time). One grouped pass over the covering index
-    (lead_id, changed_at, to_stage) finds each lead's last time; amounts are looked up
-    for the open deals only.
+    among rows at the same time). Only two kinds of lead can be open at the end of the
+    month: those open now (the `lead.stage` snapshot every writer keeps equal to the last
+    history row, index (stage, owner_id)) and those with history after that moment
+    (index (changed_at)); their stage then is found from their history alone, so the
+    cost follows the open and recently moved leads, not the whole history.
     """
     end = month_end(month)
     table = SH.__table__
     current, tie, earlier = table.alias("cur"), table.alias("tie"), table.alias("amt")
+    candidates = union(
+        select(Lead.id).where(Lead.stage.in_(OPEN_STAGES)),
+        select(SH.lead_id).where(SH.changed_at >= end),
+    )
     last = select(SH.lead_id.label("lead_id"), func.max(SH.changed_at).label("last_at")).where(
-        SH.changed_at < end
+        SH.changed_at < end, SH.lead_id.in_(candidates)
     )
     if leads is not None:
         last = last.where(SH.lead_id.in_(leads))

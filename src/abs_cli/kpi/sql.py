@@ -37,7 +37,9 @@ class epoch(FunctionElement[int]):
 
 @compiles(month_key, "sqlite")
 def _month_key_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+    # Timestamps are stored as 'YYYY-MM-DD HH:MM:SS.ffffff' text: a prefix is the key,
+    # several times cheaper than parsing with strftime on millions of rows.
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
 
 
 @compiles(month_key, "postgresql")
@@ -47,7 +49,7 @@ def _month_key_pg(element: Any, compiler: Any, **kw: Any) -> str:
 
 @compiles(day_key, "sqlite")
 def _day_key_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"strftime('%Y-%m-%d', {compiler.process(element.clauses, **kw)})"
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 10)"
 
 
 @compiles(day_key, "postgresql")
