@@ -208,3 +208,41 @@ def test_open_deals_at_each_month_end_of_a_range(store) -> None:
     assert values == [(0, 0), (1, 800), (3, 1100)]
     assert document["metrics"]["pipeline_value"] == 1100
     assert document["metrics"]["deals_won"] == 1
+
+
+def test_period_mode_funnel_counts_entries(store) -> None:
+    seed(store, **company())
+    with store.session() as session:
+        document = build_report(
+            session,
+            JAN,
+            as_of=AS_OF,
+            settings=KpiSettings(),
+            sections=("pipeline",),
+            mode="period",
+        )
+    entered = [row["entered"] for row in document["funnel"]]
+    # Created in January: 4 leads. Into qualified: leads 1, 4 (back), 5; discovery:
+    # leads 1, 2, 4, 5; proposal: lead 3; customer: lead 1.
+    assert entered == [4, 3, 4, 0, 1, 0, 1]
+    assert document["funnel"][1]["conversion"] == dec(Fraction(4, 3))
+
+
+def test_settings_from_the_store(store) -> None:
+    from abs_cli.kpi.settings import load_kpi_settings
+    from abs_cli.settings import set_setting
+
+    with store.session(write=True) as session:
+        set_setting(session, "gross_margin", "0.75")
+        set_setting(session, "stage_probabilities", "3:0.1,6:0.9")
+        set_setting(session, "ltv_churn_window", "3")
+    with store.session() as session:
+        settings = load_kpi_settings(session)
+    assert settings.gross_margin == Decimal("0.75")
+    assert settings.stage_probabilities == {
+        3: Decimal("0.1"),
+        4: Decimal("0.4"),
+        5: Decimal("0.6"),
+        6: Decimal("0.9"),
+    }
+    assert settings.ltv_churn_window == 3

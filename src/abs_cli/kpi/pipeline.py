@@ -327,6 +327,7 @@ def pipeline_metrics(
     entries = [
         sum(moves.entries.get((month, stage), 0) for month in period.months) for stage in STAGES
     ]
+    entries[0] += pooled[0]  # a lead enters step 1 when it is created
     stages = []
     for index, stage in enumerate(STAGES):
         stays = [moves.exits.get((month, stage), (0, 0)) for month in period.months]
