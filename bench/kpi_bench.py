@@ -194,12 +194,16 @@ def generate(path: Path, scale: float) -> dict[str, int]:
             " '', 5000000 FROM n, (SELECT 'sales' AS c UNION ALL SELECT 'marketing')"
         )
     db.execute("ANALYZE")
-    counts = {
-        table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        for table in ("lead", "stage_history", "activity", "subscription", "usage_event")
-    }
     db.close()
-    return counts
+    return count_rows(path)
+
+
+def count_rows(path: Path) -> dict[str, int]:
+    with sqlite3.connect(path) as db:
+        return {
+            table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("lead", "stage_history", "activity", "subscription", "usage_event")
+        }
 
 
 def time_report(path: Path, *args: str, runs: int) -> float:
@@ -234,6 +238,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, nargs="+", default=[0.01, 0.1, 1.0])
     parser.add_argument("--keep", type=Path, help="keep the generated stores in this folder")
+    parser.add_argument(
+        "--reuse", action="store_true", help="time stores already generated in --keep"
+    )
     options = parser.parse_args()
     folder = options.keep or Path(tempfile.mkdtemp(prefix="abs-kpi-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -245,10 +252,13 @@ def main() -> None:
     try:
         for scale in options.scale:
             path = folder / f"bench-{scale:g}.db"
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
             began = time.perf_counter()
-            counts = generate(path, scale)
+            if options.reuse and path.exists():
+                counts = count_rows(path)
+            else:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(str(path) + suffix).unlink(missing_ok=True)
+                counts = generate(path, scale)
             generated = time.perf_counter() - began
             runs = 2 if scale < 0.5 else 1
             month = time_report(path, "--period", ONE_MONTH, runs=runs)

@@ -61,12 +61,15 @@ class StageMoves:
 
 def _replayed(end: datetime, since: datetime, leads: Select[Any] | None) -> Any:
     """The history before `end` of the leads with a row in [since, end), one row per
-    history row with its previous stage, the start of the stay it ends and the deal amount."""
+    history row with its previous stage and the start of the stay it ends.
+
+    Two window passes: the previous row's stage, then the time of the last change
+    before each row (a repeated row into the same stage is no change).
+    """
     touched = select(SH.lead_id).where(SH.changed_at >= since, SH.changed_at < end)
     if leads is not None:
         touched = touched.where(SH.lead_id.in_(leads))
     window = {"partition_by": SH.lead_id, "order_by": (SH.changed_at, SH.id)}
-    cents = type_coerce(SH.amount, BigInteger)
     history = (
         select(
             SH.id,
@@ -74,11 +77,9 @@ def _replayed(end: datetime, since: datetime, leads: Select[Any] | None) -> Any:
             SH.to_stage,
             SH.changed_at,
             SH.rep_id,
-            cents.label("amount"),
             Lead.created_at,
             func.lag(SH.to_stage).over(**window).label("lag_stage"),
             func.row_number().over(**window).label("rn"),
-            func.count(cents).over(**window, rows=(None, 0)).label("amount_group"),
         )
         .join(Lead, Lead.id == SH.lead_id)
         .where(SH.lead_id.in_(touched.distinct()), SH.changed_at < end)
@@ -89,7 +90,11 @@ def _replayed(end: datetime, since: datetime, leads: Select[Any] | None) -> Any:
         (h.rn == 1, case((h.changed_at >= h.created_at, literal("prospect")), else_=None)),
         else_=h.lag_stage,
     )
-    flagged = select(
+    changed = or_(previous.is_(None), previous != h.to_stage)
+    stay_start = func.max(case((changed, h.changed_at))).over(
+        partition_by=h.lead_id, order_by=(h.changed_at, h.id), rows=(None, -1)
+    )
+    return select(
         h.id,
         h.lead_id,
         h.to_stage,
@@ -97,46 +102,59 @@ def _replayed(end: datetime, since: datetime, leads: Select[Any] | None) -> Any:
         h.rep_id,
         h.created_at,
         previous.label("previous"),
-        case((or_(previous.is_(None), previous != h.to_stage), 1), else_=0).label("changed"),
-        func.max(h.amount).over(partition_by=(h.lead_id, h.amount_group)).label("deal_amount"),
-    ).cte("flagged")
-    f = flagged.c
-    stay_start = func.max(case((f.changed == 1, f.changed_at))).over(
-        partition_by=f.lead_id, order_by=(f.changed_at, f.id), rows=(None, -1)
-    )
-    return select(
-        f.lead_id,
-        f.to_stage,
-        f.changed_at,
-        f.rep_id,
-        f.created_at,
-        f.previous,
-        f.changed,
-        f.deal_amount,
+        case((changed, 1), else_=0).label("changed"),
         stay_start.label("stay_start"),
     ).cte("replayed")
+
+
+def _deal_amount(row: Any) -> Any:
+    """The deal amount (cents) at a history row: its own, else the latest earlier one."""
+    earlier = SH.__table__.alias("amt")
+    return (
+        select(type_coerce(earlier.c.amount, BigInteger))
+        .where(
+            earlier.c.lead_id == row.lead_id,
+            earlier.c.amount.is_not(None),
+            or_(
+                earlier.c.changed_at < row.changed_at,
+                and_(earlier.c.changed_at == row.changed_at, earlier.c.id <= row.id),
+            ),
+        )
+        .order_by(earlier.c.changed_at.desc(), earlier.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def stage_moves(session: Session, period: Period, leads: Select[Any] | None = None) -> StageMoves:
     """Every change of stage during the period, aggregated (see `StageMoves`)."""
     r = _replayed(period.end, period.start, leads).c
-    month = month_key(r.changed_at).label("month")
-    stay = epoch(r.changed_at) - epoch(func.coalesce(r.stay_start, r.created_at))
-    cycle = case((r.to_stage == "customer", epoch(r.changed_at) - epoch(r.created_at)))
-    query = (
+    changes = (
         select(
-            month,
+            month_key(r.changed_at).label("month"),
             r.previous,
             r.to_stage,
             r.rep_id,
-            cycle.label("cycle"),
-            func.count(),
-            func.coalesce(func.sum(stay), 0),
-            func.coalesce(func.sum(r.deal_amount), 0),
+            (epoch(r.changed_at) - epoch(func.coalesce(r.stay_start, r.created_at))).label("stay"),
+            case((r.to_stage == "customer", epoch(r.changed_at) - epoch(r.created_at))).label(
+                "cycle"
+            ),
+            case((r.to_stage == "customer", _deal_amount(r))).label("amount"),
         )
         .where(r.changed == 1, r.changed_at >= period.start)
-        .group_by(month, r.previous, r.to_stage, r.rep_id, cycle)
+        .subquery("changes")
     )
+    c = changes.c
+    query = select(
+        c.month,
+        c.previous,
+        c.to_stage,
+        c.rep_id,
+        c.cycle,
+        func.count(),
+        func.coalesce(func.sum(c.stay), 0),
+        func.coalesce(func.sum(c.amount), 0),
+    ).group_by(c.month, c.previous, c.to_stage, c.rep_id, c.cycle)
     moves = StageMoves()
     for key, previous, to_stage, rep, cycle_seconds, count, stay_seconds, cents in session.execute(
         query
@@ -171,7 +189,7 @@ def open_deals(
     """
     end = month_end(month)
     table = SH.__table__
-    current, tie, earlier = table.alias("cur"), table.alias("tie"), table.alias("amt")
+    current, tie = table.alias("cur"), table.alias("tie")
     candidates = union(
         select(Lead.id).where(Lead.stage.in_(OPEN_STAGES)),
         select(SH.lead_id).where(SH.changed_at >= end),
@@ -191,20 +209,7 @@ def open_deals(
         )
         .exists()
     )
-    amount = (
-        select(type_coerce(earlier.c.amount, BigInteger))
-        .where(
-            earlier.c.lead_id == current.c.lead_id,
-            earlier.c.amount.is_not(None),
-            or_(
-                earlier.c.changed_at < current.c.changed_at,
-                and_(earlier.c.changed_at == current.c.changed_at, earlier.c.id <= current.c.id),
-            ),
-        )
-        .order_by(earlier.c.changed_at.desc(), earlier.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    amount = _deal_amount(current.c)
     deals = (
         select(current.c.to_stage.label("stage"), amount.label("amount"))
         .join(
