@@ -6,6 +6,8 @@ Python loop per row) and times the real CLI for one month and for a 12-month ran
     python bench/kpi_bench.py                      # scales 0.01, 0.1 and 1 (the full size)
     python bench/kpi_bench.py --scale 0.01 0.05    # smaller runs
     python bench/kpi_bench.py --keep DIR           # keep the generated stores in DIR
+    python bench/kpi_bench.py --postgres URL       # also copy each store to PostgreSQL
+                                                   # (REPLACES that database's public schema)
 
 Scale 1 is 1,000,000 leads, ~5,000,000 stage-history rows, 5,000,000 activities,
 200,000 subscriptions and 5,000,000 usage events over 36 months (2023-07 to 2026-06).
@@ -206,7 +208,7 @@ def count_rows(path: Path) -> dict[str, int]:
         }
 
 
-def time_report(path: Path, *args: str, runs: int) -> float:
+def time_report(db: str, *args: str, runs: int) -> float:
     """Best wall time of `abs kpi report ARGS -f json` over `runs` runs (start-up included)."""
     best = float("inf")
     for _ in range(runs):
@@ -217,7 +219,7 @@ def time_report(path: Path, *args: str, runs: int) -> float:
                 "-m",
                 "abs_cli",
                 "--db",
-                str(path),
+                db,
                 "-q",
                 "kpi",
                 "report",
@@ -234,12 +236,63 @@ def time_report(path: Path, *args: str, runs: int) -> float:
     return best
 
 
+COPIED_TABLES = (
+    "rep",
+    "account",
+    "lead",
+    "stage_history",
+    "activity",
+    "subscription",
+    "spend",
+    "nps_response",
+    "usage_event",
+    "campaign_member",
+    "ticket",
+)
+
+
+def copy_to_postgres(path: Path, url: str) -> None:
+    """Replace the public schema at `url` with a copy of the SQLite store at `path`."""
+    import psycopg
+
+    plain = url.replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(plain, autocommit=True) as pg:
+        pg.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        pg.execute("CREATE SCHEMA public")
+    subprocess.run([sys.executable, "-m", "abs_cli", "--db", url, "-q", "db", "init"], check=True)
+    source = sqlite3.connect(path)
+    with psycopg.connect(plain) as pg:
+        for table in COPIED_TABLES:
+            columns = [row[1] for row in source.execute(f"PRAGMA table_info({table})")]
+            types = {row[1]: row[2] for row in source.execute(f"PRAGMA table_info({table})")}
+            listed = ", ".join(columns)
+            booleans = {name for name, kind in types.items() if kind == "BOOLEAN"}
+            with pg.cursor().copy(f"COPY {table} ({listed}) FROM STDIN") as copy:
+                for row in source.execute(f"SELECT {listed} FROM {table}"):
+                    copy.write_row(
+                        [
+                            bool(value) if name in booleans and value is not None else value
+                            for name, value in zip(columns, row, strict=True)
+                        ]
+                    )
+        for table in COPIED_TABLES:
+            pg.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                f" (SELECT coalesce(max(id), 1) FROM {table}))"
+            )
+        pg.execute("ANALYZE")
+    source.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, nargs="+", default=[0.01, 0.1, 1.0])
     parser.add_argument("--keep", type=Path, help="keep the generated stores in this folder")
     parser.add_argument(
         "--reuse", action="store_true", help="time stores already generated in --keep"
+    )
+    parser.add_argument(
+        "--postgres", help="also time a copy of each store at this PostgreSQL URL (replaced)"
     )
     options = parser.parse_args()
     folder = options.keep or Path(tempfile.mkdtemp(prefix="abs-kpi-bench-"))
@@ -261,14 +314,20 @@ def main() -> None:
                 counts = generate(path, scale)
             generated = time.perf_counter() - began
             runs = 2 if scale < 0.5 else 1
-            month = time_report(path, "--period", ONE_MONTH, runs=runs)
-            year = time_report(path, "--from", RANGE[0], "--to", RANGE[1], runs=runs)
-            print(
-                f"{scale:g} | {counts['lead']:,} | {counts['stage_history']:,} |"
-                f" {counts['activity']:,} | {counts['subscription']:,} |"
-                f" {counts['usage_event']:,} | {generated:.1f} | {month:.2f} | {year:.2f}",
-                flush=True,
-            )
+            targets = [("sqlite", str(path), generated)]
+            if options.postgres:
+                began = time.perf_counter()
+                copy_to_postgres(path, options.postgres)
+                targets.append(("postgresql", options.postgres, time.perf_counter() - began))
+            for name, db, prepared in targets:
+                month = time_report(db, "--period", ONE_MONTH, runs=runs)
+                year = time_report(db, "--from", RANGE[0], "--to", RANGE[1], runs=runs)
+                print(
+                    f"{name} | {scale:g} | {counts['lead']:,} | {counts['stage_history']:,} |"
+                    f" {counts['activity']:,} | {counts['subscription']:,} |"
+                    f" {counts['usage_event']:,} | {prepared:.1f} | {month:.2f} | {year:.2f}",
+                    flush=True,
+                )
     finally:
         if options.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
