@@ -298,10 +298,10 @@ def main() -> None:
     folder = options.keep or Path(tempfile.mkdtemp(prefix="abs-kpi-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     print(
-        "scale | leads | history | activities | subscriptions | usage | generate s |"
+        "store | scale | leads | history | activities | subscriptions | usage | prepare s |"
         " 1 month s | 12 months s"
     )
-    print("---|---|---|---|---|---|---|---|---")
+    print("---|---|---|---|---|---|---|---|---|---")
     try:
         for scale in options.scale:
             path = folder / f"bench-{scale:g}.db"

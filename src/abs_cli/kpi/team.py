@@ -86,14 +86,6 @@ class Figures:
 ROW_METRICS = frozenset(
     {"meetings_booked", "deals_won", "deals_lost", "customers", "customers_churned"}
 )
-GOAL_METRICS = (
-    *sorted(ROW_METRICS),
-    "win_rate",
-    "won_amount",
-    "nps",
-    "activities",
-    *GOAL_ACTIVITY_ALIASES,
-)
 
 MonthFigures = dict[str, dict[int | None, Figures]]
 
