@@ -14,7 +14,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, case, func, literal, or_, select, type_coerce, union
+from sqlalchemy import BigInteger, case, func, literal, or_, select, type_coerce, union
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -115,10 +115,8 @@ def _deal_amount(row: Any) -> Any:
         .where(
             earlier.c.lead_id == row.lead_id,
             earlier.c.amount.is_not(None),
-            or_(
-                earlier.c.changed_at < row.changed_at,
-                and_(earlier.c.changed_at == row.changed_at, earlier.c.id <= row.id),
-            ),
+            earlier.c.changed_at <= row.changed_at,
+            or_(earlier.c.changed_at < row.changed_at, earlier.c.id <= row.id),
         )
         .order_by(earlier.c.changed_at.desc(), earlier.c.id.desc())
         .limit(1)
@@ -184,44 +182,38 @@ def open_deals(
     among rows at the same time). Only two kinds of lead can be open at the end of the
     month: those open now (the `lead.stage` snapshot every writer keeps equal to the last
     history row, index (stage, owner_id)) and those with history after that moment
-    (index (changed_at)); their stage then is found from their history alone, so the
-    cost follows the open and recently moved leads, not the whole history.
+    (index (changed_at)). For each of them one probe of the index (lead_id, changed_at,
+    to_stage) finds its last row before the moment (and another its latest amount, the
+    deal's amount then), so the cost follows the open and recently moved leads, not the
+    whole history.
     """
     end = month_end(month)
-    table = SH.__table__
-    current, tie = table.alias("cur"), table.alias("tie")
     candidates = union(
-        select(Lead.id).where(Lead.stage.in_(OPEN_STAGES)),
-        select(SH.lead_id).where(SH.changed_at >= end),
-    )
-    last = select(SH.lead_id.label("lead_id"), func.max(SH.changed_at).label("last_at")).where(
-        SH.changed_at < end, SH.lead_id.in_(candidates)
-    )
+        select(Lead.id.label("lead_id")).where(Lead.stage.in_(OPEN_STAGES)),
+        select(SH.lead_id.label("lead_id")).where(SH.changed_at >= end),
+    ).subquery("candidates")
+
+    def latest(column: Any, *conditions: Any) -> Any:
+        return (
+            select(column)
+            .where(SH.lead_id == candidates.c.lead_id, SH.changed_at < end, *conditions)
+            .order_by(SH.changed_at.desc(), SH.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    deals = select(
+        latest(SH.to_stage).label("stage"),
+        latest(type_coerce(SH.amount, BigInteger), SH.amount.is_not(None)).label("amount"),
+    ).select_from(candidates)
     if leads is not None:
-        last = last.where(SH.lead_id.in_(leads))
-    latest = last.group_by(SH.lead_id).subquery("latest")
-    later_tie = (
-        select(tie.c.id)
-        .where(
-            tie.c.lead_id == current.c.lead_id,
-            tie.c.changed_at == current.c.changed_at,
-            tie.c.id > current.c.id,
-        )
-        .exists()
-    )
-    amount = _deal_amount(current.c)
-    deals = (
-        select(current.c.to_stage.label("stage"), amount.label("amount"))
-        .join(
-            latest,
-            and_(current.c.lead_id == latest.c.lead_id, current.c.changed_at == latest.c.last_at),
-        )
-        .where(current.c.to_stage.in_(OPEN_STAGES), ~later_tie)
-    )
+        deals = deals.where(candidates.c.lead_id.in_(leads))
     inner = deals.subquery("open_deals")
-    query = select(
-        inner.c.stage, func.count(), func.coalesce(func.sum(inner.c.amount), 0)
-    ).group_by(inner.c.stage)
+    query = (
+        select(inner.c.stage, func.count(), func.coalesce(func.sum(inner.c.amount), 0))
+        .where(inner.c.stage.in_(OPEN_STAGES))
+        .group_by(inner.c.stage)
+    )
     return {STEP_OF[stage]: (int(n), int(cents)) for stage, n, cents in session.execute(query)}
 
 
