@@ -31,13 +31,15 @@ NUMERIC_KINDS = frozenset({"int", "money", "rate", "number", "bar"})
 NULLABLE_KINDS = frozenset({"money", "rate", "number", "bar"})
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BAR_WIDTH = 20
+SPARKS = "▁▂▃▄▅▆▇█"
 
 
 @dataclass(frozen=True)
 class Column:
     """A column of a section. `kind` decides how table formats show the value:
     text, int, money (2 decimals), rate (a fraction shown as %), number, datetime,
-    or bar (a fraction shown as a % with a bar)."""
+    bar (a fraction shown as a % with a bar), or spark (a list of numbers shown as a
+    sparkline, a gap for a missing value)."""
 
     key: str
     header: str | None = None
@@ -99,8 +101,29 @@ def round_half_up(value: Decimal | float | int, decimals: int) -> Decimal:
     return Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
 
 
+def sparkline(values: Sequence[Any]) -> str:
+    """Numbers as a one-line trend, lowest ▁ to highest █; None shows as a space."""
+    numbers = [Decimal(str(value)) for value in values if value is not None]
+    if not numbers:
+        return " " * len(values)
+    low, high = min(numbers), max(numbers)
+    top = len(SPARKS) - 1
+    marks = []
+    for value in values:
+        if value is None:
+            marks.append(" ")
+        elif high == low:
+            marks.append(SPARKS[top // 2])
+        else:
+            level = round_half_up((Decimal(str(value)) - low) / (high - low) * top, 0)
+            marks.append(SPARKS[int(level)])
+    return "".join(marks)
+
+
 def format_cell(value: Any, kind: str = "text", decimals: int = 1) -> str:
     """A value as a person reads it in a table."""
+    if kind == "spark":
+        return sparkline(value or [])
     if value is None:
         return "n/a" if kind in NULLABLE_KINDS else ""
     if kind == "money":

@@ -52,4 +52,22 @@ def demo(
         f"working day: {day['assigned']} leads assigned ({day['unassigned']} left unassigned), "
         f"{day['moved']} moved a step, {day['refused']} held by a gate"
     )
+    _kpi_report(store)
     state.info(f"explore it: abs --db {state.db_option} team list")
+
+
+def _kpi_report(store) -> None:  # type: ignore[no-untyped-def]
+    """The full KPI report of the demo store's latest complete month."""
+    from abs_cli.kpi.periods import iso_as_of
+    from abs_cli.kpi.report import kpi_document, latest_data_time
+    from abs_cli.kpi.views import report_view
+    from abs_cli.render import render
+
+    with store.session() as session:
+        latest = latest_data_time(session)
+        document = kpi_document(session, as_of=iso_as_of(latest))
+    render(
+        report_view(
+            document, ("pipeline", "team", "revenue", "customers"), by_month=False, pyramid=True
+        )
+    )

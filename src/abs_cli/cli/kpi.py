@@ -1,7 +1,238 @@
-"""`abs kpi`: KPI reports: pipeline, team, revenue, customers."""
+"""`abs kpi`: KPI reports: pipeline, team, revenue, customers, and threshold checks."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
+from abs_cli.cli.options import FormatOption
+from abs_cli.cli.state import get_state
+from abs_cli.render import OutputFormat
+
 app = typer.Typer(help="KPI reports: pipeline, team, revenue, customers.", no_args_is_help=True)
+
+PeriodOption = Annotated[
+    str | None,
+    typer.Option("--period", "-p", help="One month, YYYY-MM (default: the last complete month)."),
+]
+FromOption = Annotated[str | None, typer.Option("--from", help="First month of a range, YYYY-MM.")]
+ToOption = Annotated[
+    str | None, typer.Option("--to", help="Last month of a range (default: last complete month).")
+]
+ByMonthOption = Annotated[
+    bool, typer.Option("--by-month", help="Add the month-by-month table even for one month.")
+]
+OwnerOption = Annotated[
+    str | None, typer.Option("--owner", help="Only leads and accounts owned by this rep.")
+]
+RoleOption = Annotated[
+    str | None, typer.Option("--role", help="Only leads and accounts owned by reps of this role.")
+]
+SourceOption = Annotated[
+    str | None, typer.Option("--source", help="Only leads from this source (e.g. webinar).")
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", help="Report as of this UTC time (default: now); sets the default period."
+    ),
+]
+SettingsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--settings", help="TOML file of KPI settings (gross_margin, stage_probabilities…)."
+    ),
+]
+ModeOption = Annotated[
+    str,
+    typer.Option(
+        "--mode", help="Funnel: cohort (leads created in the period) or period (entries)."
+    ),
+]
+
+
+def _document(ctx: typer.Context, sections: tuple[str, ...], **options: Any) -> dict[str, Any]:
+    from abs_cli.kpi.report import kpi_document
+
+    with get_state(ctx).store().session() as session:
+        return kpi_document(session, sections=sections, **options)
+
+
+def _show(
+    ctx: typer.Context,
+    sections: tuple[str, ...],
+    output: OutputFormat,
+    by_month: bool,
+    **options: Any,
+) -> None:
+    from abs_cli.kpi.views import report_view
+    from abs_cli.render import render
+
+    document = _document(ctx, sections, **options)
+    pyramid = len(sections) == 4
+    render(report_view(document, sections, by_month=by_month, pyramid=pyramid), output)
+
+
+@app.command("report")
+def report(
+    ctx: typer.Context,
+    period: PeriodOption = None,
+    first: FromOption = None,
+    last: ToOption = None,
+    by_month: ByMonthOption = False,
+    owner: OwnerOption = None,
+    role: RoleOption = None,
+    source: SourceOption = None,
+    as_of: AsOfOption = None,
+    settings: SettingsOption = None,
+    mode: ModeOption = "cohort",
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """The full KPI report: pipeline, team, revenue, customers and the pyramid.
+
+    Example: abs kpi report --from 2026-01 --to 2026-03 --format markdown
+    """
+    from abs_cli.kpi.report import SECTIONS
+
+    _show(
+        ctx,
+        SECTIONS,
+        output,
+        by_month,
+        period=period,
+        first=first,
+        last=last,
+        owner=owner,
+        role=role,
+        source=source,
+        as_of=as_of,
+        settings_file=settings,
+        mode=mode,
+    )
+
+
+def _section_command(name: str, summary: str, example: str):  # type: ignore[no-untyped-def]
+    def command(
+        ctx: typer.Context,
+        period: PeriodOption = None,
+        first: FromOption = None,
+        last: ToOption = None,
+        by_month: ByMonthOption = False,
+        owner: OwnerOption = None,
+        role: RoleOption = None,
+        source: SourceOption = None,
+        as_of: AsOfOption = None,
+        settings: SettingsOption = None,
+        mode: ModeOption = "cohort",
+        output: FormatOption = OutputFormat.table,
+    ) -> None:
+        _show(
+            ctx,
+            (name,),
+            output,
+            by_month,
+            period=period,
+            first=first,
+            last=last,
+            owner=owner,
+            role=role,
+            source=source,
+            as_of=as_of,
+            settings_file=settings,
+            mode=mode,
+        )
+
+    command.__doc__ = f"{summary}\n\nExample: {example}"
+    command.__name__ = name
+    return command
+
+
+app.command("funnel")(
+    _section_command(
+        "pipeline",
+        "The pipeline: funnel with conversions, time in step, win rate, cycle, value, velocity.",
+        "abs kpi funnel --period 2026-03 --mode period",
+    )
+)
+app.command("revenue")(
+    _section_command(
+        "revenue",
+        "Revenue: MRR movements, growth (the north star), churn, retention, LTV, CAC.",
+        "abs kpi revenue --from 2026-01 --to 2026-06",
+    )
+)
+app.command("team")(
+    _section_command(
+        "team",
+        "The team: activities, meetings booked, wins per rep and role, speed-to-lead, goals.",
+        "abs kpi team --role ae --period 2026-03",
+    )
+)
+app.command("customers")(
+    _section_command(
+        "customers",
+        "Customers: NPS, MAU, DAU/MAU, new users, feature adoption, campaigns, tickets.",
+        "abs kpi customers --period 2026-03 --format json",
+    )
+)
+
+
+@app.command("check")
+def check(
+    ctx: typer.Context,
+    checks: Annotated[
+        list[str], typer.Argument(help="Thresholds like 'customer_churn_rate<=0.03' 'nps>=30'.")
+    ],
+    period: PeriodOption = None,
+    first: FromOption = None,
+    last: ToOption = None,
+    allow_null: Annotated[
+        bool, typer.Option("--allow-null", help="A null metric passes instead of breaching.")
+    ] = False,
+    as_of: AsOfOption = None,
+    settings: SettingsOption = None,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Check metrics against thresholds; exit 5 when any is breached (for cron).
+
+    A metric that is null (zero denominator) counts as breached unless --allow-null.
+
+    Example: abs kpi check 'customer_churn_rate<=0.03' 'nps>=30' 'mrr_growth_rate>0'
+    """
+    from abs_cli.errors import CheckBreached
+    from abs_cli.kpi.checks import breached, evaluate, parse_check
+    from abs_cli.kpi.views import show
+    from abs_cli.render import Column, Report, Section, render
+
+    document = _document(
+        ctx,
+        ("pipeline", "team", "revenue", "customers"),
+        period=period,
+        first=first,
+        last=last,
+        as_of=as_of,
+        settings_file=settings,
+    )
+    metrics = document["metrics"]
+    known = {key for key, value in metrics.items() if not isinstance(value, dict)}
+    rows = evaluate([parse_check(text, known) for text in checks], metrics, allow_null=allow_null)
+    shown = [{**row, "shown": show(row["metric"], row["value"])} for row in rows]
+    section = Section(
+        f"KPI checks for {document['period']['from']}"
+        + (
+            ""
+            if document["period"]["from"] == document["period"]["to"]
+            else f" to {document['period']['to']}"
+        ),
+        [Column("check"), Column("shown", "value"), Column("status")],
+        shown,
+    )
+    render(Report([section], document=rows), output)
+    failed = breached(rows)
+    if failed:
+        listed = "; ".join(
+            f"{row['check']} (value {show(row['metric'], row['value'])})" for row in failed
+        )
+        raise CheckBreached(f"{len(failed)} of {len(rows)} checks breached: {listed}")
