@@ -106,7 +106,19 @@ def root(
 
 
 def _register() -> None:
-    from abs_cli.cli import accounts, activities, db, demo, goals, kpi, leads, pipeline, score, team
+    from abs_cli.cli import (
+        accounts,
+        activities,
+        db,
+        demo,
+        goals,
+        kpi,
+        leads,
+        pipeline,
+        score,
+        scoring,
+        team,
+    )
 
     app.add_typer(db.app, name="db")
     app.add_typer(team.app, name="team")
@@ -117,6 +129,7 @@ def _register() -> None:
     app.add_typer(goals.app, name="goals")
     app.add_typer(score.app, name="score")
     app.add_typer(kpi.app, name="kpi")
+    leads.app.command("score")(scoring.score_leads)
     app.command("demo")(demo.demo)
 
 

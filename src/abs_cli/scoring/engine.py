@@ -12,7 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 from sqlalchemy import (
@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Subquery
 
+from abs_cli.errors import InputError
 from abs_cli.scoring.model import LoadedModel
 from abs_cli.scoring.rules import BatchInput, BatchScores, CompiledModel, compile_model, evaluate
 from abs_cli.settings import get_setting, set_setting
@@ -68,6 +69,22 @@ class ScoreRun:
     scored: int = 0
     by_grade: Counter[str] = field(default_factory=Counter)
     by_readiness: Counter[str] = field(default_factory=Counter)
+
+
+def parse_as_of(value: str) -> datetime:
+    """`2026-03-31` means the end of that day; a date-time is taken as is (UTC if naive)."""
+    from datetime import date, timedelta
+
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+        return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        raise InputError(
+            f"--as-of {value!r} is not a date", hint="use 2026-03-31 or 2026-03-31T18:00:00"
+        ) from None
 
 
 def ensure_power(session: Session) -> None:

@@ -108,6 +108,7 @@ class BatchScores:
 
     ids: np.ndarray
     emails: list[str | None]
+    fields: dict[str, Sequence[Any]]
     matched: np.ndarray
     undecayed: np.ndarray
     decayed: np.ndarray
@@ -201,6 +202,7 @@ def evaluate(compiled: CompiledModel, batch: BatchInput) -> BatchScores:
     return BatchScores(
         ids=batch.ids,
         emails=batch.emails,
+        fields=batch.fields,
         matched=matched,
         undecayed=undecayed,
         decayed=decayed,
