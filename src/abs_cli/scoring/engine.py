@@ -195,12 +195,13 @@ def fetch_batch(
         .order_by(lead_t.c.id)
     )
     rows = session.execute(query).all()
-    return _to_input(compiled, rows)
+    return _to_input(compiled, rows, len(columns))
 
 
-def _to_input(compiled: CompiledModel, rows: list) -> BatchInput:  # type: ignore[type-arg]
+def _to_input(compiled: CompiledModel, rows: list, width: int) -> BatchInput:  # type: ignore[type-arg]
+    """Columns of the fetched rows as lists and float arrays (NULL sums are 0)."""
     n = len(rows)
-    data = list(zip(*rows, strict=True)) if rows else [() for _ in range(3 + len(FIELD_COLUMNS))]
+    data = list(zip(*rows, strict=True)) if rows else [()] * width
     emails = list(data[1])
     fields = {name: data[3 + i] for i, name in enumerate(FIELD_COLUMNS)}
     fields["email_domain"] = [

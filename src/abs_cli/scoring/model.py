@@ -328,3 +328,21 @@ def store_model(session: Session, loaded: LoadedModel) -> None:
     from abs_cli.settings import set_setting
 
     set_setting(session, SETTING_MODEL, loaded.text)
+
+
+def write_default(path: Path, *, force: bool = False, keep_existing: bool = False) -> bool:
+    """Write the default file; an existing file is refused, kept or overwritten.
+
+    Returns whether the file was written.
+    """
+    from abs_cli.errors import UsageError
+
+    if path.exists() and not force:
+        if keep_existing:
+            return False
+        raise UsageError(f"{path} already exists", hint="pass --force to overwrite it")
+    try:
+        path.write_text(default_text(), encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot write {path}: {error.strerror}") from None
+    return True
