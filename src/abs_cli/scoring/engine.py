@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import repeat
 
 import numpy as np
 from sqlalchemy import (
@@ -106,7 +108,19 @@ def age_days(dialect: str, when: ColumnElement, as_of: ColumnElement) -> ColumnE
     return cast(func.extract("epoch", as_of - when), Float) / 86400.0
 
 
-def instant_scope(as_of: datetime, where: ColumnElement | None = None) -> Subquery:
+@dataclass(frozen=True)
+class Scope:
+    """The leads to score, as a subquery of `(lead_id, as_of)`.
+
+    `instant` is set when every lead is scored at the same instant: the activity
+    aggregate then needs no join back to the scope.
+    """
+
+    leads: Subquery
+    instant: datetime | None = None
+
+
+def instant_scope(as_of: datetime, where: ColumnElement | None = None) -> Scope:
     """Every lead (or those matching `where`) scored at one instant."""
     query = select(
         lead_t.c.id.label("lead_id"),
@@ -114,21 +128,25 @@ def instant_scope(as_of: datetime, where: ColumnElement | None = None) -> Subque
     ).where(lead_t.c.forgotten_at.is_(None))
     if where is not None:
         query = query.where(where)
-    return query.subquery("scope")
+    return Scope(query.subquery("scope"), utc(as_of))
 
 
 def _activity_aggregate(
-    compiled: CompiledModel, dialect: str, scope: Subquery, low: int, high: int
+    compiled: CompiledModel, dialect: str, scope: Scope, low: int, high: int, counts: bool
 ) -> Subquery | None:
-    """Per lead: decayed weight and count per activity rule, one flag per outcome rule."""
-    rules = compiled.activity_rules
+    """Per lead: decayed weight (and count) per activity rule, one flag per outcome rule.
+
+    The inner query computes each activity's rule (first match) and decay once; the
+    fence (`LIMIT -1` / `OFFSET 0`) keeps the databases from re-evaluating them for
+    every column of the pivot.
+    """
+    rules = compiled.model.engagement.rules
     outcome_rules = compiled.outcome_rules
     if not rules and not outcome_rules:
         return None
-    activity_rules = compiled.model.engagement.rules
     outcome = func.lower(activity_t.c.outcome)
     conditions = []
-    for rule in activity_rules:
+    for rule in rules:
         condition = activity_t.c.type.in_(rule.types)
         if rule.outcomes:
             condition = and_(condition, outcome.in_(rule.outcomes))
@@ -138,51 +156,81 @@ def _activity_aggregate(
         if conditions
         else literal(-1)
     )
+    if scope.instant is not None:
+        as_of: ColumnElement = literal(scope.instant, UTCDateTime)
+        source = activity_t
+    else:
+        as_of = scope.leads.c.as_of
+        source = activity_t.join(scope.leads, scope.leads.c.lead_id == activity_t.c.lead_id)
+    half_lives = {compiled.model.engagement.half_life(rule) for rule in rules}
+    half_life = (
+        case(
+            *[
+                (cond, compiled.model.engagement.half_life(rule))
+                for cond, rule in zip(conditions, rules, strict=True)
+            ],
+            else_=1.0,
+        )
+        if len(half_lives) > 1
+        else literal(half_lives.pop() if half_lives else 1.0)
+    )
+    flags = []
+    for index, rule in enumerate(outcome_rules):
+        wanted = [str(value).strip().lower() for value in rule.in_ or ()]
+        hit = case((outcome.in_(wanted), 1), else_=0) if wanted else literal(0)
+        flags.append(hit.label(f"f{index}"))
     inner = (
         select(
             activity_t.c.lead_id,
             which.label("k"),
-            age_days(dialect, activity_t.c.occurred_at, scope.c.as_of).label("age"),
-            outcome.label("outcome"),
+            func.power(0.5, age_days(dialect, activity_t.c.occurred_at, as_of) / half_life).label(
+                "w"
+            ),
+            *flags,
         )
-        .select_from(activity_t.join(scope, scope.c.lead_id == activity_t.c.lead_id))
+        .select_from(source)
         .where(
             activity_t.c.lead_id >= low,
             activity_t.c.lead_id < high,
-            activity_t.c.occurred_at < scope.c.as_of,
-            or_(activity_t.c.due_at.is_(None), activity_t.c.due_at < scope.c.as_of),
+            activity_t.c.occurred_at < as_of,
+            or_(activity_t.c.due_at.is_(None), activity_t.c.due_at < as_of),
         )
-        .subquery("act")
     )
+    inner = (inner.limit(-1) if dialect == "sqlite" else inner.offset(0)).subquery("act")
     columns = [inner.c.lead_id]
-    for index, rule in enumerate(rules):
+    for index in range(len(rules)):
         is_rule = inner.c.k == index
-        columns.append(
-            func.sum(
-                case((is_rule, func.power(0.5, inner.c.age / rule.half_life)), else_=0.0)
-            ).label(f"w{index}")
-        )
-        columns.append(func.sum(case((is_rule, 1), else_=0)).label(f"n{index}"))
-    for index, rule in enumerate(outcome_rules):
-        wanted = [str(value).strip().lower() for value in rule.in_ or ()]
-        hit = case((inner.c.outcome.in_(wanted), 1), else_=0) if wanted else literal(0)
-        columns.append(func.max(hit).label(f"o{index}"))
+        columns.append(func.sum(case((is_rule, inner.c.w), else_=0.0)).label(f"w{index}"))
+        if counts:
+            columns.append(func.sum(case((is_rule, 1), else_=0)).label(f"n{index}"))
+    for index in range(len(outcome_rules)):
+        columns.append(func.max(inner.c[f"f{index}"]).label(f"o{index}"))
     return select(*columns).group_by(inner.c.lead_id).subquery("agg")
 
 
 def fetch_batch(
-    session: Session, compiled: CompiledModel, scope: Subquery, low: int, high: int
+    session: Session,
+    compiled: CompiledModel,
+    scope: Scope,
+    low: int,
+    high: int,
+    *,
+    counts: bool = False,
 ) -> BatchInput:
-    """One set-based query for the leads of the scope with ids in [low, high)."""
+    """One set-based query for the leads of the scope with ids in [low, high).
+
+    Without `counts`, activity counts (only shown by explanations) are not fetched.
+    """
     dialect = session.get_bind().dialect.name
-    agg = _activity_aggregate(compiled, dialect, scope, low, high)
+    agg = _activity_aggregate(compiled, dialect, scope, low, high, counts)
+    leads = scope.leads
     columns: list[ColumnElement] = [
         lead_t.c.id,
         lead_t.c.email,
-        age_days(dialect, lead_t.c.created_at, scope.c.as_of).label("created_age"),
+        age_days(dialect, lead_t.c.created_at, leads.c.as_of).label("created_age"),
         *(column.label(name) for name, column in FIELD_COLUMNS.items()),
     ]
-    joined = scope.join(lead_t, lead_t.c.id == scope.c.lead_id).outerjoin(
+    joined = leads.join(lead_t, lead_t.c.id == leads.c.lead_id).outerjoin(
         account_t, account_t.c.id == lead_t.c.account_id
     )
     if agg is not None:
@@ -194,37 +242,36 @@ def fetch_batch(
         .where(lead_t.c.id >= low, lead_t.c.id < high)
         .order_by(lead_t.c.id)
     )
-    rows = session.execute(query).all()
-    return _to_input(compiled, rows, len(columns))
+    result = session.execute(query)
+    return _to_input(compiled, list(result.keys()), result.all())
 
 
-def _to_input(compiled: CompiledModel, rows: list, width: int) -> BatchInput:  # type: ignore[type-arg]
+def _to_input(compiled: CompiledModel, keys: list[str], rows: list) -> BatchInput:  # type: ignore[type-arg]
     """Columns of the fetched rows as lists and float arrays (NULL sums are 0)."""
     n = len(rows)
-    data = list(zip(*rows, strict=True)) if rows else [()] * width
-    emails = list(data[1])
-    fields = {name: data[3 + i] for i, name in enumerate(FIELD_COLUMNS)}
+    data = dict(zip(keys, zip(*rows, strict=True) if rows else [()] * len(keys), strict=True))
+    emails = list(data["email"])
+    fields = {name: data[name] for name in FIELD_COLUMNS}
     fields["email_domain"] = [
         email.rpartition("@")[2].lower() if email else None for email in emails
     ]
-    offset = 3 + len(FIELD_COLUMNS)
+
+    def floats(prefix: str, count: int) -> np.ndarray:
+        columns = [data.get(f"{prefix}{j}") for j in range(count)]
+        return np.array(
+            [[v or 0.0 for v in column] if column is not None else [0.0] * n for column in columns],
+            dtype=float,
+        ).reshape(count, n)
+
     n_rules = len(compiled.activity_rules)
-
-    def floats(index: int) -> np.ndarray:
-        return np.array([value or 0.0 for value in data[index]], dtype=float).reshape(n)
-
-    weight = np.array([floats(offset + 2 * j) for j in range(n_rules)]).reshape(n_rules, n)
-    counts = np.array([floats(offset + 2 * j + 1) for j in range(n_rules)]).reshape(n_rules, n)
-    n_out = len(compiled.outcome_rules)
-    hits = np.array([floats(offset + 2 * n_rules + m) for m in range(n_out)]).reshape(n_out, n)
     return BatchInput(
-        ids=np.array(data[0], dtype=np.int64).reshape(n),
+        ids=np.array(data["id"], dtype=np.int64).reshape(n),
         emails=emails,
         fields=fields,
-        created_age=np.array(data[2], dtype=float).reshape(n),
-        activity_weight=weight,
-        activity_count=counts,
-        outcome_hit=hits,
+        created_age=np.array(data["created_age"], dtype=float).reshape(n),
+        activity_weight=floats("w", n_rules),
+        activity_count=floats("n", n_rules),
+        outcome_hit=floats("o", len(compiled.outcome_rules)),
     )
 
 
@@ -238,12 +285,17 @@ def id_ranges(session: Session, batch_size: int = BATCH_SIZE) -> Iterator[tuple[
 
 
 def iter_scores(
-    session: Session, compiled: CompiledModel, scope: Subquery, batch_size: int = BATCH_SIZE
+    session: Session,
+    compiled: CompiledModel,
+    scope: Scope,
+    batch_size: int = BATCH_SIZE,
+    *,
+    counts: bool = False,
 ) -> Iterator[BatchScores]:
     """Scores of every lead of the scope, one batch at a time."""
     ensure_power(session)
     for low, high in id_ranges(session, batch_size):
-        batch = fetch_batch(session, compiled, scope, low, high)
+        batch = fetch_batch(session, compiled, scope, low, high, counts=counts)
         if len(batch.ids):
             yield evaluate(compiled, batch)
 
@@ -280,54 +332,94 @@ def score_leads(
     where = _changed_since(session, compiled.version) if changed_only else None
     scope = instant_scope(as_of, where)
     run = ScoreRun(compiled.version, loaded.origin, as_of)
-    for scores in iter_scores(session, compiled, scope, batch_size):
-        write_scores(session, scores, compiled.version, as_of)
-        run.scored += len(scores.ids)
-        run.by_grade.update(scores.grade.tolist())
-        run.by_readiness.update(scores.readiness.tolist())
+    with staging(session):
+        for scores in iter_scores(session, compiled, scope, batch_size):
+            write_scores(session, scores, compiled.version, as_of)
+            run.scored += len(scores.ids)
+            run.by_grade.update(scores.grade.tolist())
+            run.by_readiness.update(scores.readiness.tolist())
     set_setting(session, SETTING_LAST_RUN, started.isoformat())
     set_setting(session, SETTING_LAST_ACTIVITY, str(last_activity))
     return run
 
 
+SCORE_COLUMNS = (
+    "lead_id",
+    "score",
+    "fit",
+    "engagement",
+    "grade",
+    "level",
+    "readiness",
+    "model_version",
+    "scored_at",
+)
+
+
+STAGE_TABLE = "lead_score_stage"
+
+
+def _upsert_sql(paramstyle: str) -> tuple[str, str]:
+    """Fill the staging table, then one `INSERT … SELECT … ON CONFLICT` into `lead_score`.
+
+    One statement per batch rather than one per row: SQLite re-checks the table's
+    `IN (…)` constraints far faster once per statement than once per executed row.
+    """
+    mark = "?" if paramstyle == "qmark" else "%s"
+    columns = ", ".join(SCORE_COLUMNS)
+    stage = (
+        f"INSERT INTO {STAGE_TABLE} ({columns}) VALUES ({', '.join([mark] * len(SCORE_COLUMNS))})"
+    )
+    updates = ", ".join(f"{column} = excluded.{column}" for column in SCORE_COLUMNS[1:])
+    upsert = (
+        f"INSERT INTO {score_t.name} ({columns}) SELECT {columns} FROM {STAGE_TABLE} WHERE true "
+        f"ON CONFLICT (lead_id) DO UPDATE SET {updates}"
+    )
+    return stage, upsert
+
+
+@contextmanager
+def staging(session: Session) -> Iterator[None]:
+    """A temporary table for one run's batches of scores, dropped afterwards."""
+    connection = session.connection()
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE_TABLE} (lead_id BIGINT PRIMARY KEY, "
+        "score INTEGER, fit INTEGER, engagement INTEGER, grade VARCHAR(1), level INTEGER, "
+        "readiness VARCHAR(8), model_version VARCHAR(64), scored_at TIMESTAMP)"
+    )
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE_TABLE}")
+
+
 def write_scores(session: Session, scores: BatchScores, version: str, scored_at: datetime) -> None:
-    """Batched upsert of one batch's scores into `lead_score`."""
+    """Batched upsert of one batch's scores into `lead_score`, inside `staging`.
+
+    Plain tuples go straight to the driver's executemany: building a parameter dict
+    per row through the ORM would cost more than the scoring itself.
+    """
     if not len(scores.ids):
         return
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
-    fit = np.floor(scores.fit + 0.5).astype(np.int64).tolist()
-    engagement = np.floor(scores.engagement + 0.5).astype(np.int64).tolist()
-    rows = [
-        {
-            "lead_id": lead_id,
-            "score": score,
-            "fit": fit_points,
-            "engagement": engagement_points,
-            "grade": grade,
-            "level": level,
-            "readiness": readiness,
-        }
-        for lead_id, score, fit_points, engagement_points, grade, level, readiness in zip(
+    connection = session.connection()
+    dialect = connection.dialect
+    to_db = score_t.c.scored_at.type.bind_processor(dialect)
+    stamp = to_db(utc(scored_at)) if to_db else utc(scored_at)
+    rows = list(
+        zip(
             scores.ids.tolist(),
             scores.score.tolist(),
-            fit,
-            engagement,
+            np.floor(scores.fit + 0.5).astype(np.int64).tolist(),
+            np.floor(scores.engagement + 0.5).astype(np.int64).tolist(),
             scores.grade.tolist(),
             scores.level.tolist(),
             scores.readiness.tolist(),
+            repeat(version, len(scores.ids)),
+            repeat(stamp, len(scores.ids)),
             strict=True,
         )
-    ]
-    statement = insert(score_t).values(
-        model_version=literal(version), scored_at=literal(utc(scored_at), UTCDateTime)
     )
-    keys = ("score", "fit", "engagement", "grade", "level", "readiness", "model_version")
-    statement = statement.on_conflict_do_update(
-        index_elements=[score_t.c.lead_id],
-        set_={key: statement.excluded[key] for key in (*keys, "scored_at")},
-    )
-    session.execute(statement, rows)
+    stage, upsert = _upsert_sql(dialect.paramstyle)
+    connection.exec_driver_sql(f"DELETE FROM {STAGE_TABLE}")
+    connection.exec_driver_sql(stage, rows)
+    connection.exec_driver_sql(upsert)

@@ -87,7 +87,7 @@ def explain_lead(
     compiled = compile_model(loaded.model)
     moment = utc(as_of) if as_of is not None else now()
     scope = instant_scope(moment, lead_t.c.id == lead_id)
-    scores = next(iter_scores(session, compiled, scope))
+    scores = next(iter_scores(session, compiled, scope, counts=True))
     return build_explanation(compiled, scores, 0, moment)
 
 

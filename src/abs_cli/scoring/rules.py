@@ -175,7 +175,7 @@ def evaluate(compiled: CompiledModel, batch: BatchInput) -> BatchScores:
             weight = batch.activity_weight[activity_index]
             count[row] = batch.activity_count[activity_index]
             activity_index += 1
-            matched[row] = count[row] > 0
+            matched[row] = (count[row] > 0) | (weight > 0)
             undecayed[row] = rule.points * count[row]
             decayed[row] = rule.points * weight
     points = decayed.copy()
