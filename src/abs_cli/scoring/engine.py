@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from itertools import repeat
 
 import numpy as np
@@ -73,20 +73,21 @@ class ScoreRun:
     by_readiness: Counter[str] = field(default_factory=Counter)
 
 
-def parse_as_of(value: str) -> datetime:
-    """`2026-03-31` means the end of that day; a date-time is taken as is (UTC if naive)."""
-    from datetime import date, timedelta
-
+def parse_date(value: str, option: str) -> datetime:
+    """A date (midnight UTC starting it) or a date-time (UTC if naive) given on the command line."""
     text = value.strip()
     try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
         return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
     except ValueError:
         raise InputError(
-            f"--as-of {value!r} is not a date", hint="use 2026-03-31 or 2026-03-31T18:00:00"
+            f"{option} {value!r} is not a date", hint="use 2026-03-31 or 2026-03-31T18:00:00"
         ) from None
+
+
+def parse_as_of(value: str) -> datetime:
+    """`2026-03-31` means the end of that day; a date-time is taken as is (UTC if naive)."""
+    moment = parse_date(value, "--as-of")
+    return moment + timedelta(days=1) if len(value.strip()) == 10 else moment
 
 
 def ensure_power(session: Session) -> None:

@@ -100,6 +100,13 @@ class FieldRule(_Strict):
                 raise ValueError(f"min {self.min:g} is above max {self.max:g}")
         return self
 
+    @property
+    def matcher_kind(self) -> str:
+        """`in`, `pattern` or `range`: rules of one kind on one field exclude each other."""
+        if self.pattern is not None:
+            return "pattern"
+        return "in" if self.in_ is not None else "range"
+
     def matcher(self) -> Any:
         """A predicate over one field value (None = missing), shared by engine and explain."""
         if self.pattern is not None:
@@ -251,6 +258,7 @@ class LoadedModel:
     model: ScoringModel
     text: str
     origin: str
+    path: Path | None = None
 
 
 def default_text() -> str:
@@ -304,7 +312,7 @@ def read_model_file(path: Path) -> LoadedModel:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
         raise InputError(f"cannot read scoring file {path}: {error.strerror}") from None
-    return LoadedModel(parse_model(text, str(path)), text, str(path))
+    return LoadedModel(parse_model(text, str(path)), text, str(path), path)
 
 
 def resolve_model(session: Session, config: Path | None = None) -> LoadedModel:
@@ -328,6 +336,34 @@ def store_model(session: Session, loaded: LoadedModel) -> None:
     from abs_cli.settings import set_setting
 
     set_setting(session, SETTING_MODEL, loaded.text)
+
+
+def save_new_version(
+    session: Session, loaded: LoadedModel, text: str, version: str, output: Path | None = None
+) -> str:
+    """Write a new model version, keeping the old one; returns where it went.
+
+    To `output` when given; else over the model's own file, the old file kept beside it
+    as `<name>.<old version>.toml`; else as the store's model, the old text kept in the
+    `scoring.model.previous` setting.
+    """
+    from abs_cli.settings import get_setting, set_setting
+
+    parse_model(text, "the new model")
+    target = output or loaded.path
+    if target is not None:
+        try:
+            if target.exists():
+                backup = target.with_name(f"{target.stem}.{loaded.model.version}{target.suffix}")
+                backup.write_text(target.read_text(encoding="utf-8"), encoding="utf-8")
+            target.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"cannot write {target}: {error.strerror}") from None
+        return str(target)
+    previous = get_setting(session, SETTING_MODEL)
+    set_setting(session, f"{SETTING_MODEL}.previous", previous or loaded.text)
+    set_setting(session, SETTING_MODEL, text)
+    return f"the store (model {version})"
 
 
 def write_default(path: Path, *, force: bool = False, keep_existing: bool = False) -> bool:

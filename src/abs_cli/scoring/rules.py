@@ -30,6 +30,8 @@ class RuleSpec:
     cap: float | None = None
     half_life: float | None = None
     predicate: Callable[[Any], bool] | None = None
+    group: str = ""
+    """Rules sharing a part and a group: only the first that matches counts."""
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,7 @@ class CompiledModel:
 
 
 def compile_model(model: ScoringModel) -> CompiledModel:
-    rules: list[RuleSpec] = [
-        RuleSpec(rule.name, "fit", "field", rule.field, rule.points, predicate=rule.matcher())
-        for rule in model.fit.rules
-    ]
+    rules: list[RuleSpec] = [_field_spec(rule, "fit") for rule in model.fit.rules]
     sources = model.engagement.sources
     if sources.points:
         half_life = sources.half_life_days
@@ -77,11 +76,20 @@ def compile_model(model: ScoringModel) -> CompiledModel:
         )
         for rule in model.engagement.rules
     )
-    rules.extend(
-        RuleSpec(rule.name, "negative", "field", rule.field, rule.points, predicate=rule.matcher())
-        for rule in model.negative.rules
-    )
+    rules.extend(_field_spec(rule, "negative") for rule in model.negative.rules)
     return CompiledModel(model, tuple(rules))
+
+
+def _field_spec(rule: FieldRule, part: str) -> RuleSpec:
+    return RuleSpec(
+        rule.name,
+        part,
+        "field",
+        rule.field,
+        rule.points,
+        predicate=rule.matcher(),
+        group=f"{rule.field}:{rule.matcher_kind}",
+    )
 
 
 @dataclass
@@ -143,7 +151,7 @@ def evaluate(compiled: CompiledModel, batch: BatchInput) -> BatchScores:
     decayed = np.zeros((size, n))
     count = np.zeros((size, n))
     factorized = {name: _factorize(values) for name, values in batch.fields.items()}
-    taken: dict[tuple[str, str], np.ndarray] = {}
+    taken: dict[tuple[str, str], np.ndarray] = {}  # (part, group) -> leads already matched
     outcome_index = 0
     activity_index = 0
     for row, rule in enumerate(compiled.rules):
@@ -156,7 +164,7 @@ def evaluate(compiled: CompiledModel, batch: BatchInput) -> BatchScores:
                 assert rule.predicate is not None
                 table = np.fromiter((rule.predicate(v) for v in uniques), bool, len(uniques))
                 hit = table[codes]
-            group = (rule.part, rule.field or "")
+            group = (rule.part, rule.group)
             before = taken.get(group, np.zeros(n, dtype=bool))
             hit = hit & ~before
             taken[group] = before | hit
