@@ -16,6 +16,9 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 LEAD_DEFAULTS: dict[str, Any] = {
     "email": None,
+    "first_name": None,
+    "last_name": None,
+    "company": None,
     "title": None,
     "account_id": None,
     "industry": None,

@@ -7,7 +7,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from scoring_data import add_accounts, add_activities, add_leads
+from scoring_data import T0, add_accounts, add_activities, add_leads
 from sqlalchemy import select, update
 
 from abs_cli.scoring.engine import score_leads
@@ -353,3 +353,38 @@ def test_cli_scores_and_explains_in_json(cli) -> None:
     missing = cli("leads", "score", "--explain", "nobody@nowhere.io")
     assert missing.exit_code == 3
     assert "no lead nobody@nowhere.io in the store" in missing.stderr
+
+
+def test_demo_scores_as_of_the_data_and_lists_the_leads_to_call(store) -> None:
+    from abs_cli.demo import score_demo
+    from abs_cli.scoring.ranking import top_leads
+
+    with store.session(write=True) as session:
+        add_leads(
+            session,
+            [
+                {"id": 1, "email": "hot@acme.io", "title": "PDG", "industry": "SaaS",
+                 "employees": 300, "source": "demo_request", "first_name": "Ana"},
+                {"id": 2, "email": "cold@acme.io", "title": "Engineer"},
+                {"id": 3, "email": "won@acme.io", "title": "CEO", "industry": "SaaS",
+                 "source": "demo_request", "stage": "customer"},
+                {"id": 4, "email": "warm@acme.io", "title": "Head of Sales", "stage": "qualified",
+                 "source": "webinar"},
+            ],
+        )  # fmt: skip
+        add_activities(
+            session,
+            [
+                {"lead_id": 1, "type": "meeting", "occurred_at": T0 + timedelta(days=300)},
+                {"lead_id": 4, "type": "meeting", "occurred_at": T0 + timedelta(days=299)},
+            ],
+        )
+    score_demo(store)
+    with store.session() as session:
+        rows = top_leads(session)
+        as_of = session.scalar(select(LeadScore.scored_at))
+    assert as_of == T0 + timedelta(days=300, seconds=1)
+    assert [row["email"] for row in rows] == ["hot@acme.io", "warm@acme.io", "cold@acme.io"]
+    assert rows[0]["name"] == "Ana"
+    assert rows[0]["rating"] == "A3"  # fit 12+10+16; engagement 25*0.5**(300/90) + 12
+    assert rows[0]["score"] > rows[1]["score"] > rows[2]["score"]

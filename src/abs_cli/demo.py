@@ -33,3 +33,13 @@ def build_demo(store: Store, folder: Path) -> None:
     ):
         for row in csv.DictReader(handle):
             add_rep(session, RepIn(**{k: v or None for k, v in row.items() if k != "active"}))
+    score_demo(store)
+
+
+def score_demo(store: Store) -> None:
+    """Score the example company's leads with the built-in model, as of its last activity."""
+    from abs_cli.scoring.engine import data_as_of, score_leads
+    from abs_cli.scoring.model import resolve_model
+
+    with store.session(write=True) as session:
+        score_leads(session, resolve_model(session), as_of=data_as_of(session))

@@ -24,10 +24,12 @@ def demo(
 
     Example: abs demo
     """
+    from abs_cli.cli.scoring import top_leads_section
     from abs_cli.cli.team import team_section
     from abs_cli.config import data_dir
     from abs_cli.demo import build_demo, example_folder
     from abs_cli.render import Report, Section, render
+    from abs_cli.scoring.ranking import top_leads
     from abs_cli.storeinfo import describe
     from abs_cli.team import list_reps
 
@@ -44,6 +46,15 @@ def demo(
     build_demo(store, folder)
     with store.session() as session:
         reps = list_reps(session)
+        to_call = top_leads(session)
     details = describe(store)
-    render(Report([team_section(reps), Section.record("Store", details["rows"])]))
+    render(
+        Report(
+            [
+                team_section(reps),
+                top_leads_section(to_call),
+                Section.record("Store", details["rows"]),
+            ]
+        )
+    )
     state.info(f"explore it: abs --db {state.db_option} team list")

@@ -168,3 +168,20 @@ def explanation_report(explanation: Explanation) -> Report:
         ],
         document=explanation.document(),
     )
+
+
+def top_leads_section(rows: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
+    """The leads to call first (`abs demo`)."""
+    from abs_cli.render import Column, Section
+
+    columns = [
+        Column("email"),
+        Column("name"),
+        Column("title"),
+        Column("company"),
+        Column("owner"),
+        Column("score", kind="int"),
+        Column("rating"),
+        Column("readiness"),
+    ]
+    return Section("Top leads to call", columns, rows)

@@ -90,6 +90,16 @@ def parse_as_of(value: str) -> datetime:
     return moment + timedelta(days=1) if len(value.strip()) == 10 else moment
 
 
+def data_as_of(session: Session) -> datetime | None:
+    """Just after the newest activity or lead: the `today` of a store of past data."""
+    newest = [
+        session.scalar(select(func.max(activity_t.c.occurred_at))),
+        session.scalar(select(func.max(lead_t.c.created_at))),
+    ]
+    known = [utc(value) for value in newest if value is not None]
+    return max(known) + timedelta(seconds=1) if known else None
+
+
 def ensure_power(session: Session) -> None:
     """SQLite builds without math functions lack `power`: provide it from Python."""
     connection = session.connection()
