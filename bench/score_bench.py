@@ -11,6 +11,7 @@ resident memory of the process is reported so that flatness can be checked by va
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
@@ -94,35 +95,44 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--db", help="store URL or path (default: a temporary SQLite file)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="score the leads already in --db, generate nothing"
+    )
     args = parser.parse_args()
     folder = tempfile.TemporaryDirectory(prefix="abs-bench-")
     url = to_url(args.db) if args.db else to_url(str(Path(folder.name) / "bench.db"))
     location = StoreLocation(url, "bench")
     store = Store(location, make_engine(location))
-    if store.dialect == "postgresql":
-        with store.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    ensure_current(store)
-    started = time.perf_counter()
-    generate(store, args.leads)
-    if store.dialect == "postgresql":
+    if not args.reuse:
+        if store.dialect == "postgresql":
+            with store.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+        ensure_current(store)
+        started = time.perf_counter()
+        generate(store, args.leads)
         with store.engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
-    generated = time.perf_counter() - started
-    print(f"generated {args.leads:,} leads, {args.leads * PER_LEAD:,} activities "
-          f"on {store.dialect} in {generated:.1f} s", flush=True)  # fmt: skip
+            if store.dialect == "postgresql":
+                connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+            else:
+                connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        generated = time.perf_counter() - started
+        print(f"generated {args.leads:,} leads, {args.leads * PER_LEAD:,} activities "
+              f"on {store.dialect} in {generated:.1f} s", flush=True)  # fmt: skip
     model_text = default_text()
     loaded = LoadedModel(parse_model(model_text, "default"), model_text, "default")
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cpu_before = time.process_time()
     started = time.perf_counter()
     with store.session(write=True) as session:
         run = score_leads(session, loaded, as_of=datetime(2026, 6, 30, tzinfo=UTC))
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_before
+    load = os.getloadavg()[0]
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"scored {run.scored:,} leads in {elapsed:.1f} s "
-          f"({run.scored / elapsed:,.0f} leads/s); peak RSS {rss_before:.0f} MB before, "
-          f"{rss_after:.0f} MB after scoring")  # fmt: skip
+    print(f"scored {run.scored:,} leads in {elapsed:.1f} s wall, {cpu:.1f} s CPU "
+          f"(load average {load:.1f} on {os.cpu_count()} cores); peak RSS "
+          f"{rss_before:.0f} MB before, {rss_after:.0f} MB after scoring")  # fmt: skip
     print(f"by grade {dict(sorted(run.by_grade.items()))}; "
           f"by readiness {dict(sorted(run.by_readiness.items()))}")  # fmt: skip
     store.dispose()

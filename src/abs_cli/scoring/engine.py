@@ -123,23 +123,40 @@ def age_days(dialect: str, when: ColumnElement, as_of: ColumnElement) -> ColumnE
 class Scope:
     """The leads to score, as a subquery of `(lead_id, as_of)`.
 
-    `instant` is set when every lead is scored at the same instant: the activity
-    aggregate then needs no join back to the scope.
+    `instant` is set instead when every lead is scored at the same instant: the
+    queries then read the lead table directly, with no join back to a scope.
     """
 
-    leads: Subquery
+    leads: Subquery | None = None
     instant: datetime | None = None
+    where: ColumnElement | None = None
+    """With `instant`: which leads (besides not forgotten); None = all."""
 
 
 def instant_scope(as_of: datetime, where: ColumnElement | None = None) -> Scope:
     """Every lead (or those matching `where`) scored at one instant."""
-    query = select(
-        lead_t.c.id.label("lead_id"),
-        literal(utc(as_of), UTCDateTime).label("as_of"),
-    ).where(lead_t.c.forgotten_at.is_(None))
-    if where is not None:
-        query = query.where(where)
-    return Scope(query.subquery("scope"), utc(as_of))
+    return Scope(instant=utc(as_of), where=where)
+
+
+def _rule_conditions(compiled: CompiledModel) -> list[ColumnElement]:
+    """Each activity rule's SQL condition, first match wins.
+
+    A rule excludes only the earlier rules that share one of its types, so the usual
+    model (disjoint types) costs one `IN` test per rule and activity.
+    """
+    rules = compiled.model.engagement.rules
+    outcome = func.lower(activity_t.c.outcome)
+    own = []
+    for rule in rules:
+        condition = activity_t.c.type.in_(rule.types)
+        if rule.outcomes:
+            condition = and_(condition, outcome.in_(rule.outcomes))
+        own.append(condition)
+    conditions = []
+    for index, rule in enumerate(rules):
+        earlier = [own[j] for j in range(index) if set(rules[j].types) & set(rule.types)]
+        conditions.append(and_(own[index], ~or_(*earlier)) if earlier else own[index])
+    return conditions
 
 
 def _activity_aggregate(
@@ -147,58 +164,34 @@ def _activity_aggregate(
 ) -> Subquery | None:
     """Per lead: decayed weight (and count) per activity rule, one flag per outcome rule.
 
-    The inner query computes each activity's rule (first match) and decay once; the
-    fence (`LIMIT -1` / `OFFSET 0`) keeps the databases from re-evaluating them for
-    every column of the pivot.
+    One pass over the batch's activities in index order (`lead_id` first), grouped by
+    lead without a sort; the decay is computed only for the rule that matches.
     """
     rules = compiled.model.engagement.rules
     outcome_rules = compiled.outcome_rules
     if not rules and not outcome_rules:
         return None
-    outcome = func.lower(activity_t.c.outcome)
-    conditions = []
-    for rule in rules:
-        condition = activity_t.c.type.in_(rule.types)
-        if rule.outcomes:
-            condition = and_(condition, outcome.in_(rule.outcomes))
-        conditions.append(condition)
-    which = (
-        case(*[(cond, index) for index, cond in enumerate(conditions)], else_=-1)
-        if conditions
-        else literal(-1)
-    )
     if scope.instant is not None:
         as_of: ColumnElement = literal(scope.instant, UTCDateTime)
         source = activity_t
     else:
+        assert scope.leads is not None
         as_of = scope.leads.c.as_of
         source = activity_t.join(scope.leads, scope.leads.c.lead_id == activity_t.c.lead_id)
-    half_lives = {compiled.model.engagement.half_life(rule) for rule in rules}
-    half_life = (
-        case(
-            *[
-                (cond, compiled.model.engagement.half_life(rule))
-                for cond, rule in zip(conditions, rules, strict=True)
-            ],
-            else_=1.0,
-        )
-        if len(half_lives) > 1
-        else literal(half_lives.pop() if half_lives else 1.0)
-    )
-    flags = []
+    age = age_days(dialect, activity_t.c.occurred_at, as_of)
+    columns: list[ColumnElement] = [activity_t.c.lead_id]
+    for index, (rule, condition) in enumerate(zip(rules, _rule_conditions(compiled), strict=True)):
+        decay = func.power(0.5, age / compiled.model.engagement.half_life(rule))
+        columns.append(func.sum(case((condition, decay), else_=0.0)).label(f"w{index}"))
+        if counts:
+            columns.append(func.sum(case((condition, 1), else_=0)).label(f"n{index}"))
+    outcome = func.lower(activity_t.c.outcome)
     for index, rule in enumerate(outcome_rules):
         wanted = [str(value).strip().lower() for value in rule.in_ or ()]
         hit = case((outcome.in_(wanted), 1), else_=0) if wanted else literal(0)
-        flags.append(hit.label(f"f{index}"))
-    inner = (
-        select(
-            activity_t.c.lead_id,
-            which.label("k"),
-            func.power(0.5, age_days(dialect, activity_t.c.occurred_at, as_of) / half_life).label(
-                "w"
-            ),
-            *flags,
-        )
+        columns.append(func.max(hit).label(f"o{index}"))
+    return (
+        select(*columns)
         .select_from(source)
         .where(
             activity_t.c.lead_id >= low,
@@ -206,17 +199,9 @@ def _activity_aggregate(
             activity_t.c.occurred_at < as_of,
             or_(activity_t.c.due_at.is_(None), activity_t.c.due_at < as_of),
         )
+        .group_by(activity_t.c.lead_id)
+        .subquery("agg")
     )
-    inner = (inner.limit(-1) if dialect == "sqlite" else inner.offset(0)).subquery("act")
-    columns = [inner.c.lead_id]
-    for index in range(len(rules)):
-        is_rule = inner.c.k == index
-        columns.append(func.sum(case((is_rule, inner.c.w), else_=0.0)).label(f"w{index}"))
-        if counts:
-            columns.append(func.sum(case((is_rule, 1), else_=0)).label(f"n{index}"))
-    for index in range(len(outcome_rules)):
-        columns.append(func.max(inner.c[f"f{index}"]).label(f"o{index}"))
-    return select(*columns).group_by(inner.c.lead_id).subquery("agg")
 
 
 def fetch_batch(
@@ -228,62 +213,95 @@ def fetch_batch(
     *,
     counts: bool = False,
 ) -> BatchInput:
-    """One set-based query for the leads of the scope with ids in [low, high).
+    """Two set-based queries for the leads of the scope with ids in [low, high).
 
+    The leads' fields and the activity aggregate are read separately, both in lead-id
+    order, and aligned in numpy: cheaper than a join that would index the aggregate.
     Without `counts`, activity counts (only shown by explanations) are not fetched.
     """
     dialect = session.get_bind().dialect.name
-    agg = _activity_aggregate(compiled, dialect, scope, low, high, counts)
-    leads = scope.leads
-    columns: list[ColumnElement] = [
-        lead_t.c.id,
-        lead_t.c.email,
-        age_days(dialect, lead_t.c.created_at, leads.c.as_of).label("created_age"),
-        *(column.label(name) for name, column in FIELD_COLUMNS.items()),
-    ]
-    joined = leads.join(lead_t, lead_t.c.id == leads.c.lead_id).outerjoin(
-        account_t, account_t.c.id == lead_t.c.account_id
-    )
-    if agg is not None:
-        joined = joined.outerjoin(agg, agg.c.lead_id == lead_t.c.id)
-        columns.extend(c for c in agg.c if c.name != "lead_id")
+    if scope.instant is not None:
+        as_of: ColumnElement = literal(scope.instant, UTCDateTime)
+        joined = lead_t.outerjoin(account_t, account_t.c.id == lead_t.c.account_id)
+        conditions = [lead_t.c.forgotten_at.is_(None)]
+        if scope.where is not None:
+            conditions.append(scope.where)
+    else:
+        assert scope.leads is not None
+        as_of = scope.leads.c.as_of
+        joined = scope.leads.join(lead_t, lead_t.c.id == scope.leads.c.lead_id).outerjoin(
+            account_t, account_t.c.id == lead_t.c.account_id
+        )
+        conditions = []
     query = (
-        select(*columns)
+        select(
+            lead_t.c.id,
+            lead_t.c.email,
+            age_days(dialect, lead_t.c.created_at, as_of).label("created_age"),
+            *(column.label(name) for name, column in FIELD_COLUMNS.items()),
+        )
         .select_from(joined)
-        .where(lead_t.c.id >= low, lead_t.c.id < high)
+        .where(lead_t.c.id >= low, lead_t.c.id < high, *conditions)
         .order_by(lead_t.c.id)
     )
-    result = session.execute(query)
-    return _to_input(compiled, list(result.keys()), result.all())
+    batch = _lead_input(session.execute(query).all())
+    agg = _activity_aggregate(compiled, dialect, scope, low, high, counts)
+    if agg is not None:
+        result = session.execute(select(agg).order_by(agg.c.lead_id))
+        _add_activities(compiled, batch, list(result.keys()), result.all())
+    return batch
 
 
-def _to_input(compiled: CompiledModel, keys: list[str], rows: list) -> BatchInput:  # type: ignore[type-arg]
-    """Columns of the fetched rows as lists and float arrays (NULL sums are 0)."""
+def _columns(keys: list[str], rows: list) -> dict[str, tuple]:  # type: ignore[type-arg]
+    return dict(zip(keys, zip(*rows, strict=True) if rows else [()] * len(keys), strict=True))
+
+
+def _lead_input(rows: list) -> BatchInput:  # type: ignore[type-arg]
+    """The leads' fields as lists; activity aggregates zero until `_add_activities`."""
     n = len(rows)
-    data = dict(zip(keys, zip(*rows, strict=True) if rows else [()] * len(keys), strict=True))
+    keys = ["id", "email", "created_age", *FIELD_COLUMNS]
+    data = _columns(keys, rows)
     emails = list(data["email"])
     fields = {name: data[name] for name in FIELD_COLUMNS}
     fields["email_domain"] = [
         email.rpartition("@")[2].lower() if email else None for email in emails
     ]
-
-    def floats(prefix: str, count: int) -> np.ndarray:
-        columns = [data.get(f"{prefix}{j}") for j in range(count)]
-        return np.array(
-            [[v or 0.0 for v in column] if column is not None else [0.0] * n for column in columns],
-            dtype=float,
-        ).reshape(count, n)
-
-    n_rules = len(compiled.activity_rules)
     return BatchInput(
         ids=np.array(data["id"], dtype=np.int64).reshape(n),
         emails=emails,
         fields=fields,
         created_age=np.array(data["created_age"], dtype=float).reshape(n),
-        activity_weight=floats("w", n_rules),
-        activity_count=floats("n", n_rules),
-        outcome_hit=floats("o", len(compiled.outcome_rules)),
+        activity_weight=np.zeros((0, n)),
+        activity_count=np.zeros((0, n)),
+        outcome_hit=np.zeros((0, n)),
     )
+
+
+def _add_activities(
+    compiled: CompiledModel,
+    batch: BatchInput,
+    keys: list[str],
+    rows: list,  # type: ignore[type-arg]
+) -> None:
+    """Place each aggregated lead's sums at its position in the batch (others stay 0)."""
+    n = len(batch.ids)
+    data = _columns(keys, rows)
+    agg_ids = np.array(data["lead_id"], dtype=np.int64)
+    keep = np.isin(agg_ids, batch.ids)
+    position = np.searchsorted(batch.ids, agg_ids[keep])
+
+    def spread(prefix: str, count: int) -> np.ndarray:
+        out = np.zeros((count, n))
+        for j in range(count):
+            column = data.get(f"{prefix}{j}")
+            if column is not None:
+                values = np.array([v or 0.0 for v in column], dtype=float)
+                out[j, position] = values[keep]
+        return out
+
+    batch.activity_weight = spread("w", len(compiled.activity_rules))
+    batch.activity_count = spread("n", len(compiled.activity_rules))
+    batch.outcome_hit = spread("o", len(compiled.outcome_rules))
 
 
 def id_ranges(session: Session, batch_size: int = BATCH_SIZE) -> Iterator[tuple[int, int]]:

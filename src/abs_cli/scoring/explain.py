@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from abs_cli.errors import InputError, NotFoundError
 from abs_cli.render import round_half_up
-from abs_cli.scoring.engine import instant_scope, iter_scores, lead_t
+from abs_cli.scoring.engine import ensure_power, fetch_batch, instant_scope, lead_t
 from abs_cli.scoring.model import LoadedModel, resolve_model
-from abs_cli.scoring.rules import BatchScores, CompiledModel, RuleSpec, compile_model
+from abs_cli.scoring.rules import BatchScores, CompiledModel, RuleSpec, compile_model, evaluate
 from abs_cli.validation import normalise_email, now, utc
 
 
@@ -86,9 +86,9 @@ def explain_lead(
     loaded = loaded or resolve_model(session)
     compiled = compile_model(loaded.model)
     moment = utc(as_of) if as_of is not None else now()
-    scope = instant_scope(moment, lead_t.c.id == lead_id)
-    scores = next(iter_scores(session, compiled, scope, counts=True))
-    return build_explanation(compiled, scores, 0, moment)
+    ensure_power(session)
+    batch = fetch_batch(session, compiled, instant_scope(moment), lead_id, lead_id + 1, counts=True)
+    return build_explanation(compiled, evaluate(compiled, batch), 0, moment)
 
 
 def build_explanation(
