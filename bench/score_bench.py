@@ -125,7 +125,8 @@ def main() -> int:
     cpu_before = time.process_time()
     started = time.perf_counter()
     with store.session(write=True) as session:
-        run = score_leads(session, loaded, as_of=datetime(2026, 6, 30, tzinfo=UTC))
+        as_of = datetime(2026, 6, 30, tzinfo=UTC)
+        run = score_leads(session, loaded, as_of=as_of, read_ahead=True)
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu_before
     load = os.getloadavg()[0]

@@ -302,6 +302,12 @@ def test_same_as_of_gives_the_same_scores(store) -> None:
     with store.session(write=True) as session:
         score_leads(session, model, as_of=AS_OF, batch_size=7)
     assert stored_scores(store) == first
+    with store.session(write=True) as session:
+        score_leads(session, model, as_of=AS_OF + timedelta(days=9), batch_size=7)
+    with store.session(write=True) as session:
+        run = score_leads(session, model, as_of=AS_OF, batch_size=7, read_ahead=True)
+    assert run.scored == 60
+    assert stored_scores(store) == first
 
 
 def test_changed_rescores_only_updated_or_active_leads(store) -> None:

@@ -83,7 +83,7 @@ def score_leads(
     with store.session(write=True) as session:
         loaded = resolve_model(session, config)
         state.info(f"scoring with model {loaded.model.version} ({loaded.origin})")
-        run = run_scoring(session, loaded, as_of=moment, changed_only=changed)
+        run = run_scoring(session, loaded, as_of=moment, changed_only=changed, read_ahead=True)
     state.info(f"scored {run.scored:,} leads as of {run.as_of:%Y-%m-%d %H:%M} UTC")
     render(run_report(run), output)
 

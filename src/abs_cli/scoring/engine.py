@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,6 +36,7 @@ from abs_cli.errors import InputError
 from abs_cli.scoring.model import LoadedModel
 from abs_cli.scoring.rules import BatchInput, BatchScores, CompiledModel, compile_model, evaluate
 from abs_cli.settings import get_setting, set_setting
+from abs_cli.store.engine import WRITE_OPTION
 from abs_cli.store.models import Account, Activity, Lead, LeadScore
 from abs_cli.store.types import UTCDateTime
 from abs_cli.validation import now, utc
@@ -320,13 +321,57 @@ def iter_scores(
     batch_size: int = BATCH_SIZE,
     *,
     counts: bool = False,
+    reader: Session | None = None,
 ) -> Iterator[BatchScores]:
-    """Scores of every lead of the scope, one batch at a time."""
-    ensure_power(session)
-    for low, high in id_ranges(session, batch_size):
-        batch = fetch_batch(session, compiled, scope, low, high, counts=counts)
+    """Scores of every lead of the scope, one batch at a time.
+
+    With a `reader` session (another connection), the next batch is read in a worker
+    thread while the caller evaluates and writes the current one: the databases do
+    their work outside the GIL, so reading and writing overlap on two cores. A reader
+    sees only committed data.
+    """
+    source = reader or session
+    ensure_power(source)
+    ranges = list(id_ranges(source, batch_size))
+
+    def read(bounds: tuple[int, int]) -> BatchInput:
+        return fetch_batch(source, compiled, scope, *bounds, counts=counts)
+
+    if reader is None:
+        batches: Iterator[BatchInput] = map(read, ranges)
+    else:
+        batches = _read_ahead(read, ranges)
+    for batch in batches:
         if len(batch.ids):
             yield evaluate(compiled, batch)
+
+
+def _read_ahead(
+    read: Callable[[tuple[int, int]], BatchInput], ranges: list[tuple[int, int]]
+) -> Iterator[BatchInput]:
+    """`map(read, ranges)`, one batch read ahead in a worker thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="abs-score-read") as pool:
+        pending = pool.submit(read, ranges[0]) if ranges else None
+        for index in range(len(ranges)):
+            assert pending is not None
+            batch = pending.result()
+            if index + 1 < len(ranges):
+                pending = pool.submit(read, ranges[index + 1])
+            yield batch
+
+
+@contextmanager
+def _reader(session: Session, wanted: bool) -> Iterator[Session | None]:
+    """A read-only session on a second connection of the same store, or None."""
+    bind = session.get_bind()
+    if not wanted or str(bind.url).endswith(":memory:"):
+        yield None
+        return
+    reading = bind.execution_options(**{WRITE_OPTION: False})
+    with Session(bind=reading) as reader, reader.begin():
+        yield reader
 
 
 def _changed_since(session: Session, version: str) -> ColumnElement | None:
@@ -352,8 +397,14 @@ def score_leads(
     as_of: datetime | None = None,
     changed_only: bool = False,
     batch_size: int = BATCH_SIZE,
+    read_ahead: bool = False,
 ) -> ScoreRun:
-    """Rescore every lead (or those changed since the last run) and store the scores."""
+    """Rescore every lead (or those changed since the last run) and store the scores.
+
+    `read_ahead` reads the next batch on a second connection while the current one is
+    written (see `iter_scores`); it sees committed data only, so callers that changed
+    leads or activities in this same transaction leave it off.
+    """
     started = now()
     as_of = utc(as_of) if as_of is not None else started
     compiled = compile_model(loaded.model)
@@ -361,8 +412,8 @@ def score_leads(
     where = _changed_since(session, compiled.version) if changed_only else None
     scope = instant_scope(as_of, where)
     run = ScoreRun(compiled.version, loaded.origin, as_of)
-    with staging(session):
-        for scores in iter_scores(session, compiled, scope, batch_size):
+    with staging(session), _reader(session, read_ahead) as reader:
+        for scores in iter_scores(session, compiled, scope, batch_size, reader=reader):
             write_scores(session, scores, compiled.version, as_of)
             run.scored += len(scores.ids)
             run.by_grade.update(scores.grade.tolist())
