@@ -209,6 +209,11 @@ def test_explanation_lists_rules_decay_caps_and_sums_to_the_score(store) -> None
         ("score range 0-100", Decimal("20.00")),
     ]
     assert kid.score == 0
+    assert [c.detail for c in kid.contributions[:3]] == [
+        "title Directeur commercial",
+        "email_domain gmail.com",
+        "consent no",
+    ]
 
 
 def test_first_matching_rule_per_field_counts_once(store) -> None:

@@ -30,7 +30,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Subquery
+from sqlalchemy.sql import Select, Subquery
 
 from abs_cli.errors import InputError
 from abs_cli.scoring.model import LoadedModel
@@ -245,12 +245,24 @@ def fetch_batch(
         .where(lead_t.c.id >= low, lead_t.c.id < high, *conditions)
         .order_by(lead_t.c.id)
     )
-    batch = _lead_input(session.execute(query).all())
+    batch = _lead_input(_raw_rows(session, query)[1])
     agg = _activity_aggregate(compiled, dialect, scope, low, high, counts)
     if agg is not None:
-        result = session.execute(select(agg).order_by(agg.c.lead_id))
-        _add_activities(compiled, batch, list(result.keys()), result.all())
+        keys, rows = _raw_rows(session, select(agg).order_by(agg.c.lead_id))
+        _add_activities(compiled, batch, keys, rows)
     return batch
+
+
+def _raw_rows(session: Session, query: Select) -> tuple[list[str], list[tuple]]:  # type: ignore[type-arg]
+    """Column names and the driver's own row tuples, skipping per-row result processing.
+
+    Only plain values are selected here (ids, text, numbers, 0/1 or true/false), which
+    the rules read the same with or without SQLAlchemy's conversions.
+    """
+    result = session.execute(query)
+    rows = result.cursor.fetchall()
+    result.close()
+    return list(result.keys()), rows
 
 
 def _columns(keys: list[str], rows: list) -> dict[str, tuple]:  # type: ignore[type-arg]

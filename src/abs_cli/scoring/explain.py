@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from abs_cli.errors import InputError, NotFoundError
 from abs_cli.render import round_half_up
 from abs_cli.scoring.engine import ensure_power, fetch_batch, instant_scope, lead_t
-from abs_cli.scoring.model import LoadedModel, resolve_model
+from abs_cli.scoring.model import BOOL_FIELDS, LoadedModel, resolve_model
 from abs_cli.scoring.rules import BatchScores, CompiledModel, RuleSpec, compile_model, evaluate
 from abs_cli.validation import normalise_email, now, utc
 
@@ -168,7 +168,10 @@ def _detail(scores: BatchScores, index: int, rule: RuleSpec, capped_from: float 
     """What matched (a field's value) and how the points were shaped (decay, cap)."""
     notes = []
     if rule.kind == "field" and rule.field in scores.fields:
-        notes.append(f"{rule.field} {scores.fields[rule.field][index]}")
+        value = scores.fields[rule.field][index]
+        if rule.field in BOOL_FIELDS:
+            value = "unknown" if value is None else ("yes" if value else "no")
+        notes.append(f"{rule.field} {value}")
     if rule.kind != "field" and rule.half_life is not None:
         notes.append(f"half-life {rule.half_life:g} days")
     if rule.cap is not None:
