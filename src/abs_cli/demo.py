@@ -1,42 +1,73 @@
-"""The demo: load the bundled example company into a store."""
+"""The demo: load the bundled example company into a store, score it, and work a day."""
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from abs_cli.errors import UsageError
 from abs_cli.store.engine import Store
-from abs_cli.team import RepIn, add_rep
 
 REPO_EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "company"
 
+DEMO_IMPORTS: tuple[str, ...] = (
+    "team",
+    "accounts",
+    "leads",
+    "activities",
+    "pipeline",
+    "subscriptions",
+    "spend",
+    "nps",
+    "usage",
+    "campaigns",
+    "tickets",
+)
+
 
 def example_folder() -> Path:
-    """The example company's CSVs: from the source checkout, else generated afresh.
-
-    The generator is seeded, so a generated copy is identical to the bundled one.
-    """
+    """The example company's CSVs, as bundled in the source checkout."""
     if (REPO_EXAMPLES / "team.csv").exists():
         return REPO_EXAMPLES
     raise UsageError(
         "the example company is not bundled with this install",
-        hint="run `python examples/generate.py` in a checkout, or pass --examples FOLDER",
+        hint="run `python examples/generate.py --out FOLDER` in a checkout, then "
+        "`abs demo --examples FOLDER`",
     )
 
 
 def build_demo(store: Store, folder: Path) -> dict[str, Any]:
-    """Load every example file into the store, then run a working day on it."""
-    with (
-        (folder / "team.csv").open(newline="", encoding="utf-8") as handle,
-        store.session(write=True) as session,
-    ):
-        for row in csv.DictReader(handle):
-            add_rep(session, RepIn(**{k: v or None for k, v in row.items() if k != "active"}))
+    """Load every example file, score the leads, then run a working day on the store."""
     import_examples(store, folder)
+    score_demo(store)
     return working_day(store)
+
+
+def import_examples(store: Store, folder: Path) -> list[str]:
+    """Load the example company's CSVs (`team.csv`, `leads.csv`, …) through the import engine.
+
+    Strict: example files are clean, so a bad row is a bug in them. Returns the kinds loaded.
+    """
+    from abs_cli.imports.engine import ImportOptions, run_import
+    from abs_cli.imports.registry import IMPORTERS
+
+    loaded = []
+    for kind in DEMO_IMPORTS:
+        path = folder / f"{kind}.csv"
+        if path.exists():
+            run_import(store, IMPORTERS[kind], str(path), ImportOptions(strict=True))
+            loaded.append(kind)
+    return loaded
+
+
+def score_demo(store: Store) -> None:
+    """Score the example company's leads with the built-in model, as of its last activity."""
+    from abs_cli.scoring.engine import data_as_of, score_leads
+    from abs_cli.scoring.model import resolve_model
+
+    with store.session(write=True) as session:
+        score_leads(session, resolve_model(session), as_of=data_as_of(session))
 
 
 def working_day(store: Store, *, now: datetime | None = None) -> dict[str, Any]:
@@ -66,36 +97,3 @@ def working_day(store: Store, *, now: datetime | None = None) -> dict[str, Any]:
         "refused": sum(not result.ok for result in moves),
         "board": steps,
     }
-
-
-
-
-DEMO_IMPORTS: tuple[str, ...] = (
-    "accounts",
-    "leads",
-    "activities",
-    "pipeline",
-    "subscriptions",
-    "spend",
-    "nps",
-    "usage",
-    "campaigns",
-    "tickets",
-)
-
-
-def import_examples(store: Store, folder: Path) -> list[str]:
-    """Load the example company's other CSVs (`leads.csv`, …) through the import engine.
-
-    Strict: example files are clean, so a bad row is a bug in them. Returns the kinds loaded.
-    """
-    from abs_cli.imports.engine import ImportOptions, run_import
-    from abs_cli.imports.registry import IMPORTERS
-
-    loaded = []
-    for kind in DEMO_IMPORTS:
-        path = folder / f"{kind}.csv"
-        if path.exists():
-            run_import(store, IMPORTERS[kind], str(path), ImportOptions(strict=True))
-            loaded.append(kind)
-    return loaded

@@ -120,6 +120,7 @@ def _register() -> None:
         leads,
         pipeline,
         score,
+        scoring,
         team,
     )
     from abs_cli.cli import routing as routing_cli
@@ -133,6 +134,7 @@ def _register() -> None:
     app.add_typer(goals.app, name="goals")
     app.add_typer(score.app, name="score")
     app.add_typer(kpi.app, name="kpi")
+    leads.app.command("score")(scoring.score_leads)
     app.command("demo")(demo.demo)
     for noun in (team, leads, accounts, activities, pipeline):
         noun.app.command("import")(imports.import_command(noun.__name__.rsplit(".", 1)[1]))

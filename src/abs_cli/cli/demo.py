@@ -17,7 +17,7 @@ def demo(
         typer.Option(help="Folder of example CSVs (default: the bundled example company)."),
     ] = None,
 ) -> None:
-    """Build a demo store from the example company and print what it holds.
+    """Build a demo store from the example company: import, score, work a day, report.
 
     Without --db the demo store is `demo.db` in the user data dir, never your own store;
     it is rebuilt from scratch on every run.
@@ -25,10 +25,12 @@ def demo(
     Example: abs demo
     """
     from abs_cli.cli.pipeline import board_report
+    from abs_cli.cli.scoring import top_leads_section
     from abs_cli.cli.team import team_section
     from abs_cli.config import data_dir
     from abs_cli.demo import build_demo, example_folder
     from abs_cli.render import Report, Section, render
+    from abs_cli.scoring.ranking import top_leads
     from abs_cli.storeinfo import describe
     from abs_cli.team import list_reps
 
@@ -45,15 +47,24 @@ def demo(
     day = build_demo(store, folder)
     with store.session() as session:
         reps = list_reps(session)
+        to_call = top_leads(session)
     details = describe(store)
-    render(Report([team_section(reps), Section.record("Store", details["rows"])]))
+    render(
+        Report(
+            [
+                team_section(reps),
+                Section.record("Store", details["rows"]),
+                top_leads_section(to_call),
+            ]
+        )
+    )
     render(board_report(day["board"]))
     state.info(
         f"working day: {day['assigned']} leads assigned ({day['unassigned']} left unassigned), "
         f"{day['moved']} moved a step, {day['refused']} held by a gate"
     )
     _kpi_report(store)
-    state.info(f"explore it: abs --db {state.db_option} team list")
+    state.info(f"explore it: abs --db {state.db_option} kpi report")
 
 
 def _kpi_report(store) -> None:  # type: ignore[no-untyped-def]

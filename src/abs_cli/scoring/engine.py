@@ -1,0 +1,517 @@
+"""Batch scoring: set-based SQL gathers each lead's fields and decayed activity sums,
+`rules.evaluate` does the arithmetic in numpy, batched upserts store the result.
+
+Leads are read in ranges of ids, so memory stays flat whatever the store's size.
+A *scope* is a subquery of `(lead_id, as_of)`: one instant for `abs leads score`, each
+lead's outcome date for backtesting, so nothing after that instant is ever counted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import repeat
+
+import numpy as np
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select, Subquery
+
+from abs_cli.errors import InputError
+from abs_cli.scoring.model import LoadedModel
+from abs_cli.scoring.rules import BatchInput, BatchScores, CompiledModel, compile_model, evaluate
+from abs_cli.settings import get_setting, set_setting
+from abs_cli.store.engine import WRITE_OPTION
+from abs_cli.store.models import Account, Activity, Lead, LeadScore
+from abs_cli.store.types import UTCDateTime
+from abs_cli.validation import now, utc
+
+BATCH_SIZE = 50_000
+SETTING_LAST_RUN = "scoring.last_run"
+SETTING_LAST_ACTIVITY = "scoring.last_activity_id"
+
+lead_t = Lead.__table__
+account_t = Account.__table__
+activity_t = Activity.__table__
+score_t = LeadScore.__table__
+
+FIELD_COLUMNS: dict[str, ColumnElement] = {
+    "title": lead_t.c.title,
+    "industry": func.coalesce(lead_t.c.industry, account_t.c.industry),
+    "employees": func.coalesce(lead_t.c.employees, account_t.c.employees),
+    "country": func.coalesce(lead_t.c.country, account_t.c.country),
+    "target_tier": account_t.c.target_tier,
+    "source": lead_t.c.source,
+    "consent": lead_t.c.consent,
+}
+"""Lead fields as rules see them: the lead's own value, else its account's."""
+
+
+@dataclass
+class ScoreRun:
+    """What `abs leads score` did."""
+
+    model_version: str
+    origin: str
+    as_of: datetime
+    scored: int = 0
+    by_grade: Counter[str] = field(default_factory=Counter)
+    by_readiness: Counter[str] = field(default_factory=Counter)
+
+
+def parse_date(value: str, option: str) -> datetime:
+    """A date (midnight UTC starting it) or a date-time (UTC if naive) given on the command line."""
+    text = value.strip()
+    try:
+        return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        raise InputError(
+            f"{option} {value!r} is not a date", hint="use 2026-03-31 or 2026-03-31T18:00:00"
+        ) from None
+
+
+def parse_as_of(value: str) -> datetime:
+    """`2026-03-31` means the end of that day; a date-time is taken as is (UTC if naive)."""
+    moment = parse_date(value, "--as-of")
+    return moment + timedelta(days=1) if len(value.strip()) == 10 else moment
+
+
+def data_as_of(session: Session) -> datetime | None:
+    """Just after the newest activity or lead: the `today` of a store of past data."""
+    newest = [
+        session.scalar(select(func.max(activity_t.c.occurred_at))),
+        session.scalar(select(func.max(lead_t.c.created_at))),
+    ]
+    known = [utc(value) for value in newest if value is not None]
+    return max(known) + timedelta(seconds=1) if known else None
+
+
+def ensure_power(session: Session) -> None:
+    """SQLite builds without math functions lack `power`: provide it from Python."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    try:
+        connection.exec_driver_sql("SELECT power(2, 3)").scalar()
+    except Exception:
+        raw = connection.connection.driver_connection
+        raw.create_function("power", 2, math.pow, deterministic=True)  # type: ignore[union-attr]
+
+
+def age_days(dialect: str, when: ColumnElement, as_of: ColumnElement) -> ColumnElement:
+    """Days from `when` to `as_of` as a float, in SQL."""
+    if dialect == "sqlite":
+        return func.julianday(as_of) - func.julianday(when)
+    return cast(func.extract("epoch", as_of - when), Float) / 86400.0
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The leads to score, as a subquery of `(lead_id, as_of)`.
+
+    `instant` is set instead when every lead is scored at the same instant: the
+    queries then read the lead table directly, with no join back to a scope.
+    """
+
+    leads: Subquery | None = None
+    instant: datetime | None = None
+    where: ColumnElement | None = None
+    """With `instant`: which leads (besides not forgotten); None = all."""
+
+
+def instant_scope(as_of: datetime, where: ColumnElement | None = None) -> Scope:
+    """Every lead (or those matching `where`) scored at one instant."""
+    return Scope(instant=utc(as_of), where=where)
+
+
+def _rule_conditions(compiled: CompiledModel) -> list[ColumnElement]:
+    """Each activity rule's SQL condition, first match wins.
+
+    A rule excludes only the earlier rules that share one of its types, so the usual
+    model (disjoint types) costs one `IN` test per rule and activity.
+    """
+    rules = compiled.model.engagement.rules
+    outcome = func.lower(activity_t.c.outcome)
+    own = []
+    for rule in rules:
+        condition = activity_t.c.type.in_(rule.types)
+        if rule.outcomes:
+            condition = and_(condition, outcome.in_(rule.outcomes))
+        own.append(condition)
+    conditions = []
+    for index, rule in enumerate(rules):
+        earlier = [own[j] for j in range(index) if set(rules[j].types) & set(rule.types)]
+        conditions.append(and_(own[index], ~or_(*earlier)) if earlier else own[index])
+    return conditions
+
+
+def _activity_aggregate(
+    compiled: CompiledModel, dialect: str, scope: Scope, low: int, high: int, counts: bool
+) -> Subquery | None:
+    """Per lead: decayed weight (and count) per activity rule, one flag per outcome rule.
+
+    One pass over the batch's activities in index order (`lead_id` first), grouped by
+    lead without a sort; the decay is computed only for the rule that matches.
+    """
+    rules = compiled.model.engagement.rules
+    outcome_rules = compiled.outcome_rules
+    if not rules and not outcome_rules:
+        return None
+    if scope.instant is not None:
+        as_of: ColumnElement = literal(scope.instant, UTCDateTime)
+        source = activity_t
+    else:
+        assert scope.leads is not None
+        as_of = scope.leads.c.as_of
+        source = activity_t.join(scope.leads, scope.leads.c.lead_id == activity_t.c.lead_id)
+    age = age_days(dialect, activity_t.c.occurred_at, as_of)
+    columns: list[ColumnElement] = [activity_t.c.lead_id]
+    for index, (rule, condition) in enumerate(zip(rules, _rule_conditions(compiled), strict=True)):
+        decay = func.power(0.5, age / compiled.model.engagement.half_life(rule))
+        columns.append(func.sum(case((condition, decay), else_=0.0)).label(f"w{index}"))
+        if counts:
+            columns.append(func.sum(case((condition, 1), else_=0)).label(f"n{index}"))
+    outcome = func.lower(activity_t.c.outcome)
+    for index, rule in enumerate(outcome_rules):
+        wanted = [str(value).strip().lower() for value in rule.in_ or ()]
+        hit = case((outcome.in_(wanted), 1), else_=0) if wanted else literal(0)
+        columns.append(func.max(hit).label(f"o{index}"))
+    return (
+        select(*columns)
+        .select_from(source)
+        .where(
+            activity_t.c.lead_id >= low,
+            activity_t.c.lead_id < high,
+            activity_t.c.occurred_at < as_of,
+            or_(activity_t.c.due_at.is_(None), activity_t.c.due_at < as_of),
+        )
+        .group_by(activity_t.c.lead_id)
+        .subquery("agg")
+    )
+
+
+def fetch_batch(
+    session: Session,
+    compiled: CompiledModel,
+    scope: Scope,
+    low: int,
+    high: int,
+    *,
+    counts: bool = False,
+) -> BatchInput:
+    """Two set-based queries for the leads of the scope with ids in [low, high).
+
+    The leads' fields and the activity aggregate are read separately, both in lead-id
+    order, and aligned in numpy: cheaper than a join that would index the aggregate.
+    Without `counts`, activity counts (only shown by explanations) are not fetched.
+    """
+    dialect = session.get_bind().dialect.name
+    if scope.instant is not None:
+        as_of: ColumnElement = literal(scope.instant, UTCDateTime)
+        joined = lead_t.outerjoin(account_t, account_t.c.id == lead_t.c.account_id)
+        conditions = [lead_t.c.forgotten_at.is_(None)]
+        if scope.where is not None:
+            conditions.append(scope.where)
+    else:
+        assert scope.leads is not None
+        as_of = scope.leads.c.as_of
+        joined = scope.leads.join(lead_t, lead_t.c.id == scope.leads.c.lead_id).outerjoin(
+            account_t, account_t.c.id == lead_t.c.account_id
+        )
+        conditions = []
+    query = (
+        select(
+            lead_t.c.id,
+            lead_t.c.email,
+            age_days(dialect, lead_t.c.created_at, as_of).label("created_age"),
+            *(column.label(name) for name, column in FIELD_COLUMNS.items()),
+        )
+        .select_from(joined)
+        .where(lead_t.c.id >= low, lead_t.c.id < high, *conditions)
+        .order_by(lead_t.c.id)
+    )
+    batch = _lead_input(_raw_rows(session, query)[1])
+    agg = _activity_aggregate(compiled, dialect, scope, low, high, counts)
+    if agg is not None:
+        keys, rows = _raw_rows(session, select(agg).order_by(agg.c.lead_id))
+        _add_activities(compiled, batch, keys, rows)
+    return batch
+
+
+def _raw_rows(session: Session, query: Select) -> tuple[list[str], list[tuple]]:  # type: ignore[type-arg]
+    """Column names and the driver's own row tuples, skipping per-row result processing.
+
+    Only plain values are selected here (ids, text, numbers, 0/1 or true/false), which
+    the rules read the same with or without SQLAlchemy's conversions.
+    """
+    result = session.execute(query)
+    rows = result.cursor.fetchall()
+    result.close()
+    return list(result.keys()), rows
+
+
+def _columns(keys: list[str], rows: list) -> dict[str, tuple]:  # type: ignore[type-arg]
+    return dict(zip(keys, zip(*rows, strict=True) if rows else [()] * len(keys), strict=True))
+
+
+def _lead_input(rows: list) -> BatchInput:  # type: ignore[type-arg]
+    """The leads' fields as lists; activity aggregates zero until `_add_activities`."""
+    n = len(rows)
+    keys = ["id", "email", "created_age", *FIELD_COLUMNS]
+    data = _columns(keys, rows)
+    emails = list(data["email"])
+    fields = {name: data[name] for name in FIELD_COLUMNS}
+    fields["email_domain"] = [
+        email.rpartition("@")[2].lower() if email else None for email in emails
+    ]
+    return BatchInput(
+        ids=np.array(data["id"], dtype=np.int64).reshape(n),
+        emails=emails,
+        fields=fields,
+        created_age=np.array(data["created_age"], dtype=float).reshape(n),
+        activity_weight=np.zeros((0, n)),
+        activity_count=np.zeros((0, n)),
+        outcome_hit=np.zeros((0, n)),
+    )
+
+
+def _add_activities(
+    compiled: CompiledModel,
+    batch: BatchInput,
+    keys: list[str],
+    rows: list,  # type: ignore[type-arg]
+) -> None:
+    """Place each aggregated lead's sums at its position in the batch (others stay 0)."""
+    n = len(batch.ids)
+    data = _columns(keys, rows)
+    agg_ids = np.array(data["lead_id"], dtype=np.int64)
+    keep = np.isin(agg_ids, batch.ids)
+    position = np.searchsorted(batch.ids, agg_ids[keep])
+
+    def spread(prefix: str, count: int) -> np.ndarray:
+        out = np.zeros((count, n))
+        for j in range(count):
+            column = data.get(f"{prefix}{j}")
+            if column is not None:
+                values = np.array([v or 0.0 for v in column], dtype=float)
+                out[j, position] = values[keep]
+        return out
+
+    batch.activity_weight = spread("w", len(compiled.activity_rules))
+    batch.activity_count = spread("n", len(compiled.activity_rules))
+    batch.outcome_hit = spread("o", len(compiled.outcome_rules))
+
+
+def id_ranges(session: Session, batch_size: int = BATCH_SIZE) -> Iterator[tuple[int, int]]:
+    """Half-open id ranges covering every lead, `batch_size` ids each."""
+    low, high = session.execute(select(func.min(lead_t.c.id), func.max(lead_t.c.id))).one()
+    if low is None:
+        return
+    for start in range(low, high + 1, batch_size):
+        yield start, start + batch_size
+
+
+def iter_scores(
+    session: Session,
+    compiled: CompiledModel,
+    scope: Scope,
+    batch_size: int = BATCH_SIZE,
+    *,
+    counts: bool = False,
+    reader: Session | None = None,
+) -> Iterator[BatchScores]:
+    """Scores of every lead of the scope, one batch at a time.
+
+    With a `reader` session (another connection), the next batch is read in a worker
+    thread while the caller evaluates and writes the current one: the databases do
+    their work outside the GIL, so reading and writing overlap on two cores. A reader
+    sees only committed data.
+    """
+    source = reader or session
+    ensure_power(source)
+    ranges = list(id_ranges(source, batch_size))
+
+    def read(bounds: tuple[int, int]) -> BatchInput:
+        return fetch_batch(source, compiled, scope, *bounds, counts=counts)
+
+    if reader is None:
+        batches: Iterator[BatchInput] = map(read, ranges)
+    else:
+        batches = _read_ahead(read, ranges)
+    for batch in batches:
+        if len(batch.ids):
+            yield evaluate(compiled, batch)
+
+
+def _read_ahead(
+    read: Callable[[tuple[int, int]], BatchInput], ranges: list[tuple[int, int]]
+) -> Iterator[BatchInput]:
+    """`map(read, ranges)`, one batch read ahead in a worker thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="abs-score-read") as pool:
+        pending = pool.submit(read, ranges[0]) if ranges else None
+        for index in range(len(ranges)):
+            assert pending is not None
+            batch = pending.result()
+            if index + 1 < len(ranges):
+                pending = pool.submit(read, ranges[index + 1])
+            yield batch
+
+
+@contextmanager
+def _reader(session: Session, wanted: bool) -> Iterator[Session | None]:
+    """A read-only session on a second connection of the same store, or None."""
+    bind = session.get_bind()
+    if not wanted or str(bind.url).endswith(":memory:"):
+        yield None
+        return
+    reading = bind.execution_options(**{WRITE_OPTION: False})
+    with Session(bind=reading) as reader, reader.begin():
+        yield reader
+
+
+def _changed_since(session: Session, version: str) -> ColumnElement | None:
+    """Leads updated, given new activities, never scored or scored by another model."""
+    last_run = get_setting(session, SETTING_LAST_RUN)
+    if last_run is None:
+        return None
+    last_activity = int(get_setting(session, SETTING_LAST_ACTIVITY) or 0)
+    since = datetime.fromisoformat(last_run)
+    fresh_activity = exists().where(
+        activity_t.c.lead_id == lead_t.c.id, activity_t.c.id > last_activity
+    )
+    current_score = exists().where(
+        score_t.c.lead_id == lead_t.c.id, score_t.c.model_version == version
+    )
+    return or_(lead_t.c.updated_at > since, fresh_activity, ~current_score)
+
+
+def score_leads(
+    session: Session,
+    loaded: LoadedModel,
+    *,
+    as_of: datetime | None = None,
+    changed_only: bool = False,
+    batch_size: int = BATCH_SIZE,
+    read_ahead: bool = False,
+) -> ScoreRun:
+    """Rescore every lead (or those changed since the last run) and store the scores.
+
+    `read_ahead` reads the next batch on a second connection while the current one is
+    written (see `iter_scores`); it sees committed data only, so callers that changed
+    leads or activities in this same transaction leave it off.
+    """
+    started = now()
+    as_of = utc(as_of) if as_of is not None else started
+    compiled = compile_model(loaded.model)
+    last_activity = session.scalar(select(func.max(activity_t.c.id))) or 0
+    where = _changed_since(session, compiled.version) if changed_only else None
+    scope = instant_scope(as_of, where)
+    run = ScoreRun(compiled.version, loaded.origin, as_of)
+    with staging(session), _reader(session, read_ahead) as reader:
+        for scores in iter_scores(session, compiled, scope, batch_size, reader=reader):
+            write_scores(session, scores, compiled.version, as_of)
+            run.scored += len(scores.ids)
+            run.by_grade.update(scores.grade.tolist())
+            run.by_readiness.update(scores.readiness.tolist())
+    set_setting(session, SETTING_LAST_RUN, started.isoformat())
+    set_setting(session, SETTING_LAST_ACTIVITY, str(last_activity))
+    return run
+
+
+SCORE_COLUMNS = (
+    "lead_id",
+    "score",
+    "fit",
+    "engagement",
+    "grade",
+    "level",
+    "readiness",
+    "model_version",
+    "scored_at",
+)
+
+
+STAGE_TABLE = "lead_score_stage"
+
+
+def _upsert_sql(paramstyle: str) -> tuple[str, str]:
+    """Fill the staging table, then one `INSERT … SELECT … ON CONFLICT` into `lead_score`.
+
+    One statement per batch rather than one per row: SQLite re-checks the table's
+    `IN (…)` constraints far faster once per statement than once per executed row.
+    """
+    mark = "?" if paramstyle == "qmark" else "%s"
+    columns = ", ".join(SCORE_COLUMNS)
+    stage = (
+        f"INSERT INTO {STAGE_TABLE} ({columns}) VALUES ({', '.join([mark] * len(SCORE_COLUMNS))})"
+    )
+    updates = ", ".join(f"{column} = excluded.{column}" for column in SCORE_COLUMNS[1:])
+    upsert = (
+        f"INSERT INTO {score_t.name} ({columns}) SELECT {columns} FROM {STAGE_TABLE} WHERE true "
+        f"ON CONFLICT (lead_id) DO UPDATE SET {updates}"
+    )
+    return stage, upsert
+
+
+@contextmanager
+def staging(session: Session) -> Iterator[None]:
+    """A temporary table for one run's batches of scores, dropped afterwards."""
+    connection = session.connection()
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE_TABLE} (lead_id BIGINT PRIMARY KEY, "
+        "score INTEGER, fit INTEGER, engagement INTEGER, grade VARCHAR(1), level INTEGER, "
+        "readiness VARCHAR(8), model_version VARCHAR(64), scored_at TIMESTAMP)"
+    )
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE_TABLE}")
+
+
+def write_scores(session: Session, scores: BatchScores, version: str, scored_at: datetime) -> None:
+    """Batched upsert of one batch's scores into `lead_score`, inside `staging`.
+
+    Plain tuples go straight to the driver's executemany: building a parameter dict
+    per row through the ORM would cost more than the scoring itself.
+    """
+    if not len(scores.ids):
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    to_db = score_t.c.scored_at.type.bind_processor(dialect)
+    stamp = to_db(utc(scored_at)) if to_db else utc(scored_at)
+    rows = list(
+        zip(
+            scores.ids.tolist(),
+            scores.score.tolist(),
+            np.floor(scores.fit + 0.5).astype(np.int64).tolist(),
+            np.floor(scores.engagement + 0.5).astype(np.int64).tolist(),
+            scores.grade.tolist(),
+            scores.level.tolist(),
+            scores.readiness.tolist(),
+            repeat(version, len(scores.ids)),
+            repeat(stamp, len(scores.ids)),
+            strict=True,
+        )
+    )
+    stage, upsert = _upsert_sql(dialect.paramstyle)
+    connection.exec_driver_sql(f"DELETE FROM {STAGE_TABLE}")
+    connection.exec_driver_sql(stage, rows)
+    connection.exec_driver_sql(upsert)
