@@ -67,7 +67,7 @@ class RepInfo:
     capacity: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Assignment:
     """The outcome of routing one lead: the chosen rep (or none) and the rule that chose."""
 
