@@ -90,17 +90,23 @@ def board(
     for stage in STAGES:
         count, amount = totals.get(stage, (0, None))
         amount = amount if amount is not None else Decimal("0.00")
-        rows = session.execute(
-            select(
-                LEAD.c.id,
-                LEAD.c.email,
-                LEAD.c.external_id,
-                LEAD.c.stage_changed_at,
-                LEAD.c.owner_id,
-            )
-            .where(LEAD.c.stage == stage, scope)
-            .order_by(LEAD.c.stage_changed_at, LEAD.c.id)
-            .limit(oldest)
+        # A step without leads in scope needs no search for its oldest (it would scan
+        # the whole step when --owner/--role match nothing there).
+        rows = (
+            session.execute(
+                select(
+                    LEAD.c.id,
+                    LEAD.c.email,
+                    LEAD.c.external_id,
+                    LEAD.c.stage_changed_at,
+                    LEAD.c.owner_id,
+                )
+                .where(LEAD.c.stage == stage, scope)
+                .order_by(LEAD.c.stage_changed_at, LEAD.c.id)
+                .limit(oldest)
+            ).all()
+            if count
+            else []
         )
         columns.append(
             {

@@ -104,7 +104,7 @@ class Move:
     origin: str = "cli"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MoveResult:
     """The outcome for one lead, as one line of output."""
 

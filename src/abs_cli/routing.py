@@ -67,7 +67,7 @@ class RepInfo:
     capacity: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Assignment:
     """The outcome of routing one lead: the chosen rep (or none) and the rule that chose."""
 
@@ -118,6 +118,10 @@ class Router:
             )
             for row in rows
         }
+        self._pools: dict[str, list[RepInfo]] = {}
+        for rep in sorted(self.reps.values(), key=lambda rep: rep.id):
+            if rep.active:
+                self._pools.setdefault(rep.role, []).append(rep)
 
     def _lock_cursors(self) -> dict[str, _Cursor]:
         query = select(CURSOR.c.role, CURSOR.c.last_rep_id, CURSOR.c.turns).where(
@@ -163,11 +167,9 @@ class Router:
     def route(self, lead_id: int, role: str, country: str | None, lead: str = "") -> Assignment:
         """Choose a rep of `role` for one lead, and remember it for the log."""
         settings = self.config.routing_for(role)
-        pool = sorted(
-            (rep for rep in self.reps.values() if rep.role == role and rep.active),
-            key=lambda rep: rep.id,
+        pool, strategy, label = self._narrow(
+            self._pools.get(role, []), settings, (country or "").upper()
         )
-        pool, strategy, label = self._narrow(pool, settings, (country or "").upper())
         rep = None
         if strategy != "none":
             eligible = self._under_capacity(pool, role, settings)
