@@ -19,8 +19,9 @@ from typing import IO, Any
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Column, MetaData, String, Table
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
-from abs_cli.errors import InputError, UsageError
+from abs_cli.errors import InputError, StoreError, UsageError
 from abs_cli.imports.fastpath import row_validator
 from abs_cli.imports.headers import (
     ColumnSpec,
@@ -284,6 +285,14 @@ def run_import(
                 progress,
                 before_commit,
             )
+        except OperationalError as error:
+            if "locked" in str(error.orig) or "busy" in str(error.orig):
+                raise StoreError(
+                    f"the store {store.location.display} stayed locked by another process; "
+                    "batches already committed are kept",
+                    hint="re-run the same import when the other abs command has finished",
+                ) from error
+            raise
         finally:
             rejects.close()
         summary.rejected = rejects.count
