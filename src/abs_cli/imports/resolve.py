@@ -13,7 +13,7 @@ from abs_cli.imports.fastpath import execute_many, select_in
 from abs_cli.imports.upsert import chunks
 from abs_cli.store.models import Account, Lead, Rep
 
-ACCOUNT_CACHE_LIMIT = 200_000
+ACCOUNT_CACHE_LIMIT = 20_000
 
 account_table = Account.__table__  # type: ignore[attr-defined]
 lead_table = Lead.__table__  # type: ignore[attr-defined]
