@@ -50,6 +50,8 @@ def reps(context: Any) -> Reps:
 def ensure_accounts(context: Any, names: dict[str, str | None], stamp: datetime) -> dict[str, int]:
     """Account ids by domain, creating missing accounts (named when a name is known)."""
     cache: dict[str, int] = context.cache.setdefault("accounts", {})
+    if len(cache) > ACCOUNT_CACHE_LIMIT:
+        cache.clear()
     missing = [domain for domain in names if domain not in cache]
     if missing:
         conn = context.conn
@@ -63,8 +65,6 @@ def ensure_accounts(context: Any, names: dict[str, str | None], stamp: datetime)
             ],
             conflict=["domain"],
         )
-        if len(cache) > ACCOUNT_CACHE_LIMIT:
-            cache.clear()
         cache.update(select_in(conn, "SELECT domain, id FROM account WHERE domain IN", missing))
     return {domain: cache[domain] for domain in names}
 
