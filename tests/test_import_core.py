@@ -115,3 +115,18 @@ def test_valid_rows_land_invalid_rows_are_rejected_reimport_is_a_no_op(
     again = run_import(store, IMPORTERS["leads"], str(path), options)
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, len(expected))
     assert again.rejected == len(bad_lines)
+
+
+def test_account_cache_overflow_keeps_every_lead_linked(
+    store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("abs_cli.imports.resolve.ACCOUNT_CACHE_LIMIT", 2)
+    path = tmp_path / "leads.csv"
+    path.write_text("email\n" + "".join(f"p{n}@c{n % 5}.io\n" for n in range(12)))
+    summary = run_import(store, IMPORTERS["leads"], str(path), ImportOptions(batch_size=3))
+    assert summary.inserted == 12
+    with store.session() as session:
+        linked = session.execute(
+            select(Lead.email, Account.domain).join(Account, Account.id == Lead.account_id)
+        ).all()
+    assert sorted(linked) == sorted((f"p{n}@c{n % 5}.io", f"c{n % 5}.io") for n in range(12))

@@ -362,3 +362,21 @@ def test_external_id_only_leads_monthfirst_and_ignored_columns(cli, tmp_path: Pa
         cli, str(path), "--map", "Prospect ID=external_id", "--map", "Notes=", "--monthfirst"
     )
     assert (summary["inserted"], summary["unchanged"]) == (0, 2)
+
+
+def test_locked_store_is_a_store_error(
+    sqlite_cli, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    monkeypatch.setattr("abs_cli.store.engine.BUSY_TIMEOUT_MS", 200)
+    assert sqlite_cli("db", "init").exit_code == 0
+    locker = sqlite3.connect(sqlite_url.split(":///", 1)[1], isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")
+    try:
+        result, _ = run(sqlite_cli, str(write(tmp_path, "email\na@acme.io\n")))
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert result.exit_code == 4
+    assert "stayed locked by another process" in " ".join(result.stderr.split())

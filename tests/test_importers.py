@@ -213,7 +213,8 @@ def test_nps_usage_campaigns_tickets(seeded, store, tmp_path: Path) -> None:
         assert sorted(session.scalars(select(Ticket.type))) == ["bug", "unknown"]
 
 
-def test_every_import_command_shares_the_options(cli) -> None:
+def test_every_import_command_shares_the_options(sqlite_cli) -> None:
+    cli = sqlite_cli
     for noun in (
         "team",
         "leads",

@@ -118,6 +118,12 @@ def test_export_reimports_losslessly_with_formula_escaping(cli, tmp_path: Path) 
     assert before["lead"]["title"] == '=HYPERLINK("x")'
     documents = json.loads(cli("leads", "export", "-f", "json").stdout)
     assert {row["email"] for row in documents} == {"ann@acme.io", "bob@gmail.com", "cy@acme.io"}
+    for fmt in ("json", "jsonl"):
+        path = tmp_path / f"export.{fmt}"
+        path.write_text(cli("leads", "export", "-f", fmt).stdout)
+        summary = json.loads(cli("leads", "import", str(path), "-f", "json").stdout)
+        assert (summary["delimiter"], summary["unchanged"], summary["rejected"]) == ("json", 3, 0)
+    assert json.loads(cli("leads", "show", "ann@acme.io", "-f", "json").stdout) == before
 
 
 def test_forget_erases_personal_data_and_keeps_the_count(cli, store, tmp_path: Path) -> None:

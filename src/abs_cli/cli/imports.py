@@ -43,7 +43,7 @@ def import_command(kind: str) -> Callable[..., None]:
 
     def command(
         ctx: typer.Context,
-        file: Annotated[str, typer.Argument(help="CSV file, .csv.gz, or - for stdin.")],
+        file: Annotated[str, typer.Argument(help="CSV file, .csv.gz, JSON Lines, or - for stdin.")],
         map_: Annotated[
             list[str],
             typer.Option("--map", help="Rename a file column: SOURCE=COLUMN (repeatable)."),
@@ -112,6 +112,7 @@ def import_command(kind: str) -> Callable[..., None]:
 
     command.__doc__ = (
         f"Import {kind} from a CSV file (idempotent: re-importing changes nothing).\n\n"
+        "Also reads .csv.gz, stdin (-), and JSON / JSON Lines as `--format json` writes.\n\n"
         "Bad rows go to a rejects CSV with their line and reason (exit code 3).\n\n"
         f"Example: {EXAMPLES[kind]}"
     )

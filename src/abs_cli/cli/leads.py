@@ -123,7 +123,7 @@ def export(
     ctx: typer.Context,
     output: FormatOption = OutputFormat.csv,
 ) -> None:
-    """Export every lead as CSV (or JSON) that `abs leads import` reads back losslessly.
+    """Export every lead as CSV, JSON or JSON Lines that `abs leads import` reads back.
 
     Cells starting with =, +, - or @ are prefixed with ' against spreadsheet formula
     injection; the importer removes that prefix.

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Column, MetaData, String, Table, func, select
+from sqlalchemy import Column, MetaData, String, Table
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
-from abs_cli.errors import InputError, UsageError
+from abs_cli.errors import InputError, StoreError, UsageError
 from abs_cli.imports.fastpath import row_validator
 from abs_cli.imports.headers import (
     ColumnSpec,
@@ -205,18 +206,10 @@ class _SeenKeys:
 
     def count_seen(self, keys: list[str]) -> int:
         """How many of `keys` were met in earlier batches; then remember them all."""
-        from abs_cli.imports.fastpath import execute_many
-        from abs_cli.imports.upsert import chunks
+        from abs_cli.imports.fastpath import execute_many, select_in
 
-        before = 0
-        for part in chunks(keys):
-            before += (
-                self.conn.scalar(
-                    select(func.count()).select_from(self.table).where(self.table.c.k.in_(part))
-                )
-                or 0
-            )
-            execute_many(self.conn, self.table, ["k"], [{"k": k} for k in part], conflict=["k"])
+        before = len(select_in(self.conn, "SELECT k FROM abs_import_seen WHERE k IN", keys))
+        execute_many(self.conn, self.table, ["k"], [{"k": k} for k in keys], conflict=["k"])
         return before
 
     def drop(self) -> None:
@@ -292,6 +285,14 @@ def run_import(
                 progress,
                 before_commit,
             )
+        except OperationalError as error:
+            if "locked" in str(error.orig) or "busy" in str(error.orig):
+                raise StoreError(
+                    f"the store {store.location.display} stayed locked by another process; "
+                    "batches already committed are kept",
+                    hint="re-run the same import when the other abs command has finished",
+                ) from error
+            raise
         finally:
             rejects.close()
         summary.rejected = rejects.count

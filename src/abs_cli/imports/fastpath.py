@@ -123,8 +123,11 @@ def execute_many(
     ]
     memos: list[dict[Any, Any]] = [{} for _ in processors]
     params = []
+    if not processors:
+        conn.exec_driver_sql(sql, [tuple(map(row.get, columns)) for row in rows])
+        return
     for row in rows:
-        values = [row.get(c) for c in columns]
+        values = list(map(row.get, columns))
         for (index, process), memo in zip(processors, memos, strict=True):
             value = values[index]
             if value is not None:
@@ -135,3 +138,18 @@ def execute_many(
                 values[index] = converted
         params.append(tuple(values))
     conn.exec_driver_sql(sql, params)
+
+
+def select_in(conn: Connection, sql: str, values: Sequence[Any], chunk: int = 2000) -> list[Any]:
+    """Rows of driver SQL ending in `IN` for `values` (plain strings), chunk by chunk.
+
+    Used for the key look-ups of every batch, where compiling a SQLAlchemy `IN` of
+    thousands of values would cost more than the query.
+    """
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    found: list[Any] = []
+    for start in range(0, len(values), chunk):
+        part = tuple(values[start : start + chunk])
+        placeholders = ", ".join([marker] * len(part))
+        found.extend(conn.exec_driver_sql(f"{sql} ({placeholders})", part).fetchall())
+    return found

@@ -107,7 +107,7 @@ def _looks_binary(sample: bytes, encoding: str) -> bool:
 
 
 def open_csv(path: str, *, encoding: str | None = None, delimiter: str | None = None) -> CsvSource:
-    """Open a CSV file, `.csv.gz` or `-` (stdin) for streaming.
+    """Open a CSV file, `.csv.gz`, JSON Lines or `-` (stdin) for streaming.
 
     Raises:
         InputError: missing, binary or empty file, or an unknown encoding.
@@ -140,6 +140,8 @@ def open_csv(path: str, *, encoding: str | None = None, delimiter: str | None = 
         raise _decode_error(name, chosen, error) from None
     if not first.strip():
         raise InputError(f"{name} is empty: expected a header line of column names")
+    if first.lstrip().startswith(("{", "[")):
+        return _open_json(name, chosen, first, text)
     chosen_delimiter = parse_delimiter(delimiter) if delimiter else detect_delimiter(first)
     csv.field_size_limit(MAX_FIELD_BYTES)
     header_cells = next(csv.reader([first], delimiter=chosen_delimiter))
@@ -173,3 +175,62 @@ def _rows(
             f"line {previous_end + 1}: the CSV cannot be parsed ({error})",
             hint="a field larger than 16 MB or an unclosed quote",
         ) from None
+
+
+def _cell(value: object) -> str:
+    """A JSON value as the CSV cell `abs leads export` would have written."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _open_json(name: str, encoding: str, first: str, text: IO[str]) -> CsvSource:
+    """JSON Lines (streamed) or a JSON array of objects (read whole), as `--format json`
+    and `jsonl` exports write them; the first object's keys are the header."""
+    import json
+
+    def fail(line: int, error: Exception) -> InputError:
+        return InputError(f"line {line}: {name} is not valid JSON ({error})")
+
+    if first.lstrip().startswith("["):
+        try:
+            records = json.loads(first + text.read())
+        except ValueError as error:
+            raise fail(1, error) from None
+        numbered: Iterator[tuple[int, object]] = enumerate(records, start=2)
+    else:
+
+        def lines() -> Iterator[tuple[int, object]]:
+            for line, raw in enumerate(_chain(first, text), start=1):
+                if raw.strip():
+                    try:
+                        yield line, json.loads(raw)
+                    except ValueError as error:
+                        raise fail(line, error) from None
+
+        numbered = lines()
+    peeked = next(numbered, None)
+    if peeked is None or not isinstance(peeked[1], dict):
+        raise InputError(f"{name} holds no JSON objects to import")
+    header = list(peeked[1])
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        for line, record in _chain_one(peeked, numbered):
+            if not isinstance(record, dict):
+                raise InputError(f"line {line}: expected a JSON object")
+            yield line, [_cell(record.get(key)) for key in header]
+
+    info = SourceInfo(name=name, encoding=encoding, delimiter="json")
+    return CsvSource(info, header, rows(), text)
+
+
+def _chain(first: str, text: IO[str]) -> Iterator[str]:
+    yield first
+    yield from text
+
+
+def _chain_one(first: tuple[int, object], rest: Iterator[tuple[int, object]]):  # type: ignore[no-untyped-def]
+    yield first
+    yield from rest

@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from abs_cli.imports.fastpath import execute_many
+from abs_cli.imports.fastpath import execute_many, select_in
 from abs_cli.imports.upsert import chunks
 from abs_cli.store.models import Account, Lead, Rep
 
-ACCOUNT_CACHE_LIMIT = 200_000
+ACCOUNT_CACHE_LIMIT = 20_000
 
 account_table = Account.__table__  # type: ignore[attr-defined]
 lead_table = Lead.__table__  # type: ignore[attr-defined]
@@ -50,6 +50,8 @@ def reps(context: Any) -> Reps:
 def ensure_accounts(context: Any, names: dict[str, str | None], stamp: datetime) -> dict[str, int]:
     """Account ids by domain, creating missing accounts (named when a name is known)."""
     cache: dict[str, int] = context.cache.setdefault("accounts", {})
+    if len(cache) > ACCOUNT_CACHE_LIMIT:
+        cache.clear()
     missing = [domain for domain in names if domain not in cache]
     if missing:
         conn = context.conn
@@ -63,13 +65,7 @@ def ensure_accounts(context: Any, names: dict[str, str | None], stamp: datetime)
             ],
             conflict=["domain"],
         )
-        if len(cache) > ACCOUNT_CACHE_LIMIT:
-            cache.clear()
-        for part in chunks(missing):
-            query = select(account_table.c.domain, account_table.c.id).where(
-                account_table.c.domain.in_(part)
-            )
-            cache.update(dict(conn.execute(query).all()))
+        cache.update(select_in(conn, "SELECT domain, id FROM account WHERE domain IN", missing))
     return {domain: cache[domain] for domain in names}
 
 
@@ -77,17 +73,12 @@ def lead_ids(
     conn: Connection, emails: Iterable[str], external_ids: Iterable[str]
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Lead ids by e-mail and by external id."""
-    emails, external_ids = list(set(emails)), list(set(external_ids))
-    by_email: dict[str, int] = {}
-    by_external: dict[str, int] = {}
-    for part in chunks(emails):
-        query = select(lead_table.c.email, lead_table.c.id).where(lead_table.c.email.in_(part))
-        by_email.update(dict(conn.execute(query).all()))
-    for part in chunks(external_ids):
-        query = select(lead_table.c.external_id, lead_table.c.id).where(
-            lead_table.c.external_id.in_(part)
+    by_email = dict(select_in(conn, "SELECT email, id FROM lead WHERE email IN", list(set(emails))))
+    by_external = dict(
+        select_in(
+            conn, "SELECT external_id, id FROM lead WHERE external_id IN", list(set(external_ids))
         )
-        by_external.update(dict(conn.execute(query).all()))
+    )
     return by_email, by_external
 
 
