@@ -246,3 +246,12 @@ def test_settings_from_the_store(store) -> None:
         6: Decimal("0.9"),
     }
     assert settings.ltv_churn_window == 3
+
+
+def test_sparkline_kind_scales_between_lowest_and_highest() -> None:
+    from abs_cli.render import format_cell, sparkline
+
+    assert sparkline([1, 2, None, 8, 4]) == "▁▂ █▄"
+    assert sparkline([3, 3]) == "▄▄"
+    assert sparkline([None, None]) == "  "
+    assert format_cell([Decimal("0.1"), Decimal("0.3")], "spark") == "▁█"
