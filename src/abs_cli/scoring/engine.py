@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import repeat
 
 import numpy as np
 from sqlalchemy import (
@@ -435,39 +434,29 @@ def score_leads(
     return run
 
 
-SCORE_COLUMNS = (
-    "lead_id",
-    "score",
-    "fit",
-    "engagement",
-    "grade",
-    "level",
-    "readiness",
-    "model_version",
-    "scored_at",
-)
-
-
+STAGED_COLUMNS = ("lead_id", "score", "fit", "engagement", "grade", "level", "readiness")
 STAGE_TABLE = "lead_score_stage"
 
 
-def _upsert_sql(paramstyle: str) -> tuple[str, str]:
-    """Fill the staging table, then one `INSERT … SELECT … ON CONFLICT` into `lead_score`.
+def _write_sql(paramstyle: str) -> tuple[str, str, str]:
+    """Fill the staging table; delete the batch's old scores; insert the new ones.
 
     One statement per batch rather than one per row: SQLite re-checks the table's
-    `IN (…)` constraints far faster once per statement than once per executed row.
+    `IN (…)` constraints far faster once per statement than once per executed row,
+    and a delete with a plain insert costs less than `ON CONFLICT DO UPDATE` on both
+    databases.
     """
     mark = "?" if paramstyle == "qmark" else "%s"
-    columns = ", ".join(SCORE_COLUMNS)
+    staged = ", ".join(STAGED_COLUMNS)
     stage = (
-        f"INSERT INTO {STAGE_TABLE} ({columns}) VALUES ({', '.join([mark] * len(SCORE_COLUMNS))})"
+        f"INSERT INTO {STAGE_TABLE} ({staged}) VALUES ({', '.join([mark] * len(STAGED_COLUMNS))})"
     )
-    updates = ", ".join(f"{column} = excluded.{column}" for column in SCORE_COLUMNS[1:])
-    upsert = (
-        f"INSERT INTO {score_t.name} ({columns}) SELECT {columns} FROM {STAGE_TABLE} WHERE true "
-        f"ON CONFLICT (lead_id) DO UPDATE SET {updates}"
+    delete = f"DELETE FROM {score_t.name} WHERE lead_id IN (SELECT lead_id FROM {STAGE_TABLE})"
+    insert = (
+        f"INSERT INTO {score_t.name} ({staged}, model_version, scored_at) "
+        f"SELECT {staged}, {mark}, {mark} FROM {STAGE_TABLE}"
     )
-    return stage, upsert
+    return stage, delete, insert
 
 
 @contextmanager
@@ -477,7 +466,7 @@ def staging(session: Session) -> Iterator[None]:
     connection.exec_driver_sql(
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE_TABLE} (lead_id BIGINT PRIMARY KEY, "
         "score INTEGER, fit INTEGER, engagement INTEGER, grade VARCHAR(1), level INTEGER, "
-        "readiness VARCHAR(8), model_version VARCHAR(64), scored_at TIMESTAMP)"
+        "readiness VARCHAR(8))"
     )
     try:
         yield
@@ -486,7 +475,7 @@ def staging(session: Session) -> Iterator[None]:
 
 
 def write_scores(session: Session, scores: BatchScores, version: str, scored_at: datetime) -> None:
-    """Batched upsert of one batch's scores into `lead_score`, inside `staging`.
+    """Replace one batch's scores in `lead_score`, set-based, inside `staging`.
 
     Plain tuples go straight to the driver's executemany: building a parameter dict
     per row through the ORM would cost more than the scoring itself.
@@ -506,12 +495,11 @@ def write_scores(session: Session, scores: BatchScores, version: str, scored_at:
             scores.grade.tolist(),
             scores.level.tolist(),
             scores.readiness.tolist(),
-            repeat(version, len(scores.ids)),
-            repeat(stamp, len(scores.ids)),
             strict=True,
         )
     )
-    stage, upsert = _upsert_sql(dialect.paramstyle)
+    stage, delete, insert = _write_sql(dialect.paramstyle)
     connection.exec_driver_sql(f"DELETE FROM {STAGE_TABLE}")
     connection.exec_driver_sql(stage, rows)
-    connection.exec_driver_sql(upsert)
+    connection.exec_driver_sql(delete)
+    connection.exec_driver_sql(insert, (version, stamp))
