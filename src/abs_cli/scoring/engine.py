@@ -161,7 +161,7 @@ def _rule_conditions(compiled: CompiledModel) -> list[ColumnElement]:
 
 def _activity_aggregate(
     compiled: CompiledModel, dialect: str, scope: Scope, low: int, high: int, counts: bool
-) -> Subquery | None:
+) -> Select | None:  # type: ignore[type-arg]
     """Per lead: decayed weight (and count) per activity rule, one flag per outcome rule.
 
     One pass over the batch's activities in index order (`lead_id` first), grouped by
@@ -200,7 +200,7 @@ def _activity_aggregate(
             or_(activity_t.c.due_at.is_(None), activity_t.c.due_at < as_of),
         )
         .group_by(activity_t.c.lead_id)
-        .subquery("agg")
+        .order_by(activity_t.c.lead_id)
     )
 
 
@@ -247,7 +247,7 @@ def fetch_batch(
     batch = _lead_input(_raw_rows(session, query)[1])
     agg = _activity_aggregate(compiled, dialect, scope, low, high, counts)
     if agg is not None:
-        keys, rows = _raw_rows(session, select(agg).order_by(agg.c.lead_id))
+        keys, rows = _raw_rows(session, agg)
         _add_activities(compiled, batch, keys, rows)
     return batch
 
@@ -306,9 +306,8 @@ def _add_activities(
         out = np.zeros((count, n))
         for j in range(count):
             column = data.get(f"{prefix}{j}")
-            if column is not None:
-                values = np.array([v or 0.0 for v in column], dtype=float)
-                out[j, position] = values[keep]
+            if column is not None:  # sums over at least one row: never NULL
+                out[j, position] = np.array(column, dtype=float)[keep]
         return out
 
     batch.activity_weight = spread("w", len(compiled.activity_rules))
