@@ -53,7 +53,7 @@ def generate(store: Store, leads: int) -> None:
         if sqlite
         else ""
     )
-    source = "s" if sqlite else "generate_series(1, {n}) AS s(i)"
+    source = "s" if sqlite else "generate_series(1::bigint, {n}) AS s(i)"
     stamp = (
         "printf('%s.000000', datetime('2026-06-30', '-' || ({d}) || ' seconds'))"
         if sqlite
