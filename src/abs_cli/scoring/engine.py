@@ -28,6 +28,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select, Subquery
 
@@ -107,7 +108,7 @@ def ensure_power(session: Session) -> None:
         return
     try:
         connection.exec_driver_sql("SELECT power(2, 3)").scalar()
-    except Exception:
+    except OperationalError:  # "no such function: power"
         raw = connection.connection.driver_connection
         raw.create_function("power", 2, math.pow, deterministic=True)  # type: ignore[union-attr]
 
