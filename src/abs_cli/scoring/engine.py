@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 import numpy as np
 from sqlalchemy import (
@@ -221,15 +220,6 @@ def fetch_batch(
     order, and aligned in numpy: cheaper than a join that would index the aggregate.
     Without `counts`, activity counts (only shown by explanations) are not fetched.
     """
-    batch = read_leads(session, scope, low, high)
-    aggregated = read_activities(session, compiled, scope, low, high, counts)
-    if aggregated is not None:
-        _add_activities(compiled, batch, *aggregated)
-    return batch
-
-
-def read_leads(session: Session, scope: Scope, low: int, high: int) -> BatchInput:
-    """The fields of the scope's leads with ids in [low, high), in id order."""
     dialect = session.get_bind().dialect.name
     if scope.instant is not None:
         as_of: ColumnElement = literal(scope.instant, UTCDateTime)
@@ -255,16 +245,12 @@ def read_leads(session: Session, scope: Scope, low: int, high: int) -> BatchInpu
         .where(lead_t.c.id >= low, lead_t.c.id < high, *conditions)
         .order_by(lead_t.c.id)
     )
-    return _lead_input(_raw_rows(session, query)[1])
-
-
-def read_activities(
-    session: Session, compiled: CompiledModel, scope: Scope, low: int, high: int, counts: bool
-) -> tuple[list[str], list[tuple]] | None:  # type: ignore[type-arg]
-    """The activity aggregate of leads with ids in [low, high), or None without rules."""
-    dialect = session.get_bind().dialect.name
+    batch = _lead_input(_raw_rows(session, query)[1])
     agg = _activity_aggregate(compiled, dialect, scope, low, high, counts)
-    return None if agg is None else _raw_rows(session, agg)
+    if agg is not None:
+        keys, rows = _raw_rows(session, agg)
+        _add_activities(compiled, batch, keys, rows)
+    return batch
 
 
 def _raw_rows(session: Session, query: Select) -> tuple[list[str], list[tuple]]:  # type: ignore[type-arg]
@@ -339,9 +325,6 @@ def id_ranges(session: Session, batch_size: int = BATCH_SIZE) -> Iterator[tuple[
         yield start, start + batch_size
 
 
-Readers = tuple[Session, Session]
-
-
 def iter_scores(
     session: Session,
     compiled: CompiledModel,
@@ -349,77 +332,57 @@ def iter_scores(
     batch_size: int = BATCH_SIZE,
     *,
     counts: bool = False,
-    readers: Readers | None = None,
+    reader: Session | None = None,
 ) -> Iterator[BatchScores]:
     """Scores of every lead of the scope, one batch at a time.
 
-    With `readers` (two sessions on other connections), the next batch's leads and
-    activities are read by two worker threads while the caller evaluates and writes
-    the current one: the databases work outside the GIL, so the three overlap. Readers
-    see only committed data.
+    With a `reader` session (another connection), the next batch is read in a worker
+    thread while the caller evaluates and writes the current one: the databases do
+    their work outside the GIL, so reading and writing overlap on two cores. A reader
+    sees only committed data.
     """
-    if readers is None:
-        ensure_power(session)
-        batches: Iterator[BatchInput] = (
-            fetch_batch(session, compiled, scope, low, high, counts=counts)
-            for low, high in id_ranges(session, batch_size)
-        )
+    source = reader or session
+    ensure_power(source)
+    ranges = list(id_ranges(source, batch_size))
+
+    def read(bounds: tuple[int, int]) -> BatchInput:
+        return fetch_batch(source, compiled, scope, *bounds, counts=counts)
+
+    if reader is None:
+        batches: Iterator[BatchInput] = map(read, ranges)
     else:
-        ensure_power(readers[1])
-        ranges = list(id_ranges(readers[0], batch_size))
-        batches = _read_ahead(readers, compiled, scope, ranges, counts)
+        batches = _read_ahead(read, ranges)
     for batch in batches:
         if len(batch.ids):
             yield evaluate(compiled, batch)
 
 
 def _read_ahead(
-    readers: Readers,
-    compiled: CompiledModel,
-    scope: Scope,
-    ranges: list[tuple[int, int]],
-    counts: bool,
+    read: Callable[[tuple[int, int]], BatchInput], ranges: list[tuple[int, int]]
 ) -> Iterator[BatchInput]:
-    """The batches of `ranges`, each read (leads and activities at once) one step ahead."""
-    from concurrent.futures import Future, ThreadPoolExecutor
+    """`map(read, ranges)`, one batch read ahead in a worker thread."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    leads_reader, activity_reader = readers
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="abs-score-read") as pool:
-
-        def submit(bounds: tuple[int, int]) -> tuple[Future[BatchInput], Future[Any]]:
-            low, high = bounds
-            return (
-                pool.submit(read_leads, leads_reader, scope, low, high),
-                pool.submit(read_activities, activity_reader, compiled, scope, low, high, counts),
-            )
-
-        pending = submit(ranges[0]) if ranges else None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="abs-score-read") as pool:
+        pending = pool.submit(read, ranges[0]) if ranges else None
         for index in range(len(ranges)):
             assert pending is not None
-            leads, activities = pending
-            batch, aggregated = leads.result(), activities.result()
+            batch = pending.result()
             if index + 1 < len(ranges):
-                pending = submit(ranges[index + 1])
-            if aggregated is not None:
-                _add_activities(compiled, batch, *aggregated)
+                pending = pool.submit(read, ranges[index + 1])
             yield batch
 
 
 @contextmanager
-def _readers(session: Session, wanted: bool) -> Iterator[Readers | None]:
-    """Two read-only sessions on other connections of the same store, or None."""
+def _reader(session: Session, wanted: bool) -> Iterator[Session | None]:
+    """A read-only session on a second connection of the same store, or None."""
     bind = session.get_bind()
     if not wanted or str(bind.url).endswith(":memory:"):
         yield None
         return
     reading = bind.execution_options(**{WRITE_OPTION: False})
-    with (
-        Session(bind=reading) as leads_reader,
-        leads_reader.begin(),
-        Session(bind=reading) as activity_reader,
-        activity_reader.begin(),
-    ):
-        yield leads_reader, activity_reader
+    with Session(bind=reading) as reader, reader.begin():
+        yield reader
 
 
 def _changed_since(session: Session, version: str) -> ColumnElement | None:
@@ -449,8 +412,8 @@ def score_leads(
 ) -> ScoreRun:
     """Rescore every lead (or those changed since the last run) and store the scores.
 
-    `read_ahead` reads the next batch on two other connections while the current one is
-    written (see `iter_scores`); they see committed data only, so callers that changed
+    `read_ahead` reads the next batch on a second connection while the current one is
+    written (see `iter_scores`); it sees committed data only, so callers that changed
     leads or activities in this same transaction leave it off.
     """
     started = now()
@@ -460,8 +423,8 @@ def score_leads(
     where = _changed_since(session, compiled.version) if changed_only else None
     scope = instant_scope(as_of, where)
     run = ScoreRun(compiled.version, loaded.origin, as_of)
-    with staging(session), _readers(session, read_ahead) as readers:
-        for scores in iter_scores(session, compiled, scope, batch_size, readers=readers):
+    with staging(session), _reader(session, read_ahead) as reader:
+        for scores in iter_scores(session, compiled, scope, batch_size, reader=reader):
             write_scores(session, scores, compiled.version, as_of)
             run.scored += len(scores.ids)
             run.by_grade.update(scores.grade.tolist())
