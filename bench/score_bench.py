@@ -53,7 +53,7 @@ def generate(store: Store, leads: int) -> None:
         if sqlite
         else ""
     )
-    source = "s" if sqlite else "generate_series(1, {n}) AS s(i)"
+    source = "s" if sqlite else "generate_series(1::bigint, {n}) AS s(i)"
     stamp = (
         "printf('%s.000000', datetime('2026-06-30', '-' || ({d}) || ' seconds'))"
         if sqlite
@@ -98,6 +98,9 @@ def main() -> int:
     parser.add_argument(
         "--reuse", action="store_true", help="score the leads already in --db, generate nothing"
     )
+    parser.add_argument(
+        "--no-read-ahead", action="store_true", help="read, evaluate and write in one thread"
+    )
     args = parser.parse_args()
     folder = tempfile.TemporaryDirectory(prefix="abs-bench-")
     url = to_url(args.db) if args.db else to_url(str(Path(folder.name) / "bench.db"))
@@ -126,7 +129,7 @@ def main() -> int:
     started = time.perf_counter()
     with store.session(write=True) as session:
         as_of = datetime(2026, 6, 30, tzinfo=UTC)
-        run = score_leads(session, loaded, as_of=as_of, read_ahead=True)
+        run = score_leads(session, loaded, as_of=as_of, read_ahead=not args.no_read_ahead)
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu_before
     load = os.getloadavg()[0]

@@ -361,6 +361,9 @@ def test_cli_scores_and_explains_in_json(cli) -> None:
     invalid = cli("leads", "score", "--explain", "lead1")
     assert invalid.exit_code == 3
     assert "email 'lead1' is not a valid address" in invalid.stderr
+    both = cli("leads", "score", "--explain", "nobody@nowhere.io", "--changed")
+    assert both.exit_code == 2
+    assert "--explain scores one lead; it does not combine with --changed" in both.stderr
     missing = cli("leads", "score", "--explain", "nobody@nowhere.io")
     assert missing.exit_code == 3
     assert "no lead nobody@nowhere.io in the store" in missing.stderr

@@ -74,6 +74,11 @@ def score_leads(
     if explain is not None:
         from abs_cli.scoring.explain import explain_lead
 
+        if changed:
+            from abs_cli.errors import UsageError
+
+            raise UsageError("--explain scores one lead; it does not combine with --changed")
+
         with store.session() as session:
             explanation = explain_lead(session, explain, moment, resolve_model(session, config))
         render(explanation_report(explanation), output)

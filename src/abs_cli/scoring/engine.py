@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import repeat
 
 import numpy as np
 from sqlalchemy import (
@@ -29,6 +28,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select, Subquery
 
@@ -108,7 +108,7 @@ def ensure_power(session: Session) -> None:
         return
     try:
         connection.exec_driver_sql("SELECT power(2, 3)").scalar()
-    except Exception:
+    except OperationalError:  # "no such function: power"
         raw = connection.connection.driver_connection
         raw.create_function("power", 2, math.pow, deterministic=True)  # type: ignore[union-attr]
 
@@ -162,7 +162,7 @@ def _rule_conditions(compiled: CompiledModel) -> list[ColumnElement]:
 
 def _activity_aggregate(
     compiled: CompiledModel, dialect: str, scope: Scope, low: int, high: int, counts: bool
-) -> Subquery | None:
+) -> Select | None:  # type: ignore[type-arg]
     """Per lead: decayed weight (and count) per activity rule, one flag per outcome rule.
 
     One pass over the batch's activities in index order (`lead_id` first), grouped by
@@ -201,7 +201,7 @@ def _activity_aggregate(
             or_(activity_t.c.due_at.is_(None), activity_t.c.due_at < as_of),
         )
         .group_by(activity_t.c.lead_id)
-        .subquery("agg")
+        .order_by(activity_t.c.lead_id)
     )
 
 
@@ -248,7 +248,7 @@ def fetch_batch(
     batch = _lead_input(_raw_rows(session, query)[1])
     agg = _activity_aggregate(compiled, dialect, scope, low, high, counts)
     if agg is not None:
-        keys, rows = _raw_rows(session, select(agg).order_by(agg.c.lead_id))
+        keys, rows = _raw_rows(session, agg)
         _add_activities(compiled, batch, keys, rows)
     return batch
 
@@ -307,9 +307,8 @@ def _add_activities(
         out = np.zeros((count, n))
         for j in range(count):
             column = data.get(f"{prefix}{j}")
-            if column is not None:
-                values = np.array([v or 0.0 for v in column], dtype=float)
-                out[j, position] = values[keep]
+            if column is not None:  # sums over at least one row: never NULL
+                out[j, position] = np.array(column, dtype=float)[keep]
         return out
 
     batch.activity_weight = spread("w", len(compiled.activity_rules))
@@ -435,39 +434,29 @@ def score_leads(
     return run
 
 
-SCORE_COLUMNS = (
-    "lead_id",
-    "score",
-    "fit",
-    "engagement",
-    "grade",
-    "level",
-    "readiness",
-    "model_version",
-    "scored_at",
-)
-
-
+STAGED_COLUMNS = ("lead_id", "score", "fit", "engagement", "grade", "level", "readiness")
 STAGE_TABLE = "lead_score_stage"
 
 
-def _upsert_sql(paramstyle: str) -> tuple[str, str]:
-    """Fill the staging table, then one `INSERT … SELECT … ON CONFLICT` into `lead_score`.
+def _write_sql(paramstyle: str) -> tuple[str, str, str]:
+    """Fill the staging table; delete the batch's old scores; insert the new ones.
 
     One statement per batch rather than one per row: SQLite re-checks the table's
-    `IN (…)` constraints far faster once per statement than once per executed row.
+    `IN (…)` constraints far faster once per statement than once per executed row,
+    and a delete with a plain insert costs less than `ON CONFLICT DO UPDATE` on both
+    databases.
     """
     mark = "?" if paramstyle == "qmark" else "%s"
-    columns = ", ".join(SCORE_COLUMNS)
+    staged = ", ".join(STAGED_COLUMNS)
     stage = (
-        f"INSERT INTO {STAGE_TABLE} ({columns}) VALUES ({', '.join([mark] * len(SCORE_COLUMNS))})"
+        f"INSERT INTO {STAGE_TABLE} ({staged}) VALUES ({', '.join([mark] * len(STAGED_COLUMNS))})"
     )
-    updates = ", ".join(f"{column} = excluded.{column}" for column in SCORE_COLUMNS[1:])
-    upsert = (
-        f"INSERT INTO {score_t.name} ({columns}) SELECT {columns} FROM {STAGE_TABLE} WHERE true "
-        f"ON CONFLICT (lead_id) DO UPDATE SET {updates}"
+    delete = f"DELETE FROM {score_t.name} WHERE lead_id IN (SELECT lead_id FROM {STAGE_TABLE})"
+    insert = (
+        f"INSERT INTO {score_t.name} ({staged}, model_version, scored_at) "
+        f"SELECT {staged}, {mark}, {mark} FROM {STAGE_TABLE}"
     )
-    return stage, upsert
+    return stage, delete, insert
 
 
 @contextmanager
@@ -477,7 +466,7 @@ def staging(session: Session) -> Iterator[None]:
     connection.exec_driver_sql(
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE_TABLE} (lead_id BIGINT PRIMARY KEY, "
         "score INTEGER, fit INTEGER, engagement INTEGER, grade VARCHAR(1), level INTEGER, "
-        "readiness VARCHAR(8), model_version VARCHAR(64), scored_at TIMESTAMP)"
+        "readiness VARCHAR(8))"
     )
     try:
         yield
@@ -486,7 +475,7 @@ def staging(session: Session) -> Iterator[None]:
 
 
 def write_scores(session: Session, scores: BatchScores, version: str, scored_at: datetime) -> None:
-    """Batched upsert of one batch's scores into `lead_score`, inside `staging`.
+    """Replace one batch's scores in `lead_score`, set-based, inside `staging`.
 
     Plain tuples go straight to the driver's executemany: building a parameter dict
     per row through the ORM would cost more than the scoring itself.
@@ -506,12 +495,11 @@ def write_scores(session: Session, scores: BatchScores, version: str, scored_at:
             scores.grade.tolist(),
             scores.level.tolist(),
             scores.readiness.tolist(),
-            repeat(version, len(scores.ids)),
-            repeat(stamp, len(scores.ids)),
             strict=True,
         )
     )
-    stage, upsert = _upsert_sql(dialect.paramstyle)
+    stage, delete, insert = _write_sql(dialect.paramstyle)
     connection.exec_driver_sql(f"DELETE FROM {STAGE_TABLE}")
     connection.exec_driver_sql(stage, rows)
-    connection.exec_driver_sql(upsert)
+    connection.exec_driver_sql(delete)
+    connection.exec_driver_sql(insert, (version, stamp))

@@ -136,9 +136,12 @@ class BatchScores:
 
 
 def _factorize(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
-    index: dict[Any, int] = {}
-    codes = np.fromiter((index.setdefault(v, len(index)) for v in values), np.int64, len(values))
-    return codes, list(index)
+    """Codes of each value into the list of distinct values: rules then test each
+    distinct value once (a title pattern runs per distinct title, not per lead)."""
+    uniques = list(dict.fromkeys(values))
+    lookup = {value: code for code, value in enumerate(uniques)}
+    codes = np.fromiter(map(lookup.__getitem__, values), np.int64, len(values))
+    return codes, uniques
 
 
 def evaluate(compiled: CompiledModel, batch: BatchInput) -> BatchScores:
