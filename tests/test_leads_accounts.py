@@ -92,8 +92,12 @@ def test_show_lead(cli, tmp_path: Path) -> None:
         }
     ]
     assert shown["activities"] == []
+    explained = shown["score_explanation"]
+    assert explained["email"] == "ann@acme.io"
+    assert sum(line["points"] for line in explained["contributions"]) == explained["score"]
     table = cli("leads", "show", "ann@acme.io").stdout
     assert "Stage history" in table and "decision_maker" in table
+    assert "Contributions" in table
     missing = cli("leads", "show", "nobody@acme.io")
     assert missing.exit_code == 3 and "no lead nobody@acme.io" in missing.stderr
 

@@ -265,3 +265,29 @@ def test_config_file_beside_the_store_drives_routing(tmp_path: Path, sqlite_cli)
     store.dispose()
     rows = json.loads(sqlite_cli("leads", "assign", "--unassigned", "-f", "json").stdout)
     assert rows[0]["rule"] == "no territory rule for FR, fallback none"
+
+
+def test_leads_import_with_assign_routes_new_leads(cli, tmp_path) -> None:
+    assert cli("team", "add", "ira@acme.io", "--role", "ir").exit_code == 0
+    assert cli("team", "add", "sam@acme.io", "--role", "sdr").exit_code == 0
+    leads = tmp_path / "leads.csv"
+    leads.write_text(
+        "email,source,created_at\n"
+        "a@client.fr,demo_request,2026-03-01\n"
+        "b@client.fr,cold_call,2026-03-01\n"
+    )
+    result = cli("leads", "import", str(leads), "--assign")
+    assert result.exit_code == 0, result.stderr
+    assert "assigned 2 leads; 0 left without an owner" in result.stderr
+    owners = {
+        row["email"]: row["owner"] for row in json.loads(cli("leads", "list", "-f", "json").stdout)
+    }
+    assert owners == {"a@client.fr": "ira@acme.io", "b@client.fr": "sam@acme.io"}
+
+
+def test_assign_is_refused_for_other_importers(cli, tmp_path) -> None:
+    spend = tmp_path / "spend.csv"
+    spend.write_text("month,category,amount\n2026-01,sales,100\n")
+    result = cli("spend", "import", str(spend), "--assign")
+    assert result.exit_code == 2
+    assert "only applies to `abs leads import`" in result.stderr

@@ -85,12 +85,23 @@ def import_command(kind: str) -> Callable[..., None]:
         batch_size: Annotated[
             int, typer.Option(min=1, hidden=True, help="Rows per transaction.")
         ] = 5000,
+        assign: Annotated[
+            bool,
+            typer.Option(
+                "--assign",
+                help="Leads only: then route every lead without an owner (see `abs leads assign`).",
+            ),
+        ] = False,
         output: FormatOption = OutputFormat.table,
     ) -> None:
         from abs_cli.imports.engine import ImportOptions, run_import
         from abs_cli.imports.registry import IMPORTERS
 
         state = get_state(ctx)
+        if assign and kind != "leads":
+            from abs_cli.errors import UsageError
+
+            raise UsageError("--assign routes leads; it only applies to `abs leads import`")
         options = ImportOptions(
             encoding=encoding,
             delimiter=delimiter,
@@ -109,6 +120,8 @@ def import_command(kind: str) -> Callable[..., None]:
         with _progress(state.quiet) as progress:
             summary = run_import(store, IMPORTERS[kind], file, options, progress=progress)
         _report(state, summary, output)
+        if assign and not dry_run:
+            _assign_unowned(state)
 
     command.__doc__ = (
         f"Import {kind} from a CSV file (idempotent: re-importing changes nothing).\n\n"
@@ -118,6 +131,18 @@ def import_command(kind: str) -> Callable[..., None]:
     )
     command.__name__ = f"import_{kind}"
     return command
+
+
+def _assign_unowned(state: Any) -> None:
+    """Route the leads left without an owner, by the rules of `abs leads assign`."""
+    from abs_cli.cli.workflow import workflow_config
+    from abs_cli.routing import assign_leads
+    from abs_cli.validation import now
+
+    with state.store().session(write=True) as session:
+        results = assign_leads(session, workflow_config(state, None), now=now(), unassigned=True)
+    routed = sum(result.rep_id is not None for result in results)
+    state.info(f"assigned {routed} leads; {len(results) - routed} left without an owner")
 
 
 def import_group(kind: str) -> typer.Typer:

@@ -80,15 +80,26 @@ def show(
     email: Annotated[str, typer.Argument(help="The lead's e-mail.")],
     output: FormatOption = OutputFormat.table,
 ) -> None:
-    """Show a lead: fields, account, owner, score, stage history and activities.
+    """Show a lead: fields, account, owner, stage history, activities, and why it scores.
+
+    The score is explained rule by rule as of now, with the scoring model in force
+    (see `abs leads score --explain`).
 
     Example: abs leads show jo@acme.io
     """
+    from abs_cli.cli.scoring import explanation_report
     from abs_cli.leads import show_lead
     from abs_cli.render import Column, Report, Section, render
+    from abs_cli.scoring.explain import explain_lead
+    from abs_cli.scoring.model import resolve_model
 
     with get_state(ctx).store().session() as session:
         shown = show_lead(session, email)
+        explained = None
+        if shown["lead"].get("email"):
+            explained = explanation_report(
+                explain_lead(session, shown["lead"]["email"], loaded=resolve_model(session))
+            )
     history = Section(
         "Stage history",
         [
@@ -114,8 +125,11 @@ def show(
         ],
         shown["activities"],
     )
-    report = Report([Section.record("Lead", shown["lead"]), history, activities], document=shown)
-    render(report, output)
+    sections = [Section.record("Lead", shown["lead"]), history, activities]
+    if explained is not None:
+        sections += explained.sections
+        shown = {**shown, "score_explanation": explained.document}
+    render(Report(sections, document=shown), output)
 
 
 @app.command("export")

@@ -229,11 +229,11 @@ def team_sections(document: dict[str, Any]) -> list[Section]:
 
 WATERFALL = (
     ("MRR at start", "mrr_start", 1),
-    ("+ new", "mrr_new", 1),
-    ("+ expansion", "mrr_expansion", 1),
-    ("+ reactivation", "mrr_reactivation", 1),
-    ("− contraction", "mrr_contraction", -1),
-    ("− churn", "mrr_churn", -1),
+    ("new", "mrr_new", 1),
+    ("expansion", "mrr_expansion", 1),
+    ("reactivation", "mrr_reactivation", 1),
+    ("contraction", "mrr_contraction", -1),
+    ("churn", "mrr_churn", -1),
     ("MRR at end", "mrr", 1),
 )
 
