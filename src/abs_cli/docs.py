@@ -43,9 +43,9 @@ def iter_commands(command: Any = None, path: str = "abs") -> Iterator[Documented
     yield DocumentedCommand(path, command, subcommands is not None)
     if subcommands is None:
         return
-    names = command.list_commands(_context(command)) if hasattr(command, "list_commands") else []
-    for name in names:
-        child = subcommands[name]
+    context = _context(command)
+    for name in command.list_commands(context):
+        child = command.get_command(context, name)
         if not getattr(child, "hidden", False):
             yield from iter_commands(child, f"{path} {name}")
 

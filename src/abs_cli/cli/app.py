@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from functools import cache
 from typing import Annotated, Any
 
 import typer
@@ -12,9 +14,48 @@ from abs_cli import __version__
 from abs_cli.cli.state import AppState, get_state
 from abs_cli.errors import AbsError, ExitCode
 
+LAZY_GROUPS: dict[str, Callable[[], typer.Typer]] = {}
+"""Command groups built only when used: Typer reads the signature and type hints of every
+command it builds, which for ~50 commands costs more than all imports of `abs --help`."""
+
+
+@cache
+def _lazy_typer(name: str) -> typer.Typer:
+    return LAZY_GROUPS[name]()
+
+
+@cache
+def _lazy_command(name: str) -> Any:
+    wrapper = typer.Typer(rich_markup_mode=None)
+    wrapper.add_typer(_lazy_typer(name), name=name)
+    return typer.main.get_command(wrapper).commands[name]  # type: ignore[attr-defined]
+
 
 class AbsGroup(TyperGroup):
-    """Turns every error into one sentence on stderr and the exit code of DESIGN.md §3."""
+    """The root group: lazy command groups, and the one error boundary that turns every
+    error into one sentence on stderr and the exit code of DESIGN.md §3."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        eager = [name for name in super().list_commands(ctx) if name not in LAZY_GROUPS]
+        return [*LAZY_GROUPS, *eager]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in LAZY_GROUPS:
+            self.commands[cmd_name] = _lazy_command(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = []
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        for name in names:
+            command = self.commands.get(name)
+            if command is None:
+                rows.append((name, (_lazy_typer(name).info.help or "").split("\n")[0]))
+            elif not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -108,40 +149,99 @@ def root(
     state.db_option, state.quiet, state.debug = db, quiet, debug
 
 
-def _register() -> None:
-    from abs_cli.cli import (
-        accounts,
-        activities,
-        db,
-        demo,
-        goals,
-        imports,
-        kpi,
-        leads,
-        pipeline,
-        score,
-        scoring,
-        team,
-    )
-    from abs_cli.cli import routing as routing_cli
+def _lazy(name: str) -> Callable[[Callable[[], typer.Typer]], Callable[[], typer.Typer]]:
+    def register(loader: Callable[[], typer.Typer]) -> Callable[[], typer.Typer]:
+        LAZY_GROUPS[name] = loader
+        return loader
 
-    app.add_typer(db.app, name="db")
-    app.add_typer(team.app, name="team")
-    app.add_typer(leads.app, name="leads")
-    app.add_typer(accounts.app, name="accounts")
-    app.add_typer(activities.app, name="activities")
-    app.add_typer(pipeline.app, name="pipeline")
-    app.add_typer(goals.app, name="goals")
-    app.add_typer(score.app, name="score")
-    app.add_typer(kpi.app, name="kpi")
+    return register
+
+
+def _with_import(noun: Any, kind: str) -> typer.Typer:
+    from abs_cli.cli import imports
+
+    noun.app.command("import")(imports.import_command(kind))
+    return noun.app
+
+
+@_lazy("db")
+def _db() -> typer.Typer:
+    from abs_cli.cli import db
+
+    return db.app
+
+
+@_lazy("team")
+def _team() -> typer.Typer:
+    from abs_cli.cli import team
+
+    return _with_import(team, "team")
+
+
+@_lazy("leads")
+def _leads() -> typer.Typer:
+    from abs_cli.cli import leads, routing, scoring
+
+    leads.app.command("assign")(routing.assign)
     leads.app.command("score")(scoring.score_leads)
+    return _with_import(leads, "leads")
+
+
+@_lazy("accounts")
+def _accounts() -> typer.Typer:
+    from abs_cli.cli import accounts
+
+    return _with_import(accounts, "accounts")
+
+
+@_lazy("activities")
+def _activities() -> typer.Typer:
+    from abs_cli.cli import activities
+
+    return _with_import(activities, "activities")
+
+
+@_lazy("pipeline")
+def _pipeline() -> typer.Typer:
+    from abs_cli.cli import pipeline
+
+    return _with_import(pipeline, "pipeline")
+
+
+@_lazy("goals")
+def _goals() -> typer.Typer:
+    from abs_cli.cli import goals
+
+    return goals.app
+
+
+@_lazy("score")
+def _score() -> typer.Typer:
+    from abs_cli.cli import score
+
+    return score.app
+
+
+@_lazy("kpi")
+def _kpi() -> typer.Typer:
+    from abs_cli.cli import kpi
+
+    return kpi.app
+
+
+def _register_import_groups() -> None:
+    from abs_cli.cli.imports import GROUP_HELP, import_group
+
+    for kind in GROUP_HELP:
+        LAZY_GROUPS[kind] = lambda kind=kind: import_group(kind)
+
+
+def _register() -> None:
+    from abs_cli.cli import demo, routing
+
+    _register_import_groups()
     app.command("demo")(demo.demo)
-    for noun in (team, leads, accounts, activities, pipeline):
-        noun.app.command("import")(imports.import_command(noun.__name__.rsplit(".", 1)[1]))
-    for kind in imports.GROUP_HELP:
-        app.add_typer(imports.import_group(kind), name=kind)
-    leads.app.command("assign")(routing_cli.assign)
-    app.command("queue")(routing_cli.queue)
+    app.command("queue")(routing.queue)
 
 
 _register()
