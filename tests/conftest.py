@@ -47,9 +47,10 @@ def _reset_pg_schema() -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test touches the user's data dir or their ABS_DB."""
+    """No test touches the user's data dir, nor sees their ABS_* settings."""
     monkeypatch.setenv("ABS_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("ABS_DB", raising=False)
+    for name in ("ABS_DB", "ABS_REP", "ABS_CONFIG", "ABS_SCORING"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "200")
 
 

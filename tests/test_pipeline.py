@@ -18,12 +18,6 @@ from abs_cli.store.models import AssignmentLog, Lead, StageHistory
 from abs_cli.workflow_config import WorkflowConfig
 
 
-@pytest.fixture(autouse=True)
-def _no_acting_rep(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("ABS_REP", raising=False)
-    monkeypatch.delenv("ABS_CONFIG", raising=False)
-
-
 @pytest.fixture
 def team(store) -> dict[str, int]:  # type: ignore[no-untyped-def]
     with store.session(write=True) as session:

@@ -14,12 +14,6 @@ from abs_cli.goals import goal_actual, month_bounds, team_actuals
 NOW = T0 + timedelta(days=20)  # 2026-03-22T09:00Z
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("ABS_REP", raising=False)
-    monkeypatch.delenv("ABS_CONFIG", raising=False)
-
-
 @pytest.fixture
 def floor(store) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """Two AEs, an SDR, an IR and leads across the steps."""
