@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ NULLABLE_KINDS = frozenset({"money", "rate", "number", "bar"})
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BAR_WIDTH = 20
 SPARKS = "▁▂▃▄▅▆▇█"
+PIPED_WIDTH = 1000
 
 
 @dataclass(frozen=True)
@@ -295,12 +297,28 @@ def _render_markdown(report: Report, out: IO[str]) -> None:
 
 
 def console(out: IO[str] | None = None, *, stderr: bool = False):  # type: ignore[no-untyped-def]
-    """A Rich console that decides colour and width itself (NO_COLOR, TERM, pipes)."""
+    """A Rich console that decides colour itself (NO_COLOR, TERM, pipes).
+
+    On a terminal it uses the terminal's width. Piped into a file, a mail or a pager
+    there is no width to respect: Rich's default of 80 columns would fold every cell of
+    a wide report, so tables keep their natural width unless `COLUMNS` asks otherwise.
+    """
     from rich.console import Console
 
+    stream = out if out is not None else (sys.stderr if stderr else sys.stdout)
+    width = None
+    if "COLUMNS" not in os.environ and not _is_terminal(stream):
+        width = PIPED_WIDTH
     if out is not None:
-        return Console(file=out, soft_wrap=False)
-    return Console(stderr=stderr)
+        return Console(file=out, soft_wrap=False, width=width)
+    return Console(stderr=stderr, width=width)
+
+
+def _is_terminal(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _render_table(report: Report, out: IO[str]) -> None:
