@@ -289,6 +289,43 @@ def test_hubspot_and_salesforce_presets(cli, tmp_path: Path) -> None:
     assert summary["preset"] == "salesforce" and summary["inserted"] == 1
 
 
+def test_presets_translate_their_crm_stage_names(cli, tmp_path: Path) -> None:
+    hubspot = write(
+        tmp_path,
+        "Record ID,Email,Create Date,Lifecycle Stage\n"
+        "1,ann@acme.io,2026-03-02,Sales Qualified Lead\n"
+        "2,bob@acme.io,2026-03-02,marketingqualifiedlead\n"
+        "3,cat@acme.io,2026-03-02,Opportunity\n",
+        "hubspot.csv",
+    )
+    _result, summary = run(cli, str(hubspot), "--value", "stage:Opportunity=demo")
+    assert summary["inserted"] == 3
+    assert [(row["email"], row["stage"]) for row in lead_rows(cli)] == [
+        ("ann@acme.io", "qualified"),
+        ("bob@acme.io", "prospect"),
+        ("cat@acme.io", "demo"),
+    ]
+    salesforce = write(
+        tmp_path,
+        "Id,Email,Status,IsConverted,SystemModstamp\n"
+        "00Q1,dan@beta.io,Closed - Not Converted,false,2026-03-01\n",
+        "sf.csv",
+    )
+    _result, summary = run(cli, str(salesforce))
+    assert summary["preset"] == "salesforce"
+    shown = json.loads(cli("leads", "show", "dan@beta.io", "-f", "json").stdout)["lead"]
+    assert shown["stage"] == "disqualified"
+    opportunities = write(
+        tmp_path,
+        "lead_email,StageName,changed_at,Amount\nann@acme.io,Closed Won,2026-04-01,9000\n",
+        "opportunities.csv",
+    )
+    result = cli("pipeline", "import", str(opportunities), "--preset", "salesforce", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    shown = json.loads(cli("leads", "show", "ann@acme.io", "-f", "json").stdout)["lead"]
+    assert shown["stage"] == "customer"
+
+
 def test_dayfirst_and_external_id_lookup(cli, tmp_path: Path) -> None:
     path = write(tmp_path, "email,created_at,external_id\na@acme.io,31/03/2026 14:05,X1\n")
     assert run(cli, str(path), "--dayfirst")[1]["inserted"] == 1

@@ -54,7 +54,10 @@ def import_command(kind: str) -> Callable[..., None]:
         ] = [],  # noqa: B006
         preset: Annotated[
             str | None,
-            typer.Option(help="Header preset: hubspot, salesforce, pipedrive (auto-detected)."),
+            typer.Option(
+                help="CRM preset: hubspot, salesforce, pipedrive (auto-detected): their "
+                "headers and default stage names."
+            ),
         ] = None,
         encoding: Annotated[
             str | None, typer.Option(help="Text encoding (default: detected; utf-8, cp1252…).")

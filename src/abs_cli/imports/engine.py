@@ -25,10 +25,10 @@ from abs_cli.errors import InputError, StoreError, UsageError
 from abs_cli.imports.fastpath import row_validator
 from abs_cli.imports.headers import (
     ColumnSpec,
-    normalise_header,
     parse_maps,
     parse_value_maps,
     plan_header,
+    value_translations,
 )
 from abs_cli.imports.reader import SourceInfo, open_csv
 from abs_cli.store.engine import WRITE_OPTION, Store
@@ -252,15 +252,9 @@ def run_import(
             maps=parse_maps(options.maps),
             preset=options.preset,
         )
-        translations = parse_value_maps(options.values)
-        columns = {normalise_header(c): c for c in importer.spec.columns}
-        for column in translations:
-            if column not in columns:
-                raise InputError(
-                    f"--value names {column!r}, which is not a column of this import",
-                    hint="columns: " + ", ".join(importer.spec.columns),
-                )
-        value_maps = {columns[c]: table for c, table in translations.items()}
+        value_maps = value_translations(
+            plan.preset, parse_value_maps(options.values), importer.spec.columns
+        )
         summary = ImportSummary(
             importer.name,
             source.info,

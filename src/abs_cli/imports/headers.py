@@ -57,6 +57,7 @@ PRESETS: dict[str, dict[str, str]] = {
         "CreatedDate": "created_at",
         "Lead Owner": "owner",
         "Lead Status": "stage",
+        "Status": "stage",
         "Lead ID": "external_id",
         "Id": "external_id",
         "Stage": "to_stage",
@@ -91,9 +92,98 @@ PRESETS: dict[str, dict[str, str]] = {
 }
 """Export headers of the CRMs users come from, by preset name."""
 
+_HUBSPOT_LIFECYCLE = {
+    "subscriber": "prospect",
+    "lead": "prospect",
+    "marketing qualified lead": "prospect",
+    "marketingqualifiedlead": "prospect",
+    "sales qualified lead": "qualified",
+    "salesqualifiedlead": "qualified",
+    "opportunity": "discovery",
+    "customer": "customer",
+    "evangelist": "customer",
+}
+_SALESFORCE_LEAD_STATUS = {
+    "open - not contacted": "prospect",
+    "working - contacted": "prospect",
+    "open": "prospect",
+    "contacted": "prospect",
+    "working": "prospect",
+    "nurturing": "prospect",
+    "closed - converted": "qualified",
+    "converted": "qualified",
+    "closed - not converted": "disqualified",
+    "unqualified": "disqualified",
+}
+_SALESFORCE_OPPORTUNITY_STAGE = {
+    "prospecting": "discovery",
+    "qualification": "discovery",
+    "needs analysis": "discovery",
+    "value proposition": "demo",
+    "id. decision makers": "demo",
+    "perception analysis": "demo",
+    "proposal/price quote": "proposal",
+    "negotiation/review": "negotiation",
+    "closed won": "customer",
+    "closed lost": "lost",
+}
+_PIPEDRIVE_DEAL_STAGE = {
+    "lead in": "prospect",
+    "qualified": "qualified",
+    "contact made": "discovery",
+    "needs defined": "discovery",
+    "demo scheduled": "demo",
+    "proposal made": "proposal",
+    "negotiations started": "negotiation",
+}
+
+PRESET_VALUES: dict[str, dict[str, dict[str, str]]] = {
+    "hubspot": {"stage": _HUBSPOT_LIFECYCLE},
+    "salesforce": {"stage": _SALESFORCE_LEAD_STATUS, "to_stage": _SALESFORCE_OPPORTUNITY_STAGE},
+    "pipedrive": {"to_stage": _PIPEDRIVE_DEAL_STAGE},
+}
+"""The default pipelines' stage names of each CRM, as abs stages (keys lower-case).
+
+A preset translates them unless `--value` says otherwise for the same value.
+"""
+
+
+def value_translations(
+    preset: str | None, translations: Mapping[str, Mapping[str, str]], columns: Sequence[str]
+) -> dict[str, dict[str, str]]:
+    """The value tables of an import: the preset's stage names, then `--value` over them.
+
+    `translations` comes from `parse_value_maps` (normalised column names); the result
+    is keyed by the importer's canonical column names.
+    """
+    canonical = {normalise_header(column): column for column in columns}
+    tables: dict[str, dict[str, str]] = {
+        column: dict(table)
+        for column, table in PRESET_VALUES.get(preset or "", {}).items()
+        if column in columns
+    }
+    for column, table in translations.items():
+        if column not in canonical:
+            raise InputError(
+                f"--value names {column!r}, which is not a column of this import",
+                hint="columns: " + ", ".join(columns),
+            )
+        tables.setdefault(canonical[column], {}).update(table)
+    return tables
+
+
 _SIGNATURES: dict[str, tuple[str, ...]] = {
     "hubspot": ("recordid", "contactowner", "lifecyclestage", "createdate", "originalsource"),
-    "salesforce": ("leadid", "leadowner", "leadsource", "leadstatus", "stagename"),
+    "salesforce": (
+        "leadid",
+        "leadowner",
+        "leadsource",
+        "leadstatus",
+        "stagename",
+        "isconverted",
+        "systemmodstamp",
+        "forecastcategory",
+    ),
     "pipedrive": ("personemail", "personowner", "dealstage", "organizationname", "personid"),
 }
 
