@@ -218,5 +218,6 @@ def _report(state: Any, summary: Any, output: OutputFormat) -> None:
         for reason in summary.first_rejects:
             state.info(reason)
         where = f"; see {summary.rejects_path}" if summary.rejects_path else ""
-        state.info(f"{summary.rejected:,} rows rejected{where}")
+        rows = "row" if summary.rejected == 1 else "rows"
+        state.info(f"{summary.rejected:,} {rows} rejected{where}")
         raise typer.Exit(int(ExitCode.INPUT_REJECTED))
