@@ -1,4 +1,4 @@
-"""`abs db`: create, describe, upgrade and back up the store."""
+"""`abs db`: create, describe, upgrade, rebuild and back up the store."""
 
 from __future__ import annotations
 
@@ -77,6 +77,24 @@ def migrate(ctx: typer.Context) -> None:
         state.info(f"schema {after} is already the newest; nothing to do")
     else:
         state.info(f"schema upgraded from {before or 'empty'} to {after}")
+
+
+@app.command("rebuild")
+def rebuild(ctx: typer.Context) -> None:
+    """Recompute the derived stage stays from the stage history, in one transaction.
+
+    Every abs writer keeps them up to date; this is for a store whose stage_history was
+    written by another tool (SQL, a copy, a bulk load).
+
+    Example: abs db rebuild
+    """
+    from abs_cli.stays import count_stays, refresh_stays
+
+    state = get_state(ctx)
+    with state.store().session(write=True) as session:
+        refresh_stays(session)
+        rows = count_stays(session)
+    state.info(f"stage stays rebuilt: {rows:,} rows")
 
 
 @app.command("backup")
