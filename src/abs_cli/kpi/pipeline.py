@@ -34,11 +34,11 @@ from abs_cli.kpi.numbers import dec, divide, mean, median, ratio, times
 from abs_cli.kpi.periods import Period, month_end
 from abs_cli.kpi.settings import OPEN_STEPS, KpiSettings
 from abs_cli.kpi.sql import count_if, epoch, month_key
-from abs_cli.store.models import Lead, StageHistory, StageStay
+from abs_cli.store import lite
 
 SECONDS_PER_DAY = 86_400
-SH = StageHistory
-ST = StageStay
+# Column handles of the light tables (store/lite.py), named like their models.
+Lead, SH, ST = lite.lead.c, lite.stage_history.c, lite.stage_stay.c
 OPEN_STAGES = tuple(STAGES[step - 1] for step in OPEN_STEPS)
 
 
@@ -148,7 +148,7 @@ def open_deals(
         part = (
             select(ends.c.month, ST.stage, type_coerce(ST.amount, BigInteger).label("amount"))
             .select_from(ends)
-            .join(ST, and_(ST.stage.in_(OPEN_STAGES), left, ST.entered_at < ends.c.at))
+            .join(lite.stage_stay, and_(ST.stage.in_(OPEN_STAGES), left, ST.entered_at < ends.c.at))
         )
         if leads is not None:
             part = part.where(ST.lead_id.in_(leads))
@@ -170,7 +170,7 @@ def funnel_cohorts(
     step = case(*((SH.to_stage == stage, number) for stage, number in STEP_OF.items()), else_=1)
     highest = (
         select(Lead.created_at.label("created_at"), func.max(func.coalesce(step, 1)).label("top"))
-        .outerjoin(SH, SH.lead_id == Lead.id)
+        .outerjoin(lite.stage_history, SH.lead_id == Lead.id)
         .where(Lead.created_at >= period.start, Lead.created_at < period.end)
         .group_by(Lead.id, Lead.created_at)
     )

@@ -160,16 +160,16 @@ def latest_data_time(session: Session) -> datetime | None:
     usage, NPS), so a demo or an old export reports on its own last complete month."""
     from sqlalchemy import func, select
 
-    from abs_cli.store.models import Activity, NpsResponse, StageHistory, Subscription, UsageEvent
+    from abs_cli.store import lite
 
     latest = [
         session.scalar(select(func.max(column)))
         for column in (
-            StageHistory.changed_at,
-            Activity.occurred_at,
-            Subscription.started_at,
-            UsageEvent.occurred_at,
-            NpsResponse.responded_at,
+            lite.stage_history.c.changed_at,
+            lite.activity.c.occurred_at,
+            lite.subscription.c.started_at,
+            lite.usage_event.c.occurred_at,
+            lite.nps_response.c.responded_at,
         )
     ]
     present = [moment for moment in latest if moment is not None]

@@ -23,12 +23,14 @@ from abs_cli.kpi.numbers import dec, divide, mean, minus_one, one_minus, ratio, 
 from abs_cli.kpi.periods import Period, month_end, months_between, shift
 from abs_cli.kpi.settings import KpiSettings
 from abs_cli.kpi.sql import count_if, month_key, sum_if
-from abs_cli.store.models import Spend, Subscription
+from abs_cli.store import lite
 
 UNITS = 1200
 """MRR units per currency unit: cents × 12 for monthly plans."""
 
-SUB = Subscription
+# Column handles of the light tables (store/lite.py), named like their models.
+SUB = lite.subscription.c
+Spend = lite.spend.c
 
 
 def paid_amount() -> ColumnElement[int]:
@@ -189,7 +191,7 @@ def _trials(
     if accounts is not None:
         first = first.where(SUB.account_id.in_(accounts))
     cohort = first.group_by(SUB.account_id).subquery("first_trial")
-    paid = SUB.__table__.alias("paid")
+    paid = lite.subscription.alias("paid")
     converted = (
         select(paid.c.id)
         .where(

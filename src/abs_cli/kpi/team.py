@@ -21,7 +21,11 @@ from abs_cli.kpi.pipeline import StageMoves, stage_moves
 from abs_cli.kpi.revenue import customer_mrr
 from abs_cli.kpi.scope import Scope
 from abs_cli.kpi.sql import count_if, epoch, month_key
-from abs_cli.store.models import Account, Activity, Goal, Lead, NpsResponse, Rep
+from abs_cli.store import lite
+
+# Column handles of the light tables (store/lite.py), named like their models.
+Account, Activity, Goal = lite.account.c, lite.activity.c, lite.goal.c
+Lead, NpsResponse, Rep = lite.lead.c, lite.nps_response.c, lite.rep.c
 
 GOAL_ACTIVITY_ALIASES = {"calls": "call", "emails": "email", "meetings": "meeting", "demos": "demo"}
 
@@ -116,7 +120,7 @@ def _customers(session: Session, period: Period, scope: Scope, into: MonthFigure
         columns += [count_if(b > 0), count_if(and_(a > 0, b == 0))]
     query = (
         select(Account.owner_id, *columns)
-        .join(Account, Account.id == c.account_id)
+        .join(lite.account, Account.id == c.account_id)
         .group_by(Account.owner_id)
     )
     for owner, *counts in session.execute(query):
@@ -137,7 +141,7 @@ def _nps(session: Session, period: Period, scope: Scope, into: MonthFigures) -> 
             count_if(NpsResponse.score <= 6),
             func.count(),
         )
-        .outerjoin(Account, Account.id == NpsResponse.account_id)
+        .outerjoin(lite.account, Account.id == NpsResponse.account_id)
         .where(NpsResponse.responded_at >= period.start, NpsResponse.responded_at < period.end)
         .group_by(month, Account.owner_id)
     )
@@ -180,15 +184,16 @@ def _period_figures(figures: MonthFigures, period: Period) -> dict[int | None, F
     return total
 
 
-def _reps(session: Session, scope: Scope) -> list[Rep]:
-    query = select(Rep).order_by(Rep.role, Rep.email)
+def _reps(session: Session, scope: Scope) -> list[Any]:
+    """Rows (id, email, name, role, active) of the reps in scope."""
+    query = select(Rep.id, Rep.email, Rep.name, Rep.role, Rep.active).order_by(Rep.role, Rep.email)
     reps = scope.reps()
     if reps is not None:
         query = query.where(Rep.id.in_(reps))
-    return list(session.scalars(query))
+    return list(session.execute(query))
 
 
-def team_row(rep: Rep | None, role: str, figures: Figures) -> dict[str, Any]:
+def team_row(rep: Any, role: str, figures: Figures) -> dict[str, Any]:
     """A team row as KPI.md's JSON gives it; AE and CS rows carry their own fields."""
     row: dict[str, Any] = {
         "rep": rep.email if rep else None,
@@ -288,8 +293,17 @@ def goal_actuals(
     """
     goals = list(
         session.execute(
-            select(Goal, Rep)
-            .outerjoin(Rep, Rep.id == Goal.rep_id)
+            select(
+                Goal.period,
+                Goal.role,
+                Goal.metric,
+                Goal.target,
+                Goal.rep_id,
+                Rep.email.label("rep_email"),
+                Rep.role.label("rep_role"),
+            )
+            .select_from(lite.goal)
+            .outerjoin(lite.rep, Rep.id == Goal.rep_id)
             .where(Goal.period.in_(month_range.months))
             .order_by(Goal.period, Goal.scope, Goal.metric)
         )
@@ -299,14 +313,16 @@ def goal_actuals(
     figures = month_figures(session, month_range, moves or stage_moves(session, month_range))
     roles = dict(session.execute(select(Rep.id, Rep.role)).all())
     result = []
-    for goal, rep in goals:
+    for goal in goals:
         of_month = figures.get(goal.period, {})
         measured = Figures()
         for rep_id, values in of_month.items():
             if (
-                (rep is not None and rep_id == rep.id)
-                or (rep is None and goal.role is not None and roles.get(rep_id) == goal.role)
-                or (rep is None and goal.role is None)
+                (goal.rep_id is not None and rep_id == goal.rep_id)
+                or (
+                    goal.rep_id is None and goal.role is not None and roles.get(rep_id) == goal.role
+                )
+                or (goal.rep_id is None and goal.role is None)
             ):
                 measured.add(values)
         actual = measured.value(goal.metric)
@@ -314,8 +330,8 @@ def goal_actuals(
         result.append(
             {
                 "month": goal.period,
-                "role": goal.role if rep is None else rep.role,
-                "rep": rep.email if rep is not None else None,
+                "role": goal.role if goal.rep_id is None else goal.rep_role,
+                "rep": goal.rep_email,
                 "metric": goal.metric,
                 "target": target,
                 "actual": dec(actual) if isinstance(actual, Fraction) else actual,
