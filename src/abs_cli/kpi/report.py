@@ -15,7 +15,7 @@ from abs_cli.kpi import customers as cust
 from abs_cli.kpi.numbers import dec, ratio
 from abs_cli.kpi.periods import Period, parse_as_of, resolve_period
 from abs_cli.kpi.pipeline import funnel_cohorts, pipeline_metrics, stage_moves
-from abs_cli.kpi.revenue import revenue_metrics
+from abs_cli.kpi.revenue import OwnerCustomers, revenue_report
 from abs_cli.kpi.scope import Scope, make_scope
 from abs_cli.kpi.settings import KpiSettings, load_kpi_settings
 from abs_cli.kpi.team import goal_actuals, month_figures, speed_to_lead, team_rows
@@ -49,8 +49,12 @@ def build_report(
         ],
     }
     revenue: tuple[dict[str, Any], list[dict[str, Any]]] | None = None
+    owners: OwnerCustomers | None = None
     if wanted & {"revenue", "customers"}:
-        revenue = revenue_metrics(session, period, settings, scope.accounts())
+        whole_revenue, month_revenue, owners = revenue_report(
+            session, period, settings, scope.accounts()
+        )
+        revenue = (whole_revenue, month_revenue)
     if "revenue" in wanted and revenue is not None:
         _merge(whole, months, *revenue)
     moves = None
@@ -63,7 +67,7 @@ def build_report(
         document["funnel"] = result.funnel
         document["stages"] = result.stages
     if "team" in wanted and moves is not None:
-        figures = month_figures(session, period, moves, scope)
+        figures = month_figures(session, period, moves, scope, owners)
         document["team"], document["roles"] = team_rows(session, period, figures, scope)
         speed = speed_to_lead(session, period, scope)
         whole["speed_to_lead"] = speed["*"]

@@ -133,6 +133,48 @@ def _cohort_columns(per_customer: Any, first: int, last: int) -> list[Any]:
     ]
 
 
+OwnerCustomers = dict[int | None, dict[str, tuple[int, int]]]
+"""Per account owner (None: no owner), per month: (paying customers at its end, churned)."""
+
+
+def _per_owner(
+    session: Session,
+    months: list[str],
+    cohort: tuple[str, str] | None,
+    accounts: Select[Any] | None,
+) -> tuple[list[int], OwnerCustomers]:
+    """The movement (and cohort) columns summed over all accounts, and the customer counts
+    per account owner: one pass over the per-customer MRR, grouped by owner."""
+    per_customer = customer_mrr(months, accounts).subquery("per_customer")
+    columns = _movement_columns(per_customer, months)
+    if cohort is not None:
+        columns += _cohort_columns(per_customer, months.index(cohort[0]), months.index(cohort[1]))
+    account = lite.account.c
+    query = (
+        select(account.owner_id, *columns)
+        .select_from(per_customer)
+        .join(lite.account, account.id == per_customer.c.account_id)
+        .group_by(account.owner_id)
+    )
+    total = [0] * len(columns)
+    owners: OwnerCustomers = {}
+    for owner, *values in session.execute(query):
+        row = [int(value or 0) for value in values]
+        total = [a + b for a, b in zip(total, row, strict=True)]
+        owners[owner] = {
+            month: (row[3 + index * 10], row[11 + index * 10])
+            for index, month in enumerate(months[1:])
+        }
+    return total, owners
+
+
+def owner_customers(
+    session: Session, months: list[str], accounts: Select[Any] | None = None
+) -> OwnerCustomers:
+    """Per account owner: paying customers at the end of each of `months[1:]`, and churned."""
+    return _per_owner(session, months, None, accounts)[1]
+
+
 def mrr_movements(
     session: Session,
     months: list[str],
@@ -141,11 +183,10 @@ def mrr_movements(
 ) -> tuple[list[Movements], Cohort]:
     """Movements for each of `months[1:]` (from the month before), and the cohort from
     `cohort[0]`'s end to `cohort[1]`'s end (both in `months`), in one query."""
-    per_customer = customer_mrr(months, accounts).subquery("per_customer")
-    columns = _movement_columns(per_customer, months)
-    if cohort is not None:
-        columns += _cohort_columns(per_customer, months.index(cohort[0]), months.index(cohort[1]))
-    row = [int(value or 0) for value in session.execute(select(*columns)).one()]
+    return _movements(months, _per_owner(session, months, cohort, accounts)[0])
+
+
+def _movements(months: list[str], row: list[int]) -> tuple[list[Movements], Cohort]:
     previous_mrr, previous_customers = row[0], row[1]
     result: list[Movements] = []
     for index, month in enumerate(months[1:]):
@@ -319,9 +360,22 @@ def revenue_metrics(
     accounts: Select[Any] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The revenue metrics of the whole period and of each of its months."""
+    whole, per_month, _ = revenue_report(session, period, settings, accounts)
+    return whole, per_month
+
+
+def revenue_report(
+    session: Session,
+    period: Period,
+    settings: KpiSettings,
+    accounts: Select[Any] | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]], OwnerCustomers]:
+    """`revenue_metrics`, and the customers per account owner that the team rows show,
+    from the same pass over the subscriptions."""
     window = settings.ltv_churn_window
     months = months_between(shift(period.first, -window - 1), period.last)
-    moves, cohort = mrr_movements(session, months, (period.before, period.last), accounts)
+    total, owners = _per_owner(session, months, (period.before, period.last), accounts)
+    moves, cohort = _movements(months, total)
     by_month = {move.month: move for move in moves}
     spend = _spend(session, period.months)
     trials = _trials(session, period, accounts)
@@ -355,7 +409,7 @@ def revenue_metrics(
         pooled,
         settings,  # type: ignore[arg-type]
     )
-    return whole, per_month
+    return whole, per_month, owners
 
 
 def mrr_at(session: Session, month: str) -> Fraction:

@@ -6,19 +6,20 @@ the company is the sum of its reps' figures and rates are recomputed from the su
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from abs_cli.domain import INBOUND_SOURCES, TOUCH_TYPES
 from abs_cli.kpi.numbers import dec, median, percentile, ratio
 from abs_cli.kpi.periods import Period
 from abs_cli.kpi.pipeline import StageMoves, stage_moves
-from abs_cli.kpi.revenue import customer_mrr
+from abs_cli.kpi.revenue import OwnerCustomers, owner_customers
 from abs_cli.kpi.scope import Scope
 from abs_cli.kpi.sql import count_if, epoch, month_key
 from abs_cli.store import lite
@@ -109,25 +110,14 @@ def _activities(session: Session, period: Period, scope: Scope, into: MonthFigur
         into[key][rep].activities[kind] += count
 
 
-def _customers(session: Session, period: Period, scope: Scope, into: MonthFigures) -> None:
+def _customers(period: Period, owners: OwnerCustomers, into: MonthFigures) -> None:
     """Per CS owner: accounts paying at each month end, and their churns."""
-    months = [period.before, *period.months]
-    per_customer = customer_mrr(months, scope.accounts()).subquery("per_customer")
-    c = per_customer.c
-    columns = []
-    for index in range(1, len(months)):
-        a, b = c[f"m_{index - 1}"], c[f"m_{index}"]
-        columns += [count_if(b > 0), count_if(and_(a > 0, b == 0))]
-    query = (
-        select(Account.owner_id, *columns)
-        .join(lite.account, Account.id == c.account_id)
-        .group_by(Account.owner_id)
-    )
-    for owner, *counts in session.execute(query):
-        for index, month in enumerate(period.months):
+    for owner, months in owners.items():
+        for month in period.months:
+            customers, churned = months[month]
             figures = into[month][owner]
-            figures.customers += counts[2 * index]
-            figures.customers_churned += counts[2 * index + 1]
+            figures.customers += customers
+            figures.customers_churned += churned
 
 
 def _nps(session: Session, period: Period, scope: Scope, into: MonthFigures) -> None:
@@ -156,9 +146,16 @@ def _nps(session: Session, period: Period, scope: Scope, into: MonthFigures) -> 
 
 
 def month_figures(
-    session: Session, period: Period, moves: StageMoves, scope: Scope = Scope()
+    session: Session,
+    period: Period,
+    moves: StageMoves,
+    scope: Scope = Scope(),
+    owners: OwnerCustomers | None = None,
 ) -> MonthFigures:
-    """Figures per month of the period and per rep (None: rows naming no rep)."""
+    """Figures per month of the period and per rep (None: rows naming no rep).
+
+    `owners`: the customers per account owner, when the revenue pass already has them.
+    """
     figures: MonthFigures = defaultdict(lambda: defaultdict(Figures))
     for table, name in (
         (moves.won, "deals_won"),
@@ -170,7 +167,9 @@ def month_figures(
             figures_of = figures[month][rep]
             setattr(figures_of, name, getattr(figures_of, name) + value)
     _activities(session, period, scope, figures)
-    _customers(session, period, scope, figures)
+    if owners is None:
+        owners = owner_customers(session, [period.before, *period.months], scope.accounts())
+    _customers(period, owners, figures)
     _nps(session, period, scope, figures)
     return figures
 
@@ -256,7 +255,9 @@ def speed_to_lead(
     scoped = scope.leads()
     if scoped is not None:
         leads = leads.where(Lead.id.in_(scoped))
-    inner = leads.subquery("inbound")
+    # MATERIALIZED: a flattened subquery would run the first-touch probe once for the
+    # grouping key and again for the output column.
+    inner = leads.cte("inbound").prefix_with("MATERIALIZED")
     month = month_key(inner.c.created_at)
     seconds = epoch(inner.c.touched_at) - epoch(inner.c.created_at)
     query = select(month, seconds, func.count()).group_by(month, seconds)
@@ -269,17 +270,25 @@ def speed_to_lead(
 
 
 def _speed(samples: list[int | None]) -> dict[str, Any]:
-    minutes = sorted(Fraction(value, 60) for value in samples if value is not None)
+    """Speed-to-lead figures from first-touch delays in seconds (None: never touched).
+
+    Kept in whole seconds (sorting and counting integers); quantiles interpolate
+    linearly, so a quantile in minutes is the quantile in seconds over 60."""
+    seconds = sorted(value for value in samples if value is not None)
     total = len(samples)
+
+    def minutes(value: Fraction | None) -> Fraction | None:
+        return None if value is None else value / 60
+
     return {
         "leads": total,
-        "touched": len(minutes),
-        "untouched": total - len(minutes),
-        "median_minutes": dec(median(minutes)),
-        "p90_minutes": dec(percentile(minutes, Fraction(9, 10))),
-        "within_5m": dec(ratio(sum(1 for m in minutes if m <= 5), total)),
-        "within_1h": dec(ratio(sum(1 for m in minutes if m <= 60), total)),
-        "within_24h": dec(ratio(sum(1 for m in minutes if m <= 1440), total)),
+        "touched": len(seconds),
+        "untouched": total - len(seconds),
+        "median_minutes": dec(minutes(median(seconds))),
+        "p90_minutes": dec(minutes(percentile(seconds, Fraction(9, 10)))),
+        "within_5m": dec(ratio(bisect_right(seconds, 5 * 60), total)),
+        "within_1h": dec(ratio(bisect_right(seconds, 60 * 60), total)),
+        "within_24h": dec(ratio(bisect_right(seconds, 1440 * 60), total)),
     }
 
 
