@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -28,7 +29,15 @@ from abs_cli.store import lite
 Account, Activity, Goal = lite.account.c, lite.activity.c, lite.goal.c
 Lead, NpsResponse, Rep = lite.lead.c, lite.nps_response.c, lite.rep.c
 
-GOAL_ACTIVITY_ALIASES = {"calls": "call", "emails": "email", "meetings": "meeting", "demos": "demo"}
+GOAL_ACTIVITY_ALIASES = {
+    "calls": "call",
+    "emails": "email",
+    "meetings": "meeting",
+    "demos": "demo",
+    "socials": "social",
+    "notes": "note",
+}
+"""Goal metrics that count one activity type."""
 
 
 @dataclass
@@ -292,6 +301,24 @@ def _speed(samples: list[int | None]) -> dict[str, Any]:
     }
 
 
+def month_of_figures(session: Session, month: str) -> dict[int | None, Figures]:
+    """Each rep's figures for one month (None: rows naming no rep): what goals measure."""
+    period = Period(month, month)
+    return month_figures(session, period, stage_moves(session, period)).get(month, {})
+
+
+def measure(
+    figures: dict[int | None, Figures], metric: str, rep_ids: Iterable[int | None] | None
+) -> Any:
+    """A goal metric over `rep_ids` (None: the whole company, rows naming no rep too):
+    their figures summed, rates recomputed from the sums."""
+    total = Figures()
+    for rep_id in figures.keys() if rep_ids is None else rep_ids:
+        if rep_id in figures:
+            total.add(figures[rep_id])
+    return total.value(metric)
+
+
 def goal_actuals(
     session: Session, month_range: Period, moves: StageMoves | None = None
 ) -> list[dict[str, Any]]:
@@ -324,17 +351,13 @@ def goal_actuals(
     result = []
     for goal in goals:
         of_month = figures.get(goal.period, {})
-        measured = Figures()
-        for rep_id, values in of_month.items():
-            if (
-                (goal.rep_id is not None and rep_id == goal.rep_id)
-                or (
-                    goal.rep_id is None and goal.role is not None and roles.get(rep_id) == goal.role
-                )
-                or (goal.rep_id is None and goal.role is None)
-            ):
-                measured.add(values)
-        actual = measured.value(goal.metric)
+        if goal.rep_id is not None:
+            chosen: list[int | None] | None = [goal.rep_id]
+        elif goal.role is not None:
+            chosen = [rep_id for rep_id in of_month if roles.get(rep_id) == goal.role]
+        else:
+            chosen = None
+        actual = measure(of_month, goal.metric, chosen)
         target = goal.target
         result.append(
             {
