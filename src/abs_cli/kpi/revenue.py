@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, case, func, or_, select, type_coerce
+from sqlalchemy import BigInteger, String, and_, case, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.expression import ColumnElement
@@ -51,20 +51,53 @@ def active_at_end(month: str) -> ColumnElement[bool]:
 
 
 def customer_mrr(months: list[str], accounts: Select[Any] | None = None) -> Select[Any]:
-    """One row per customer: its MRR at the end of each month (`m_0`…) and `first_month`,
-    the first month at whose end it ever had MRR (a row visible at a month end)."""
+    """One row per customer with MRR at some month end: its MRR at the end of each month
+    (`m_0`…) and `first_month`, the first month at whose end it ever had MRR (a row
+    visible at a month end), or `months[0]` when that is earlier than `months[0]`.
+
+    Only rows still running at the end of `months[0]` can give MRR at one of the ends,
+    so the others are read only through one probe per customer (index account_id, …):
+    did it pay in some earlier month? Every movement compares `first_month` with a month
+    after `months[0]`, for which any earlier month is the same answer.
+    """
     amount = paid_amount()
-    visible = or_(SUB.ended_at.is_(None), month_key(SUB.ended_at) > month_key(SUB.started_at))
+    first_end = month_end(months[0])
     columns: list[Any] = [SUB.account_id.label("account_id")]
     columns += [
         func.sum(case((active_at_end(month), amount), else_=0)).label(f"m_{index}")
         for index, month in enumerate(months)
     ]
-    columns.append(func.min(case((visible, month_key(SUB.started_at)))).label("first_month"))
-    query = select(*columns).where(is_paid(), SUB.started_at < month_end(months[-1]))
+    earlier = lite.subscription.alias("earlier")
+    paid_before = (
+        select(earlier.c.id)
+        .where(
+            earlier.c.account_id == SUB.account_id,
+            earlier.c.is_trial.is_(False),
+            type_coerce(earlier.c.amount, BigInteger) > 0,
+            earlier.c.ended_at < first_end,
+            _visible(earlier.c),
+        )
+        .exists()
+    )
+    columns.append(
+        case(
+            (paid_before, literal(months[0], String)),
+            else_=func.min(case((_visible(SUB), month_key(SUB.started_at)))),
+        ).label("first_month")
+    )
+    query = select(*columns).where(
+        is_paid(),
+        SUB.started_at < month_end(months[-1]),
+        or_(SUB.ended_at.is_(None), SUB.ended_at >= first_end),
+    )
     if accounts is not None:
         query = query.where(SUB.account_id.in_(accounts))
     return query.group_by(SUB.account_id)
+
+
+def _visible(rows: Any) -> ColumnElement[bool]:
+    """A subscription row seen at a month end: not ended within the month it started."""
+    return or_(rows.ended_at.is_(None), month_key(rows.ended_at) > month_key(rows.started_at))
 
 
 @dataclass
