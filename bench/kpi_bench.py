@@ -285,8 +285,12 @@ def copy_to_postgres(path: Path, url: str) -> None:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                 f" (SELECT coalesce(max(id), 1) FROM {table}))"
             )
-        pg.execute("ANALYZE")
     source.close()
+    subprocess.run(
+        [sys.executable, "-m", "abs_cli", "--db", url, "-q", "db", "rebuild"], check=True
+    )
+    with psycopg.connect(plain, autocommit=True) as pg:
+        pg.execute("ANALYZE")
 
 
 def main() -> None:
