@@ -11,7 +11,9 @@ from abs_cli.cli.options import FormatOption
 from abs_cli.cli.state import get_state
 from abs_cli.render import OutputFormat
 
-app = typer.Typer(help="Create, describe, upgrade and back up the store.", no_args_is_help=True)
+app = typer.Typer(
+    help="Create, describe, upgrade, rebuild and back up the store.", no_args_is_help=True
+)
 
 
 @app.command("init")
