@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from abs_cli.stays import refresh_stays
 from abs_cli.store import models
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -64,6 +65,8 @@ def seed(store: Any, **tables: Iterable[Mapping[str, Any]]) -> None:
                         row[key] = Decimal(str(value))
             keys = sorted({key for row in rows for key in row})
             session.execute(insert(model), [{key: row.get(key) for key in keys} for row in rows])
+        if tables.get("stage_history"):
+            refresh_stays(session)  # as every writer of stage history does
 
 
 def accounts(n: int) -> list[dict[str, Any]]:

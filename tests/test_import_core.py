@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 
 from abs_cli.imports.engine import ImportOptions, run_import
 from abs_cli.imports.registry import IMPORTERS
-from abs_cli.store.models import Account, Lead, StageHistory
+from abs_cli.store.models import Account, Lead, StageHistory, StageStay
 
 
 def lead_count(store) -> int:  # type: ignore[no-untyped-def]
@@ -84,7 +84,7 @@ def test_valid_rows_land_invalid_rows_are_rejected_reimport_is_a_no_op(
     store, tmp_path: Path, rows: list[tuple[str, str]]
 ) -> None:
     with store.session(write=True) as session:
-        for table in (StageHistory, Lead, Account):
+        for table in (StageStay, StageHistory, Lead, Account):
             session.execute(delete(table))
     path = tmp_path / "leads.csv"
     rejects_path = tmp_path / "rejects.csv"

@@ -201,6 +201,16 @@ def test_first_schema_store_migrates_without_losing_rows(db_url: str, start: str
                 ("prospect", None),
                 ("proposal", "skipped: came back after a webinar"),
             ]
+            stays = session.execute(
+                text(
+                    "SELECT history_id, stage, from_stage, changed, left_at IS NULL"
+                    " FROM stage_stay ORDER BY history_id"
+                )
+            ).all()
+            assert [(i, stage, left, bool(c), bool(o)) for i, stage, left, c, o in stays] == [
+                (1, "prospect", "prospect", False, False),  # backfilled by 0003_kpiperf
+                (2, "proposal", "prospect", True, True),
+            ]
         from abs_cli.store.models import Lead, Subscription
 
         with store.session() as session:  # typed reads still work on the migrated rows

@@ -1,8 +1,8 @@
 """Goals: the manager's monthly targets, and the team figures they are measured against.
 
-`team_actuals` computes KPI.md's Team figures per rep for one month (activities by type,
-meetings booked, deals won and lost, won amount) from the activity and stage history
-tables; `goal_actual` sums them for a goal's scope. `abs kpi team` can reuse both.
+The figures are those of `abs kpi report` (`abs_cli.kpi.team`, KPI.md's Team rules):
+`team_actuals` gives them per rep for one month, `goal_actual` sums them for a goal's
+scope.
 """
 
 from __future__ import annotations
@@ -10,26 +10,21 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import and_, func, select, tuple_
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from abs_cli.errors import InputError
-from abs_cli.store.models import Activity, Goal, Rep, StageHistory
+from abs_cli.kpi.numbers import dec
+from abs_cli.kpi.team import GOAL_ACTIVITY_ALIASES, Figures, measure, month_of_figures
+from abs_cli.store.models import Goal, Rep
 from abs_cli.team import find_rep, parse_role
 
-ACTIVITY_METRICS: dict[str, str] = {
-    "calls": "call",
-    "emails": "email",
-    "meetings": "meeting",
-    "demos": "demo",
-    "socials": "social",
-    "notes": "note",
-}
+ACTIVITY_METRICS: dict[str, str] = GOAL_ACTIVITY_ALIASES
 COUNT_METRICS: tuple[str, ...] = ("meetings_booked", "deals_won", "deals_lost")
 METRICS: tuple[str, ...] = (
     "activities",
@@ -52,106 +47,20 @@ def month_bounds(period: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-@dataclass
-class RepFigures:
-    """One rep's Team figures for a month (KPI.md, Team)."""
-
-    activities: dict[str, int] = field(default_factory=dict)
-    meetings_booked: int = 0
-    deals_won: int = 0
-    deals_lost: int = 0
-    won_amount: Decimal = Decimal("0.00")
-
-    def add(self, other: RepFigures) -> None:
-        for kind, count in other.activities.items():
-            self.activities[kind] = self.activities.get(kind, 0) + count
-        self.meetings_booked += other.meetings_booked
-        self.deals_won += other.deals_won
-        self.deals_lost += other.deals_lost
-        self.won_amount += other.won_amount
-
-    def metric(self, name: str) -> Decimal | int | None:
-        if name == "activities":
-            return sum(self.activities.values())
-        if name in ACTIVITY_METRICS:
-            return self.activities.get(ACTIVITY_METRICS[name], 0)
-        if name == "win_rate":
-            closed = self.deals_won + self.deals_lost
-            return Decimal(self.deals_won) / closed if closed else None
-        return getattr(self, name)
-
-
-def team_actuals(session: Session, period: str) -> dict[int | None, RepFigures]:
-    """Each rep's figures for the month `period`; key None holds rows naming no rep.
-
-    Activities count every row naming the rep in the month (marketing types included);
-    moves are credited to the history row's rep (who made the move), rows into the stage
-    the lead was already in are no change; a won deal's amount is the amount on its row,
-    else the lead's latest earlier amount.
-    """
-    start, end = month_bounds(period)
-    figures: dict[int | None, RepFigures] = defaultdict(RepFigures)
-    activity_counts = (
-        select(Activity.rep_id, Activity.type, func.count())
-        .where(Activity.occurred_at >= start, Activity.occurred_at < end)
-        .group_by(Activity.rep_id, Activity.type)
-    )
-    for rep_id, kind, count in session.execute(activity_counts):
-        figures[rep_id].activities[kind] = count
-    earlier = aliased(StageHistory)
-    latest_amount = (
-        select(earlier.amount)
-        .where(
-            earlier.lead_id == StageHistory.lead_id,
-            earlier.amount.is_not(None),
-            tuple_(earlier.changed_at, earlier.id)
-            < tuple_(StageHistory.changed_at, StageHistory.id),
-        )
-        .order_by(earlier.changed_at.desc(), earlier.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    moves = (
-        select(
-            StageHistory.rep_id,
-            StageHistory.to_stage,
-            func.count(),
-            func.sum(func.coalesce(StageHistory.amount, latest_amount)),
-        )
-        .where(
-            StageHistory.changed_at >= start,
-            StageHistory.changed_at < end,
-            StageHistory.to_stage.in_(("qualified", "customer", "lost")),
-            and_(
-                StageHistory.from_stage.is_(None)
-                | (StageHistory.from_stage != StageHistory.to_stage)
-            ),
-        )
-        .group_by(StageHistory.rep_id, StageHistory.to_stage)
-    )
-    for rep_id, stage, count, amount in session.execute(moves):
-        row = figures[rep_id]
-        if stage == "qualified":
-            row.meetings_booked = count
-        elif stage == "lost":
-            row.deals_lost = count
-        else:
-            row.deals_won = count
-            row.won_amount = amount if amount is not None else Decimal("0.00")
-    return dict(figures)
+def team_actuals(session: Session, period: str) -> dict[int | None, Figures]:
+    """Each rep's figures for the month `period` (KPI.md, Team, as `abs kpi report`
+    computes them); key None holds rows naming no rep."""
+    month_bounds(period)
+    return month_of_figures(session, period.strip())
 
 
 def goal_actual(
-    figures: Mapping[int | None, RepFigures], metric: str, rep_ids: Iterable[int] | None
+    figures: Mapping[int | None, Figures], metric: str, rep_ids: Iterable[int] | None
 ) -> Decimal | int | None:
     """A metric summed over `rep_ids` (None: the whole company, rows without a rep too);
     rates are recomputed from the summed counts."""
-    total = RepFigures()
-    chosen = figures.keys() if rep_ids is None else rep_ids
-    for rep_id in chosen:
-        if rep_id in figures:
-            total.add(figures[rep_id])
-    return total.metric(metric)
+    value = measure(dict(figures), metric, rep_ids)
+    return dec(value) if isinstance(value, Fraction) else value
 
 
 def parse_metric(value: str) -> str:
@@ -211,7 +120,7 @@ def list_goals(session: Session, *, period: str | None = None) -> list[dict[str,
     roles: dict[str, list[int]] = defaultdict(list)
     for rep_id, role in session.execute(select(Rep.id, Rep.role)):
         roles[role].append(rep_id)
-    cache: dict[str, dict[int | None, RepFigures]] = {}
+    cache: dict[str, dict[int | None, Figures]] = {}
     rows = []
     for goal, email in goals:
         if goal.period not in cache:

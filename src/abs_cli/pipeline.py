@@ -36,6 +36,7 @@ from abs_cli.errors import InputError
 from abs_cli.leadkeys import find_lead_id, lead_label, not_found_message, resolve_leads
 from abs_cli.render import iso
 from abs_cli.routing import Router, lead_role
+from abs_cli.stays import refresh_stays
 from abs_cli.store.engine import Store
 from abs_cli.store.models import Activity, Lead, LeadScore, Rep, StageHistory
 from abs_cli.workflow_config import WorkflowConfig
@@ -244,6 +245,7 @@ def move_chunk(
         results.append(MoveResult(label, status, row.stage, target, emails.get(owner), note))
     if history and not move.dry_run:
         insert_rows(session, "stage_history", HISTORY_FIELDS, history)
+        refresh_stays(session, [row[0] for row in history])
         update_rows(session, "lead", ("id", "int"), LEAD_MOVE_FIELDS, updates)
         router.flush()
     return results

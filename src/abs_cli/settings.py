@@ -8,18 +8,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from abs_cli.errors import InputError
-from abs_cli.store.models import Lead, Setting, Spend, StageHistory, Subscription
+from abs_cli.store import lite
 
 DEFAULTS: dict[str, str] = {"currency": "EUR"}
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
 
 
 def get_setting(session: Session, key: str) -> str | None:
-    value = session.get(Setting, key)
-    return value.value if value is not None else DEFAULTS.get(key)
+    table = lite.setting
+    value = session.execute(select(table.c.value).where(table.c.key == key)).scalar()
+    return value if value is not None else DEFAULTS.get(key)
 
 
 def set_setting(session: Session, key: str, value: str) -> None:
+    from abs_cli.store.models import Setting
+
     existing = session.get(Setting, key)
     if existing is None:
         session.add(Setting(key=key, value=value))
@@ -29,7 +32,7 @@ def set_setting(session: Session, key: str, value: str) -> None:
 
 
 def all_settings(session: Session) -> dict[str, str]:
-    stored = {row.key: row.value for row in session.scalars(select(Setting))}
+    stored = dict(session.execute(select(lite.setting.c.key, lite.setting.c.value)).all())
     return {**DEFAULTS, **stored}
 
 
@@ -41,7 +44,10 @@ def set_currency(session: Session, currency: str) -> str:
             f"currency {currency!r} is not an ISO 4217 code", hint="e.g. EUR, USD, GBP"
         )
     current = get_setting(session, "currency")
-    if current != code and session.get(Setting, "currency") is not None and _holds_money(session):
+    stored = session.execute(
+        select(lite.setting.c.key).where(lite.setting.c.key == "currency")
+    ).first()
+    if current != code and stored is not None and _holds_money(session):
         raise InputError(
             f"the store already records amounts in {current}; it cannot switch to {code}",
             hint="start a new store with `abs --db NEW db init --currency " + code + "`",
@@ -51,6 +57,8 @@ def set_currency(session: Session, currency: str) -> str:
 
 
 def _holds_money(session: Session) -> bool:
+    from abs_cli.store.models import Lead, Spend, StageHistory, Subscription
+
     for table, column in ((Subscription, Subscription.id), (Spend, Spend.id)):
         if session.scalar(select(func.count(column)).select_from(table)):
             return True

@@ -1,4 +1,4 @@
-"""`abs db`: create, describe, upgrade and back up the store."""
+"""`abs db`: create, describe, upgrade, rebuild and back up the store."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from abs_cli.cli.options import FormatOption
 from abs_cli.cli.state import get_state
 from abs_cli.render import OutputFormat
 
-app = typer.Typer(help="Create, describe, upgrade and back up the store.", no_args_is_help=True)
+app = typer.Typer(
+    help="Create, describe, upgrade, rebuild and back up the store.", no_args_is_help=True
+)
 
 
 @app.command("init")
@@ -77,6 +79,24 @@ def migrate(ctx: typer.Context) -> None:
         state.info(f"schema {after} is already the newest; nothing to do")
     else:
         state.info(f"schema upgraded from {before or 'empty'} to {after}")
+
+
+@app.command("rebuild")
+def rebuild(ctx: typer.Context) -> None:
+    """Recompute the derived stage stays from the stage history, in one transaction.
+
+    Every abs writer keeps them up to date; this is for a store whose stage_history was
+    written by another tool (SQL, a copy, a bulk load).
+
+    Example: abs db rebuild
+    """
+    from abs_cli.stays import count_stays, refresh_stays
+
+    state = get_state(ctx)
+    with state.store().session(write=True) as session:
+        refresh_stays(session)
+        rows = count_stays(session)
+    state.info(f"stage stays rebuilt: {rows:,} rows")
 
 
 @app.command("backup")

@@ -31,6 +31,7 @@ from abs_cli.imports.values import (
     is_freemail,
     is_inbound,
 )
+from abs_cli.stays import refresh_stays
 from abs_cli.store.models import StageHistory
 
 history_table = StageHistory.__table__  # type: ignore[attr-defined]
@@ -272,6 +273,8 @@ def write_leads(context: WriteContext, rows: list[Row]) -> BatchResult:
             moves,
             conflict=["lead_id", "changed_at", "to_stage"],
         )
+    # A lead's first stay starts at its creation: an updated lead may have moved it.
+    refresh_stays(conn, [row["lead_id"] for row in moves] + [row["id"] for row in changed])
     result.inserted = len(new)
     result.updated = len(changed)
     return result

@@ -20,6 +20,7 @@ from abs_cli.imports.records import LeadRef, lead_key, resolve_leads, resolve_re
 from abs_cli.imports.resolve import lead_ids, lead_table
 from abs_cli.imports.upsert import chunks, dialect_insert, upsert_by_key
 from abs_cli.imports.values import Amount, Stage, Text, UTCDate
+from abs_cli.stays import refresh_stays
 
 
 class StageRow(LeadRef):
@@ -166,6 +167,7 @@ def write_pipeline(context: WriteContext, rows: list[Row]) -> BatchResult:
     touched = sorted({row["lead_id"] for row in diff.new + diff.changed})
     if touched:
         refresh_leads(context.conn, touched, context.started)
+        refresh_stays(context.conn, touched)
     result.inserted, result.updated, result.unchanged = (
         len(diff.new),
         len(diff.changed),

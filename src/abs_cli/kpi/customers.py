@@ -14,7 +14,13 @@ from abs_cli.kpi.numbers import dec, ratio
 from abs_cli.kpi.periods import Period, days_in
 from abs_cli.kpi.scope import Scope
 from abs_cli.kpi.sql import count_if, day_key, month_key
-from abs_cli.store.models import CampaignMember, NpsResponse, Ticket, UsageEvent
+from abs_cli.store import lite
+
+# Column handles of the light tables (store/lite.py), named like their models.
+CampaignMember = lite.campaign_member.c
+NpsResponse = lite.nps_response.c
+Ticket = lite.ticket.c
+UsageEvent = lite.usage_event.c
 
 BUG_TYPES = ("bug", "incident")
 
@@ -67,7 +73,7 @@ def usage(
 ) -> tuple[dict[str, Usage], dict[str, dict[str, int]]]:
     """Per month: MAU, new users and distinct user-days; and users per feature."""
     result: dict[str, Usage] = defaultdict(Usage)
-    earlier = UsageEvent.__table__.alias("earlier")
+    earlier = lite.usage_event.alias("earlier")
     per_user = _usage_filter(
         select(
             month_key(UsageEvent.occurred_at).label("month"),

@@ -1,20 +1,31 @@
 """Pipeline metrics from the stage history (KPI.md, Pipeline).
 
-`stage_moves` replays the history of the leads that moved during the period with
-window functions (previous stage, the start of the current stay, the deal amount so
-far) and returns the changes of the period grouped by month, from-stage, to-stage and
-rep; the funnel, wins, losses, time in stage and the team's figures all read from it.
+The history is read through `stage_stay` (`abs_cli.stays`), where each row already knows
+the stage it left, when that stay began, the deal amount and when the next row came:
+`stage_moves` returns the changes of the period grouped by month, from-stage, to-stage
+and rep (the funnel, wins, losses, time in stage and the team's figures all read from
+it) and `open_deals` the deals open at each month end.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import BigInteger, case, func, literal, or_, select, type_coerce, union
+from sqlalchemy import (
+    BigInteger,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+    true,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -23,10 +34,11 @@ from abs_cli.kpi.numbers import dec, divide, mean, median, ratio, times
 from abs_cli.kpi.periods import Period, month_end
 from abs_cli.kpi.settings import OPEN_STEPS, KpiSettings
 from abs_cli.kpi.sql import count_if, epoch, month_key
-from abs_cli.store.models import Lead, StageHistory
+from abs_cli.store import lite
 
 SECONDS_PER_DAY = 86_400
-SH = StageHistory
+# Column handles of the light tables (store/lite.py), named like their models.
+Lead, SH, ST = lite.lead.c, lite.stage_history.c, lite.stage_stay.c
 OPEN_STAGES = tuple(STAGES[step - 1] for step in OPEN_STEPS)
 
 
@@ -59,90 +71,25 @@ class StageMoves:
         )
 
 
-def _replayed(end: datetime, since: datetime, leads: Select[Any] | None) -> Any:
-    """The history before `end` of the leads with a row in [since, end), one row per
-    history row with its previous stage and the start of the stay it ends.
-
-    Two window passes: the previous row's stage, then the time of the last change
-    before each row (a repeated row into the same stage is no change).
-    """
-    touched = select(SH.lead_id).where(SH.changed_at >= since, SH.changed_at < end)
-    if leads is not None:
-        touched = touched.where(SH.lead_id.in_(leads))
-    window = {"partition_by": SH.lead_id, "order_by": (SH.changed_at, SH.id)}
-    history = (
-        select(
-            SH.id,
-            SH.lead_id,
-            SH.to_stage,
-            SH.changed_at,
-            SH.rep_id,
-            Lead.created_at,
-            func.lag(SH.to_stage).over(**window).label("lag_stage"),
-            func.row_number().over(**window).label("rn"),
-        )
-        .join(Lead, Lead.id == SH.lead_id)
-        .where(SH.lead_id.in_(touched.distinct()), SH.changed_at < end)
-        .cte("history")
-    )
-    h = history.c
-    previous = case(
-        (h.rn == 1, case((h.changed_at >= h.created_at, literal("prospect")), else_=None)),
-        else_=h.lag_stage,
-    )
-    changed = or_(previous.is_(None), previous != h.to_stage)
-    stay_start = func.max(case((changed, h.changed_at))).over(
-        partition_by=h.lead_id, order_by=(h.changed_at, h.id), rows=(None, -1)
-    )
-    return select(
-        h.id,
-        h.lead_id,
-        h.to_stage,
-        h.changed_at,
-        h.rep_id,
-        h.created_at,
-        previous.label("previous"),
-        case((changed, 1), else_=0).label("changed"),
-        stay_start.label("stay_start"),
-    ).cte("replayed")
-
-
-def _deal_amount(row: Any) -> Any:
-    """The deal amount (cents) at a history row: its own, else the latest earlier one."""
-    earlier = SH.__table__.alias("amt")
-    return (
-        select(type_coerce(earlier.c.amount, BigInteger))
-        .where(
-            earlier.c.lead_id == row.lead_id,
-            earlier.c.amount.is_not(None),
-            earlier.c.changed_at <= row.changed_at,
-            or_(earlier.c.changed_at < row.changed_at, earlier.c.id <= row.id),
-        )
-        .order_by(earlier.c.changed_at.desc(), earlier.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
 def stage_moves(session: Session, period: Period, leads: Select[Any] | None = None) -> StageMoves:
-    """Every change of stage during the period, aggregated (see `StageMoves`)."""
-    r = _replayed(period.end, period.start, leads).c
-    changes = (
-        select(
-            month_key(r.changed_at).label("month"),
-            r.previous,
-            r.to_stage,
-            r.rep_id,
-            (epoch(r.changed_at) - epoch(func.coalesce(r.stay_start, r.created_at))).label("stay"),
-            case((r.to_stage == "customer", epoch(r.changed_at) - epoch(r.created_at))).label(
-                "cycle"
-            ),
-            case((r.to_stage == "customer", _deal_amount(r))).label("amount"),
-        )
-        .where(r.changed == 1, r.changed_at >= period.start)
-        .subquery("changes")
-    )
-    c = changes.c
+    """Every change of stage during the period, aggregated (see `StageMoves`).
+
+    One range of the `stage_stay` key (entered_at, history_id): the stays that began in
+    the period, each knowing the stage it left, when that stay began and the deal amount.
+    """
+    created = select(Lead.created_at).where(Lead.id == ST.lead_id).scalar_subquery()
+    changes = select(
+        month_key(ST.entered_at).label("month"),
+        ST.from_stage.label("previous"),
+        ST.stage.label("to_stage"),
+        ST.rep_id.label("rep_id"),
+        (epoch(ST.entered_at) - epoch(ST.stay_started_at)).label("stay"),
+        case((ST.stage == "customer", epoch(ST.entered_at) - epoch(created))).label("cycle"),
+        case((ST.stage == "customer", type_coerce(ST.amount, BigInteger))).label("amount"),
+    ).where(ST.entered_at >= period.start, ST.entered_at < period.end, ST.changed == true())
+    if leads is not None:
+        changes = changes.where(ST.lead_id.in_(leads))
+    c = changes.subquery("changes").c
     query = select(
         c.month,
         c.previous,
@@ -173,48 +120,47 @@ def stage_moves(session: Session, period: Period, leads: Select[Any] | None = No
     return moves
 
 
+OpenDeals = dict[int, tuple[int, int]]
+
+
 def open_deals(
-    session: Session, month: str, leads: Select[Any] | None = None
-) -> dict[int, tuple[int, int]]:
-    """Per step 3–6: (open deals, their amount in cents) at the end of `month`.
+    session: Session, months: list[str], leads: Select[Any] | None = None
+) -> dict[str, OpenDeals]:
+    """Per month: per step 3–6, (open deals, their amount in cents) at the month's end.
 
-    A lead's stage at a moment is that of its last history row before it (the highest id
-    among rows at the same time). Only two kinds of lead can be open at the end of the
-    month: those open now (the `lead.stage` snapshot every writer keeps equal to the last
-    history row, index (stage, owner_id)) and those with history after that moment
-    (index (changed_at)). For each of them one probe of the index (lead_id, changed_at,
-    to_stage) finds its last row before the moment (and another its latest amount, the
-    deal's amount then), so the cost follows the open and recently moved leads, not the
-    whole history.
+    A lead's stage and deal amount at moment T are those of its stay row with
+    `entered_at < T <= left_at` (`left_at` NULL: still there). One query for all the
+    month ends: the index (stage, left_at, entered_at, amount) answers it alone, one
+    range per open stage and month end for the stays left since, one for the current.
     """
-    end = month_end(month)
-    candidates = union(
-        select(Lead.id.label("lead_id")).where(Lead.stage.in_(OPEN_STAGES)),
-        select(SH.lead_id.label("lead_id")).where(SH.changed_at >= end),
-    ).subquery("candidates")
-
-    def latest(column: Any, *conditions: Any) -> Any:
-        return (
-            select(column)
-            .where(SH.lead_id == candidates.c.lead_id, SH.changed_at < end, *conditions)
-            .order_by(SH.changed_at.desc(), SH.id.desc())
-            .limit(1)
-            .scalar_subquery()
+    ends = union_all(
+        *(
+            select(
+                literal(month, String).label("month"),
+                literal(month_end(month), ST.entered_at.type).label("at"),
+            )
+            for month in months
         )
-
-    deals = select(
-        latest(SH.to_stage).label("stage"),
-        latest(type_coerce(SH.amount, BigInteger), SH.amount.is_not(None)).label("amount"),
-    ).select_from(candidates)
-    if leads is not None:
-        deals = deals.where(candidates.c.lead_id.in_(leads))
-    inner = deals.subquery("open_deals")
-    query = (
-        select(inner.c.stage, func.count(), func.coalesce(func.sum(inner.c.amount), 0))
-        .where(inner.c.stage.in_(OPEN_STAGES))
-        .group_by(inner.c.stage)
-    )
-    return {STEP_OF[stage]: (int(n), int(cents)) for stage, n, cents in session.execute(query)}
+    ).subquery("ends")
+    parts = []
+    for still in (False, True):
+        left = ST.left_at.is_(None) if still else ST.left_at >= ends.c.at
+        part = (
+            select(ends.c.month, ST.stage, type_coerce(ST.amount, BigInteger).label("amount"))
+            .select_from(ends)
+            .join(lite.stage_stay, and_(ST.stage.in_(OPEN_STAGES), left, ST.entered_at < ends.c.at))
+        )
+        if leads is not None:
+            part = part.where(ST.lead_id.in_(leads))
+        parts.append(part)
+    deals = union_all(*parts).subquery("deals")
+    query = select(
+        deals.c.month, deals.c.stage, func.count(), func.coalesce(func.sum(deals.c.amount), 0)
+    ).group_by(deals.c.month, deals.c.stage)
+    result: dict[str, OpenDeals] = {month: {} for month in months}
+    for month, stage, n, cents in session.execute(query):
+        result[month][STEP_OF[stage]] = (int(n), int(cents))
+    return result
 
 
 def funnel_cohorts(
@@ -224,7 +170,7 @@ def funnel_cohorts(
     step = case(*((SH.to_stage == stage, number) for stage, number in STEP_OF.items()), else_=1)
     highest = (
         select(Lead.created_at.label("created_at"), func.max(func.coalesce(step, 1)).label("top"))
-        .outerjoin(SH, SH.lead_id == Lead.id)
+        .outerjoin(lite.stage_history, SH.lead_id == Lead.id)
         .where(Lead.created_at >= period.start, Lead.created_at < period.end)
         .group_by(Lead.id, Lead.created_at)
     )
@@ -314,7 +260,7 @@ def pipeline_metrics(
     """The pipeline metrics of the period and of each of its months, funnel and stages."""
     cohorts = funnel_cohorts(session, period, leads)
     empty = [0] * len(STAGES)
-    deals = {month: open_deals(session, month, leads) for month in period.months}
+    deals = open_deals(session, period.months, leads)
     per_month = [
         _scalars(moves, [month], deals[month], cohorts.get(month, empty), settings)
         for month in period.months

@@ -15,7 +15,7 @@ from abs_cli.kpi import customers as cust
 from abs_cli.kpi.numbers import dec, ratio
 from abs_cli.kpi.periods import Period, parse_as_of, resolve_period
 from abs_cli.kpi.pipeline import funnel_cohorts, pipeline_metrics, stage_moves
-from abs_cli.kpi.revenue import revenue_metrics
+from abs_cli.kpi.revenue import OwnerCustomers, revenue_report
 from abs_cli.kpi.scope import Scope, make_scope
 from abs_cli.kpi.settings import KpiSettings, load_kpi_settings
 from abs_cli.kpi.team import goal_actuals, month_figures, speed_to_lead, team_rows
@@ -49,8 +49,12 @@ def build_report(
         ],
     }
     revenue: tuple[dict[str, Any], list[dict[str, Any]]] | None = None
+    owners: OwnerCustomers | None = None
     if wanted & {"revenue", "customers"}:
-        revenue = revenue_metrics(session, period, settings, scope.accounts())
+        whole_revenue, month_revenue, owners = revenue_report(
+            session, period, settings, scope.accounts()
+        )
+        revenue = (whole_revenue, month_revenue)
     if "revenue" in wanted and revenue is not None:
         _merge(whole, months, *revenue)
     moves = None
@@ -63,7 +67,7 @@ def build_report(
         document["funnel"] = result.funnel
         document["stages"] = result.stages
     if "team" in wanted and moves is not None:
-        figures = month_figures(session, period, moves, scope)
+        figures = month_figures(session, period, moves, scope, owners)
         document["team"], document["roles"] = team_rows(session, period, figures, scope)
         speed = speed_to_lead(session, period, scope)
         whole["speed_to_lead"] = speed["*"]
@@ -160,16 +164,16 @@ def latest_data_time(session: Session) -> datetime | None:
     usage, NPS), so a demo or an old export reports on its own last complete month."""
     from sqlalchemy import func, select
 
-    from abs_cli.store.models import Activity, NpsResponse, StageHistory, Subscription, UsageEvent
+    from abs_cli.store import lite
 
     latest = [
         session.scalar(select(func.max(column)))
         for column in (
-            StageHistory.changed_at,
-            Activity.occurred_at,
-            Subscription.started_at,
-            UsageEvent.occurred_at,
-            NpsResponse.responded_at,
+            lite.stage_history.c.changed_at,
+            lite.activity.c.occurred_at,
+            lite.subscription.c.started_at,
+            lite.usage_event.c.occurred_at,
+            lite.nps_response.c.responded_at,
         )
     ]
     present = [moment for moment in latest if moment is not None]

@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, case, func, or_, select, type_coerce
+from sqlalchemy import BigInteger, String, and_, case, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.expression import ColumnElement
@@ -23,12 +23,14 @@ from abs_cli.kpi.numbers import dec, divide, mean, minus_one, one_minus, ratio, 
 from abs_cli.kpi.periods import Period, month_end, months_between, shift
 from abs_cli.kpi.settings import KpiSettings
 from abs_cli.kpi.sql import count_if, month_key, sum_if
-from abs_cli.store.models import Spend, Subscription
+from abs_cli.store import lite
 
 UNITS = 1200
 """MRR units per currency unit: cents × 12 for monthly plans."""
 
-SUB = Subscription
+# Column handles of the light tables (store/lite.py), named like their models.
+SUB = lite.subscription.c
+Spend = lite.spend.c
 
 
 def paid_amount() -> ColumnElement[int]:
@@ -49,20 +51,53 @@ def active_at_end(month: str) -> ColumnElement[bool]:
 
 
 def customer_mrr(months: list[str], accounts: Select[Any] | None = None) -> Select[Any]:
-    """One row per customer: its MRR at the end of each month (`m_0`…) and `first_month`,
-    the first month at whose end it ever had MRR (a row visible at a month end)."""
+    """One row per customer with MRR at some month end: its MRR at the end of each month
+    (`m_0`…) and `first_month`, the first month at whose end it ever had MRR (a row
+    visible at a month end), or `months[0]` when that is earlier than `months[0]`.
+
+    Only rows still running at the end of `months[0]` can give MRR at one of the ends,
+    so the others are read only through one probe per customer (index account_id, …):
+    did it pay in some earlier month? Every movement compares `first_month` with a month
+    after `months[0]`, for which any earlier month is the same answer.
+    """
     amount = paid_amount()
-    visible = or_(SUB.ended_at.is_(None), month_key(SUB.ended_at) > month_key(SUB.started_at))
+    first_end = month_end(months[0])
     columns: list[Any] = [SUB.account_id.label("account_id")]
     columns += [
         func.sum(case((active_at_end(month), amount), else_=0)).label(f"m_{index}")
         for index, month in enumerate(months)
     ]
-    columns.append(func.min(case((visible, month_key(SUB.started_at)))).label("first_month"))
-    query = select(*columns).where(is_paid(), SUB.started_at < month_end(months[-1]))
+    earlier = lite.subscription.alias("earlier")
+    paid_before = (
+        select(earlier.c.id)
+        .where(
+            earlier.c.account_id == SUB.account_id,
+            earlier.c.is_trial.is_(False),
+            type_coerce(earlier.c.amount, BigInteger) > 0,
+            earlier.c.ended_at < first_end,
+            _visible(earlier.c),
+        )
+        .exists()
+    )
+    columns.append(
+        case(
+            (paid_before, literal(months[0], String)),
+            else_=func.min(case((_visible(SUB), month_key(SUB.started_at)))),
+        ).label("first_month")
+    )
+    query = select(*columns).where(
+        is_paid(),
+        SUB.started_at < month_end(months[-1]),
+        or_(SUB.ended_at.is_(None), SUB.ended_at >= first_end),
+    )
     if accounts is not None:
         query = query.where(SUB.account_id.in_(accounts))
     return query.group_by(SUB.account_id)
+
+
+def _visible(rows: Any) -> ColumnElement[bool]:
+    """A subscription row seen at a month end: not ended within the month it started."""
+    return or_(rows.ended_at.is_(None), month_key(rows.ended_at) > month_key(rows.started_at))
 
 
 @dataclass
@@ -131,6 +166,48 @@ def _cohort_columns(per_customer: Any, first: int, last: int) -> list[Any]:
     ]
 
 
+OwnerCustomers = dict[int | None, dict[str, tuple[int, int]]]
+"""Per account owner (None: no owner), per month: (paying customers at its end, churned)."""
+
+
+def _per_owner(
+    session: Session,
+    months: list[str],
+    cohort: tuple[str, str] | None,
+    accounts: Select[Any] | None,
+) -> tuple[list[int], OwnerCustomers]:
+    """The movement (and cohort) columns summed over all accounts, and the customer counts
+    per account owner: one pass over the per-customer MRR, grouped by owner."""
+    per_customer = customer_mrr(months, accounts).subquery("per_customer")
+    columns = _movement_columns(per_customer, months)
+    if cohort is not None:
+        columns += _cohort_columns(per_customer, months.index(cohort[0]), months.index(cohort[1]))
+    account = lite.account.c
+    query = (
+        select(account.owner_id, *columns)
+        .select_from(per_customer)
+        .join(lite.account, account.id == per_customer.c.account_id)
+        .group_by(account.owner_id)
+    )
+    total = [0] * len(columns)
+    owners: OwnerCustomers = {}
+    for owner, *values in session.execute(query):
+        row = [int(value or 0) for value in values]
+        total = [a + b for a, b in zip(total, row, strict=True)]
+        owners[owner] = {
+            month: (row[3 + index * 10], row[11 + index * 10])
+            for index, month in enumerate(months[1:])
+        }
+    return total, owners
+
+
+def owner_customers(
+    session: Session, months: list[str], accounts: Select[Any] | None = None
+) -> OwnerCustomers:
+    """Per account owner: paying customers at the end of each of `months[1:]`, and churned."""
+    return _per_owner(session, months, None, accounts)[1]
+
+
 def mrr_movements(
     session: Session,
     months: list[str],
@@ -139,11 +216,10 @@ def mrr_movements(
 ) -> tuple[list[Movements], Cohort]:
     """Movements for each of `months[1:]` (from the month before), and the cohort from
     `cohort[0]`'s end to `cohort[1]`'s end (both in `months`), in one query."""
-    per_customer = customer_mrr(months, accounts).subquery("per_customer")
-    columns = _movement_columns(per_customer, months)
-    if cohort is not None:
-        columns += _cohort_columns(per_customer, months.index(cohort[0]), months.index(cohort[1]))
-    row = [int(value or 0) for value in session.execute(select(*columns)).one()]
+    return _movements(months, _per_owner(session, months, cohort, accounts)[0])
+
+
+def _movements(months: list[str], row: list[int]) -> tuple[list[Movements], Cohort]:
     previous_mrr, previous_customers = row[0], row[1]
     result: list[Movements] = []
     for index, month in enumerate(months[1:]):
@@ -189,7 +265,7 @@ def _trials(
     if accounts is not None:
         first = first.where(SUB.account_id.in_(accounts))
     cohort = first.group_by(SUB.account_id).subquery("first_trial")
-    paid = SUB.__table__.alias("paid")
+    paid = lite.subscription.alias("paid")
     converted = (
         select(paid.c.id)
         .where(
@@ -317,9 +393,22 @@ def revenue_metrics(
     accounts: Select[Any] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The revenue metrics of the whole period and of each of its months."""
+    whole, per_month, _ = revenue_report(session, period, settings, accounts)
+    return whole, per_month
+
+
+def revenue_report(
+    session: Session,
+    period: Period,
+    settings: KpiSettings,
+    accounts: Select[Any] | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]], OwnerCustomers]:
+    """`revenue_metrics`, and the customers per account owner that the team rows show,
+    from the same pass over the subscriptions."""
     window = settings.ltv_churn_window
     months = months_between(shift(period.first, -window - 1), period.last)
-    moves, cohort = mrr_movements(session, months, (period.before, period.last), accounts)
+    total, owners = _per_owner(session, months, (period.before, period.last), accounts)
+    moves, cohort = _movements(months, total)
     by_month = {move.month: move for move in moves}
     spend = _spend(session, period.months)
     trials = _trials(session, period, accounts)
@@ -353,7 +442,7 @@ def revenue_metrics(
         pooled,
         settings,  # type: ignore[arg-type]
     )
-    return whole, per_month
+    return whole, per_month, owners
 
 
 def mrr_at(session: Session, month: str) -> Fraction:

@@ -10,7 +10,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from abs_cli.errors import UsageError
-from abs_cli.store.models import Account, Lead, Rep
+from abs_cli.store import lite
+
+# Column handles of the light tables (store/lite.py), named like their models.
+Account, Lead, Rep = lite.account.c, lite.lead.c, lite.rep.c
 
 
 @dataclass(frozen=True)

@@ -6,24 +6,38 @@ the company is the sum of its reps' figures and rates are recomputed from the su
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from abs_cli.domain import INBOUND_SOURCES, TOUCH_TYPES
 from abs_cli.kpi.numbers import dec, median, percentile, ratio
 from abs_cli.kpi.periods import Period
 from abs_cli.kpi.pipeline import StageMoves, stage_moves
-from abs_cli.kpi.revenue import customer_mrr
+from abs_cli.kpi.revenue import OwnerCustomers, owner_customers
 from abs_cli.kpi.scope import Scope
 from abs_cli.kpi.sql import count_if, epoch, month_key
-from abs_cli.store.models import Account, Activity, Goal, Lead, NpsResponse, Rep
+from abs_cli.store import lite
 
-GOAL_ACTIVITY_ALIASES = {"calls": "call", "emails": "email", "meetings": "meeting", "demos": "demo"}
+# Column handles of the light tables (store/lite.py), named like their models.
+Account, Activity, Goal = lite.account.c, lite.activity.c, lite.goal.c
+Lead, NpsResponse, Rep = lite.lead.c, lite.nps_response.c, lite.rep.c
+
+GOAL_ACTIVITY_ALIASES = {
+    "calls": "call",
+    "emails": "email",
+    "meetings": "meeting",
+    "demos": "demo",
+    "socials": "social",
+    "notes": "note",
+}
+"""Goal metrics that count one activity type."""
 
 
 @dataclass
@@ -105,25 +119,14 @@ def _activities(session: Session, period: Period, scope: Scope, into: MonthFigur
         into[key][rep].activities[kind] += count
 
 
-def _customers(session: Session, period: Period, scope: Scope, into: MonthFigures) -> None:
+def _customers(period: Period, owners: OwnerCustomers, into: MonthFigures) -> None:
     """Per CS owner: accounts paying at each month end, and their churns."""
-    months = [period.before, *period.months]
-    per_customer = customer_mrr(months, scope.accounts()).subquery("per_customer")
-    c = per_customer.c
-    columns = []
-    for index in range(1, len(months)):
-        a, b = c[f"m_{index - 1}"], c[f"m_{index}"]
-        columns += [count_if(b > 0), count_if(and_(a > 0, b == 0))]
-    query = (
-        select(Account.owner_id, *columns)
-        .join(Account, Account.id == c.account_id)
-        .group_by(Account.owner_id)
-    )
-    for owner, *counts in session.execute(query):
-        for index, month in enumerate(period.months):
+    for owner, months in owners.items():
+        for month in period.months:
+            customers, churned = months[month]
             figures = into[month][owner]
-            figures.customers += counts[2 * index]
-            figures.customers_churned += counts[2 * index + 1]
+            figures.customers += customers
+            figures.customers_churned += churned
 
 
 def _nps(session: Session, period: Period, scope: Scope, into: MonthFigures) -> None:
@@ -137,7 +140,7 @@ def _nps(session: Session, period: Period, scope: Scope, into: MonthFigures) -> 
             count_if(NpsResponse.score <= 6),
             func.count(),
         )
-        .outerjoin(Account, Account.id == NpsResponse.account_id)
+        .outerjoin(lite.account, Account.id == NpsResponse.account_id)
         .where(NpsResponse.responded_at >= period.start, NpsResponse.responded_at < period.end)
         .group_by(month, Account.owner_id)
     )
@@ -152,9 +155,16 @@ def _nps(session: Session, period: Period, scope: Scope, into: MonthFigures) -> 
 
 
 def month_figures(
-    session: Session, period: Period, moves: StageMoves, scope: Scope = Scope()
+    session: Session,
+    period: Period,
+    moves: StageMoves,
+    scope: Scope = Scope(),
+    owners: OwnerCustomers | None = None,
 ) -> MonthFigures:
-    """Figures per month of the period and per rep (None: rows naming no rep)."""
+    """Figures per month of the period and per rep (None: rows naming no rep).
+
+    `owners`: the customers per account owner, when the revenue pass already has them.
+    """
     figures: MonthFigures = defaultdict(lambda: defaultdict(Figures))
     for table, name in (
         (moves.won, "deals_won"),
@@ -166,7 +176,9 @@ def month_figures(
             figures_of = figures[month][rep]
             setattr(figures_of, name, getattr(figures_of, name) + value)
     _activities(session, period, scope, figures)
-    _customers(session, period, scope, figures)
+    if owners is None:
+        owners = owner_customers(session, [period.before, *period.months], scope.accounts())
+    _customers(period, owners, figures)
     _nps(session, period, scope, figures)
     return figures
 
@@ -180,15 +192,16 @@ def _period_figures(figures: MonthFigures, period: Period) -> dict[int | None, F
     return total
 
 
-def _reps(session: Session, scope: Scope) -> list[Rep]:
-    query = select(Rep).order_by(Rep.role, Rep.email)
+def _reps(session: Session, scope: Scope) -> list[Any]:
+    """Rows (id, email, name, role, active) of the reps in scope."""
+    query = select(Rep.id, Rep.email, Rep.name, Rep.role, Rep.active).order_by(Rep.role, Rep.email)
     reps = scope.reps()
     if reps is not None:
         query = query.where(Rep.id.in_(reps))
-    return list(session.scalars(query))
+    return list(session.execute(query))
 
 
-def team_row(rep: Rep | None, role: str, figures: Figures) -> dict[str, Any]:
+def team_row(rep: Any, role: str, figures: Figures) -> dict[str, Any]:
     """A team row as KPI.md's JSON gives it; AE and CS rows carry their own fields."""
     row: dict[str, Any] = {
         "rep": rep.email if rep else None,
@@ -251,7 +264,9 @@ def speed_to_lead(
     scoped = scope.leads()
     if scoped is not None:
         leads = leads.where(Lead.id.in_(scoped))
-    inner = leads.subquery("inbound")
+    # MATERIALIZED: a flattened subquery would run the first-touch probe once for the
+    # grouping key and again for the output column.
+    inner = leads.cte("inbound").prefix_with("MATERIALIZED")
     month = month_key(inner.c.created_at)
     seconds = epoch(inner.c.touched_at) - epoch(inner.c.created_at)
     query = select(month, seconds, func.count()).group_by(month, seconds)
@@ -264,18 +279,44 @@ def speed_to_lead(
 
 
 def _speed(samples: list[int | None]) -> dict[str, Any]:
-    minutes = sorted(Fraction(value, 60) for value in samples if value is not None)
+    """Speed-to-lead figures from first-touch delays in seconds (None: never touched).
+
+    Kept in whole seconds (sorting and counting integers); quantiles interpolate
+    linearly, so a quantile in minutes is the quantile in seconds over 60."""
+    seconds = sorted(value for value in samples if value is not None)
     total = len(samples)
+
+    def minutes(value: Fraction | None) -> Fraction | None:
+        return None if value is None else value / 60
+
     return {
         "leads": total,
-        "touched": len(minutes),
-        "untouched": total - len(minutes),
-        "median_minutes": dec(median(minutes)),
-        "p90_minutes": dec(percentile(minutes, Fraction(9, 10))),
-        "within_5m": dec(ratio(sum(1 for m in minutes if m <= 5), total)),
-        "within_1h": dec(ratio(sum(1 for m in minutes if m <= 60), total)),
-        "within_24h": dec(ratio(sum(1 for m in minutes if m <= 1440), total)),
+        "touched": len(seconds),
+        "untouched": total - len(seconds),
+        "median_minutes": dec(minutes(median(seconds))),
+        "p90_minutes": dec(minutes(percentile(seconds, Fraction(9, 10)))),
+        "within_5m": dec(ratio(bisect_right(seconds, 5 * 60), total)),
+        "within_1h": dec(ratio(bisect_right(seconds, 60 * 60), total)),
+        "within_24h": dec(ratio(bisect_right(seconds, 1440 * 60), total)),
     }
+
+
+def month_of_figures(session: Session, month: str) -> dict[int | None, Figures]:
+    """Each rep's figures for one month (None: rows naming no rep): what goals measure."""
+    period = Period(month, month)
+    return month_figures(session, period, stage_moves(session, period)).get(month, {})
+
+
+def measure(
+    figures: dict[int | None, Figures], metric: str, rep_ids: Iterable[int | None] | None
+) -> Any:
+    """A goal metric over `rep_ids` (None: the whole company, rows naming no rep too):
+    their figures summed, rates recomputed from the sums."""
+    total = Figures()
+    for rep_id in figures.keys() if rep_ids is None else rep_ids:
+        if rep_id in figures:
+            total.add(figures[rep_id])
+    return total.value(metric)
 
 
 def goal_actuals(
@@ -288,8 +329,17 @@ def goal_actuals(
     """
     goals = list(
         session.execute(
-            select(Goal, Rep)
-            .outerjoin(Rep, Rep.id == Goal.rep_id)
+            select(
+                Goal.period,
+                Goal.role,
+                Goal.metric,
+                Goal.target,
+                Goal.rep_id,
+                Rep.email.label("rep_email"),
+                Rep.role.label("rep_role"),
+            )
+            .select_from(lite.goal)
+            .outerjoin(lite.rep, Rep.id == Goal.rep_id)
             .where(Goal.period.in_(month_range.months))
             .order_by(Goal.period, Goal.scope, Goal.metric)
         )
@@ -299,23 +349,21 @@ def goal_actuals(
     figures = month_figures(session, month_range, moves or stage_moves(session, month_range))
     roles = dict(session.execute(select(Rep.id, Rep.role)).all())
     result = []
-    for goal, rep in goals:
+    for goal in goals:
         of_month = figures.get(goal.period, {})
-        measured = Figures()
-        for rep_id, values in of_month.items():
-            if (
-                (rep is not None and rep_id == rep.id)
-                or (rep is None and goal.role is not None and roles.get(rep_id) == goal.role)
-                or (rep is None and goal.role is None)
-            ):
-                measured.add(values)
-        actual = measured.value(goal.metric)
+        if goal.rep_id is not None:
+            chosen: list[int | None] | None = [goal.rep_id]
+        elif goal.role is not None:
+            chosen = [rep_id for rep_id in of_month if roles.get(rep_id) == goal.role]
+        else:
+            chosen = None
+        actual = measure(of_month, goal.metric, chosen)
         target = goal.target
         result.append(
             {
                 "month": goal.period,
-                "role": goal.role if rep is None else rep.role,
-                "rep": rep.email if rep is not None else None,
+                "role": goal.role if goal.rep_id is None else goal.rep_role,
+                "rep": goal.rep_email,
                 "metric": goal.metric,
                 "target": target,
                 "actual": dec(actual) if isinstance(actual, Fraction) else actual,

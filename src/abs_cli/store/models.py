@@ -162,6 +162,39 @@ class StageHistory(SQLModel, table=True):
     origin: str = Field(default="cli", max_length=16)
 
 
+class StageStay(SQLModel, table=True):
+    """Derived from `stage_history` (rebuilt by `abs_cli.stays.refresh_stays`, never edited):
+    one row per history row, the stretch of time from it to the lead's next row.
+
+    A lead's stage and deal amount at moment T are those of its row with
+    `entered_at < T <= left_at` (or `left_at` NULL): open deals at any month end are a
+    range scan. `changed` marks the rows that start a new stay (KPI.md: a repeated row
+    into the same stage is no change); for them `from_stage` is the stage left and
+    `stay_started_at` when that stay began (the lead's creation for its first stay).
+    No foreign keys: the rows are derived, and `abs db rebuild` recomputes them all.
+    """
+
+    __tablename__ = "stage_stay"
+    __table_args__ = (
+        Index(None, "lead_id"),
+        Index(None, "stage", "left_at", "entered_at", "amount"),
+        {"sqlite_with_rowid": False},
+    )
+
+    entered_at: datetime = Field(sa_type=UTCDateTime, primary_key=True)
+    """First in the key: a period's stays are one range, stored together on SQLite."""
+    history_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    lead_id: int
+    stage: str = Field(max_length=16)
+    left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    changed: bool
+    from_stage: str | None = Field(default=None, max_length=16)
+    stay_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    rep_id: int | None = Field(default=None)
+    amount: Decimal | None = Field(default=None, sa_type=Money)
+    """The deal amount at this row: its own, else the latest earlier one."""
+
+
 class Activity(SQLModel, table=True):
     """A sales activity or marketing touch on a lead; `due_at` marks a planned one."""
 
@@ -170,7 +203,7 @@ class Activity(SQLModel, table=True):
         CheckConstraint(_one_of("type", ACTIVITY_TYPES), name="type"),
         UniqueConstraint("lead_id", "type", "occurred_at"),
         Index(None, "rep_id", "occurred_at"),
-        Index(None, "occurred_at"),
+        Index(None, "occurred_at", "rep_id", "type"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -246,7 +279,7 @@ class UsageEvent(SQLModel, table=True):
     __tablename__ = "usage_event"
     __table_args__ = (
         UniqueConstraint("user_key", "occurred_at", "feature"),
-        Index(None, "occurred_at", "user_key"),
+        Index(None, "occurred_at", "user_key", "feature"),
         Index(None, "feature", "occurred_at"),
     )
 
