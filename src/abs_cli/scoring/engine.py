@@ -172,15 +172,21 @@ def activity_codes(compiled: CompiledModel) -> ActivityCodes:
     )
 
 
+NO_AGE = -1
+"""The age streamed for an activity whose date the database cannot read: it counts,
+but weighs nothing (as a NULL decay summed in SQL would)."""
+
+
 def _activity_stream(
     codes: ActivityCodes, dialect: str, scope: Scope, low: int, high: int
 ) -> Select:  # type: ignore[type-arg]
-    """One text of `key age` pairs for every activity of the leads in [low, high).
+    """Two texts, the `key`s and the `age`s of every activity of the leads in [low, high).
 
-    `key` = (lead_id - low) * width + code, `age` in whole milliseconds before the
-    scope's instant (the databases' own precision for SQLite, well below any decay's).
-    A single aggregated string is parsed by numpy in C: far cheaper than one row per
-    activity through the driver, or one SQL aggregate per rule and activity.
+    `key` = (lead_id - low) * width + code; `age` in whole milliseconds before the
+    scope's instant (SQLite's own precision, far below any decay's). One aggregated text
+    per column, parsed by numpy in C, is far cheaper than one row per activity through
+    the driver, or one SQL aggregate per rule and activity. Both aggregates read the
+    same rows in the same order, and neither skips one (no NULLs), so they align.
     """
     if scope.instant is not None:
         as_of: ColumnElement = literal(scope.instant, UTCDateTime)
@@ -197,12 +203,16 @@ def _activity_stream(
         mapping = {outcome: i + 1 for i, outcome in enumerate(codes.outcomes)}
         code = code + case(mapping, value=func.lower(activity_t.c.outcome), else_=0)
     key = (activity_t.c.lead_id - low) * codes.width + code
-    days = age_days(dialect, activity_t.c.occurred_at, as_of)
-    age = cast(func.round(days * 86_400_000.0), BigInteger)
-    pair = cast(key, Text).concat(" ").concat(cast(age, Text))
-    stream = func.group_concat(pair, " ") if dialect == "sqlite" else func.string_agg(pair, " ")
+    milliseconds = age_days(dialect, activity_t.c.occurred_at, as_of) * 86_400_000.0
+    if dialect == "sqlite":  # round() formats text in SQLite; ages here are positive
+        age = cast(milliseconds + 0.5, BigInteger)
+        keys, ages = func.group_concat(key, " "), func.group_concat(func.coalesce(age, NO_AGE), " ")
+    else:
+        age = cast(func.round(milliseconds), BigInteger)
+        keys = func.string_agg(cast(key, Text), " ")
+        ages = func.string_agg(cast(func.coalesce(age, NO_AGE), Text), " ")
     return (
-        select(stream)
+        select(keys, ages)
         .select_from(source)
         .where(
             activity_t.c.lead_id >= low,
@@ -256,8 +266,8 @@ def fetch_batch(
     batch = _lead_input(_raw_rows(session, query)[1])
     if compiled.activity_rules or compiled.outcome_rules:
         codes = activity_codes(compiled)
-        stream = session.execute(_activity_stream(codes, dialect, scope, low, high)).scalar()
-        _add_activities(codes, batch, low, high, stream or "", counts)
+        keys, ages = session.execute(_activity_stream(codes, dialect, scope, low, high)).one()
+        _add_activities(codes, batch, low, high, _integers(keys), _integers(ages), counts)
     return batch
 
 
@@ -298,16 +308,25 @@ def _lead_input(rows: list) -> BatchInput:  # type: ignore[type-arg]
     )
 
 
+def _integers(text: str | None) -> np.ndarray:
+    """The integers of a space-separated text, parsed in C."""
+    return np.fromstring(text, dtype=np.int64, sep=" ") if text else np.zeros(0, np.int64)
+
+
 def _add_activities(
-    codes: ActivityCodes, batch: BatchInput, low: int, high: int, stream: str, counts: bool
+    codes: ActivityCodes,
+    batch: BatchInput,
+    low: int,
+    high: int,
+    key: np.ndarray,
+    age_ms: np.ndarray,
+    counts: bool,
 ) -> None:
     """Sum the stream's decayed weights (and counts) per lead and rule; set outcome flags.
 
     Activities of leads outside the batch (forgotten, or not changed) are dropped.
     """
     n = len(batch.ids)
-    values = np.fromstring(stream, dtype=np.int64, sep=" ") if stream else np.zeros(0, np.int64)
-    key, age_ms = values[0::2], values[1::2]
     offset, code = np.divmod(key, codes.width)
     position = np.full(high - low, -1, dtype=np.int64)
     position[batch.ids - low] = np.arange(n)
@@ -318,6 +337,7 @@ def _add_activities(
     flat = rule[counted] * n + lead[counted]
     age = age_ms[counted] / 86_400_000.0
     weight = np.power(0.5, age / codes.half_life[rule[counted]])
+    weight[age_ms[counted] == NO_AGE] = 0.0
     batch.activity_weight = np.bincount(flat, weight, rules * n).reshape(rules, n)
     batch.activity_count = (
         np.bincount(flat, minlength=rules * n).reshape(rules, n).astype(float)

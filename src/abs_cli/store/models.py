@@ -169,6 +169,7 @@ class Activity(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(_one_of("type", ACTIVITY_TYPES), name="type"),
         UniqueConstraint("lead_id", "type", "occurred_at"),
+        Index(None, "lead_id", "type", "occurred_at", "outcome", "due_at"),  # scoring reads
         Index(None, "rep_id", "occurred_at"),
         Index(None, "occurred_at"),
     )
