@@ -40,7 +40,7 @@ from abs_cli.store.models import Account, Activity, Lead, LeadScore
 from abs_cli.store.types import UTCDateTime
 from abs_cli.validation import now, utc
 
-BATCH_SIZE = 50_000
+BATCH_SIZE = 10_000
 SETTING_LAST_RUN = "scoring.last_run"
 SETTING_LAST_ACTIVITY = "scoring.last_activity_id"
 
