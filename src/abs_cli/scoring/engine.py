@@ -34,6 +34,7 @@ from sqlalchemy.sql import Select, Subquery
 from abs_cli.errors import InputError
 from abs_cli.scoring.model import LoadedModel
 from abs_cli.scoring.rules import BatchInput, BatchScores, CompiledModel, compile_model, evaluate
+from abs_cli.scoring.writer import staging, write_scores
 from abs_cli.settings import get_setting, set_setting
 from abs_cli.store.engine import WRITE_OPTION
 from abs_cli.store.models import Account, Activity, Lead, LeadScore
@@ -466,74 +467,3 @@ def score_leads(
     set_setting(session, SETTING_LAST_RUN, started.isoformat())
     set_setting(session, SETTING_LAST_ACTIVITY, str(last_activity))
     return run
-
-
-STAGED_COLUMNS = ("lead_id", "score", "fit", "engagement", "grade", "level", "readiness")
-STAGE_TABLE = "lead_score_stage"
-
-
-def _write_sql(paramstyle: str) -> tuple[str, str, str]:
-    """Fill the staging table; delete the batch's old scores; insert the new ones.
-
-    One statement per batch rather than one per row: SQLite re-checks the table's
-    `IN (…)` constraints far faster once per statement than once per executed row,
-    and a delete with a plain insert costs less than `ON CONFLICT DO UPDATE` on both
-    databases.
-    """
-    mark = "?" if paramstyle == "qmark" else "%s"
-    staged = ", ".join(STAGED_COLUMNS)
-    stage = (
-        f"INSERT INTO {STAGE_TABLE} ({staged}) VALUES ({', '.join([mark] * len(STAGED_COLUMNS))})"
-    )
-    delete = f"DELETE FROM {score_t.name} WHERE lead_id IN (SELECT lead_id FROM {STAGE_TABLE})"
-    insert = (
-        f"INSERT INTO {score_t.name} ({staged}, model_version, scored_at) "
-        f"SELECT {staged}, {mark}, {mark} FROM {STAGE_TABLE}"
-    )
-    return stage, delete, insert
-
-
-@contextmanager
-def staging(session: Session) -> Iterator[None]:
-    """A temporary table for one run's batches of scores, dropped afterwards."""
-    connection = session.connection()
-    connection.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE_TABLE} (lead_id BIGINT PRIMARY KEY, "
-        "score INTEGER, fit INTEGER, engagement INTEGER, grade VARCHAR(1), level INTEGER, "
-        "readiness VARCHAR(8))"
-    )
-    try:
-        yield
-    finally:
-        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE_TABLE}")
-
-
-def write_scores(session: Session, scores: BatchScores, version: str, scored_at: datetime) -> None:
-    """Replace one batch's scores in `lead_score`, set-based, inside `staging`.
-
-    Plain tuples go straight to the driver's executemany: building a parameter dict
-    per row through the ORM would cost more than the scoring itself.
-    """
-    if not len(scores.ids):
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    to_db = score_t.c.scored_at.type.bind_processor(dialect)
-    stamp = to_db(utc(scored_at)) if to_db else utc(scored_at)
-    rows = list(
-        zip(
-            scores.ids.tolist(),
-            scores.score.tolist(),
-            np.floor(scores.fit + 0.5).astype(np.int64).tolist(),
-            np.floor(scores.engagement + 0.5).astype(np.int64).tolist(),
-            scores.grade.tolist(),
-            scores.level.tolist(),
-            scores.readiness.tolist(),
-            strict=True,
-        )
-    )
-    stage, delete, insert = _write_sql(dialect.paramstyle)
-    connection.exec_driver_sql(f"DELETE FROM {STAGE_TABLE}")
-    connection.exec_driver_sql(stage, rows)
-    connection.exec_driver_sql(delete)
-    connection.exec_driver_sql(insert, (version, stamp))
