@@ -265,9 +265,12 @@ def fetch_batch(
         .order_by(lead_t.c.id)
     )
     batch = _lead_input(_raw_rows(session, query)[1])
-    if compiled.activity_rules or compiled.outcome_rules:
+    if len(batch.ids) and (compiled.activity_rules or compiled.outcome_rules):
         codes = activity_codes(compiled)
-        keys, ages = session.execute(_activity_stream(codes, dialect, scope, low, high)).one()
+        stream = _activity_stream(codes, dialect, scope, low, high)
+        if len(batch.ids) * 4 < high - low:  # few leads of the range (--changed): only theirs
+            stream = stream.where(activity_t.c.lead_id.in_(batch.ids.tolist()))
+        keys, ages = session.execute(stream).one()
         _add_activities(codes, batch, low, high, _integers(keys), _integers(ages), counts)
     return batch
 
