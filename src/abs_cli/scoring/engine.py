@@ -20,6 +20,7 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Text,
+    bindparam,
     case,
     cast,
     exists,
@@ -101,10 +102,18 @@ def data_as_of(session: Session) -> datetime | None:
     return max(known) + timedelta(seconds=1) if known else None
 
 
-def age_days(dialect: str, when: ColumnElement, as_of: ColumnElement) -> ColumnElement:
-    """Days from `when` to `as_of` as a float, in SQL."""
+def age_days(
+    dialect: str, when: ColumnElement, as_of: ColumnElement, as_of_day: float | None = None
+) -> ColumnElement:
+    """Days from `when` to `as_of` as a float, in SQL.
+
+    `as_of_day`, the Julian day of a fixed `as_of` read once from SQLite, spares SQLite
+    parsing a bound timestamp on every row: it evaluates `julianday(?)` per row (a date
+    function's argument might be 'now'), though it folds `julianday('…')` once.
+    """
     if dialect == "sqlite":
-        return func.julianday(as_of) - func.julianday(when)
+        start = literal(as_of_day, Float) if as_of_day is not None else func.julianday(as_of)
+        return start - func.julianday(when)
     return cast(func.extract("epoch", as_of - when), Float) / 86400.0
 
 
@@ -178,8 +187,25 @@ NO_AGE = -1
 but weighs nothing (as a NULL decay summed in SQL would)."""
 
 
+def _inline(value: object) -> ColumnElement:
+    """A constant written into the SQL (safely quoted), not bound: SQLite evaluates a
+    CASE over literals about 15 % faster than over bound parameters."""
+    return bindparam(None, value, literal_execute=True)
+
+
+def _codes(column: ColumnElement, names: tuple[str, ...]) -> ColumnElement:
+    """1 + the index of the column's value in `names`, else 0."""
+    whens = [(column == _inline(name), _inline(index + 1)) for index, name in enumerate(names)]
+    return case(*whens, else_=_inline(0))
+
+
 def _activity_stream(
-    codes: ActivityCodes, dialect: str, scope: Scope, low: int, high: int
+    codes: ActivityCodes,
+    dialect: str,
+    scope: Scope,
+    low: int,
+    high: int,
+    as_of_day: float | None = None,
 ) -> Select:  # type: ignore[type-arg]
     """Two texts, the `key`s and the `age`s of every activity of the leads in [low, high).
 
@@ -196,22 +222,25 @@ def _activity_stream(
         assert scope.leads is not None
         as_of = scope.leads.c.as_of
         source = activity_t.join(scope.leads, scope.leads.c.lead_id == activity_t.c.lead_id)
-    code: ColumnElement = literal(0)
+    code: ColumnElement = _inline(0)
     if codes.types:
-        mapping = {kind: i + 1 for i, kind in enumerate(codes.types)}
-        code = case(mapping, value=activity_t.c.type, else_=0) * (len(codes.outcomes) + 1)
+        code = _codes(activity_t.c.type, codes.types) * _inline(len(codes.outcomes) + 1)
     if codes.outcomes:
-        mapping = {outcome: i + 1 for i, outcome in enumerate(codes.outcomes)}
-        code = code + case(mapping, value=func.lower(activity_t.c.outcome), else_=0)
-    key = (activity_t.c.lead_id - low) * codes.width + code
-    milliseconds = age_days(dialect, activity_t.c.occurred_at, as_of) * 86_400_000.0
+        code = code + _codes(func.lower(activity_t.c.outcome), codes.outcomes)
+    key = (activity_t.c.lead_id - low) * _inline(codes.width) + code
+    age_in_days = age_days(dialect, activity_t.c.occurred_at, as_of, as_of_day)
+    milliseconds = age_in_days * _inline(86_400_000.0)
+    space, no_age = _inline(" "), _inline(NO_AGE)
     if dialect == "sqlite":  # round() formats text in SQLite; ages here are positive
-        age = cast(milliseconds + 0.5, BigInteger)
-        keys, ages = func.group_concat(key, " "), func.group_concat(func.coalesce(age, NO_AGE), " ")
+        age = cast(milliseconds + _inline(0.5), BigInteger)
+        keys, ages = (
+            func.group_concat(key, space),
+            func.group_concat(func.coalesce(age, no_age), space),
+        )
     else:
         age = cast(func.round(milliseconds), BigInteger)
-        keys = func.string_agg(cast(key, Text), " ")
-        ages = func.string_agg(cast(func.coalesce(age, NO_AGE), Text), " ")
+        keys = func.string_agg(cast(key, Text), space)
+        ages = func.string_agg(cast(func.coalesce(age, no_age), Text), space)
     return (
         select(keys, ages)
         .select_from(source)
@@ -253,11 +282,14 @@ def fetch_batch(
             account_t, account_t.c.id == lead_t.c.account_id
         )
         conditions = []
+    as_of_day = None
+    if dialect == "sqlite" and scope.instant is not None:
+        as_of_day = session.execute(select(func.julianday(as_of))).scalar()
     query = (
         select(
             lead_t.c.id,
             lead_t.c.email,
-            age_days(dialect, lead_t.c.created_at, as_of).label("created_age"),
+            age_days(dialect, lead_t.c.created_at, as_of, as_of_day).label("created_age"),
             *(column.label(name) for name, column in FIELD_COLUMNS.items()),
         )
         .select_from(joined)
@@ -267,7 +299,7 @@ def fetch_batch(
     batch = _lead_input(_raw_rows(session, query)[1])
     if len(batch.ids) and (compiled.activity_rules or compiled.outcome_rules):
         codes = activity_codes(compiled)
-        stream = _activity_stream(codes, dialect, scope, low, high)
+        stream = _activity_stream(codes, dialect, scope, low, high, as_of_day)
         if len(batch.ids) * 4 < high - low:  # few leads of the range (--changed): only theirs
             stream = stream.where(activity_t.c.lead_id.in_(batch.ids.tolist()))
         keys, ages = session.execute(stream).one()
