@@ -253,6 +253,69 @@ def _activity_stream(
     )
 
 
+def _scope_as_of(scope: Scope) -> ColumnElement:
+    if scope.instant is not None:
+        return literal(scope.instant, UTCDateTime)
+    assert scope.leads is not None
+    return scope.leads.c.as_of
+
+
+def as_of_day(session: Session, scope: Scope) -> float | None:
+    """On SQLite, the Julian day of the scope's single instant (see `age_days`)."""
+    if session.get_bind().dialect.name != "sqlite" or scope.instant is None:
+        return None
+    return session.execute(select(func.julianday(_scope_as_of(scope)))).scalar()
+
+
+def read_leads(
+    session: Session, scope: Scope, low: int, high: int, day: float | None
+) -> BatchInput:
+    """The fields of the scope's leads with ids in [low, high), in id order."""
+    dialect = session.get_bind().dialect.name
+    as_of = _scope_as_of(scope)
+    if scope.instant is not None:
+        joined = lead_t.outerjoin(account_t, account_t.c.id == lead_t.c.account_id)
+        conditions = [lead_t.c.forgotten_at.is_(None)]
+        if scope.where is not None:
+            conditions.append(scope.where)
+    else:
+        assert scope.leads is not None
+        joined = scope.leads.join(lead_t, lead_t.c.id == scope.leads.c.lead_id).outerjoin(
+            account_t, account_t.c.id == lead_t.c.account_id
+        )
+        conditions = []
+    query = (
+        select(
+            lead_t.c.id,
+            lead_t.c.email,
+            age_days(dialect, lead_t.c.created_at, as_of, day).label("created_age"),
+            *(column.label(name) for name, column in FIELD_COLUMNS.items()),
+        )
+        .select_from(joined)
+        .where(lead_t.c.id >= low, lead_t.c.id < high, *conditions)
+        .order_by(lead_t.c.id)
+    )
+    return _lead_input(_raw_rows(session, query)[1])
+
+
+def read_activities(
+    session: Session,
+    codes: ActivityCodes,
+    scope: Scope,
+    low: int,
+    high: int,
+    day: float | None,
+    only: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The keys and ages of the activities of leads in [low, high) (or of `only` those)."""
+    dialect = session.get_bind().dialect.name
+    stream = _activity_stream(codes, dialect, scope, low, high, day)
+    if only is not None:
+        stream = stream.where(activity_t.c.lead_id.in_(only.tolist()))
+    keys, ages = session.execute(stream).one()
+    return _integers(keys), _integers(ages)
+
+
 def fetch_batch(
     session: Session,
     compiled: CompiledModel,
@@ -261,49 +324,23 @@ def fetch_batch(
     high: int,
     *,
     counts: bool = False,
+    day: float | None = None,
 ) -> BatchInput:
     """Two set-based queries for the leads of the scope with ids in [low, high).
 
-    The leads' fields and the activity aggregate are read separately, both in lead-id
-    order, and aligned in numpy: cheaper than a join that would index the aggregate.
-    Without `counts`, activity counts (only shown by explanations) are not fetched.
+    The leads' fields and the activity stream are read separately and aligned in
+    numpy: cheaper than a join. Without `counts`, activity counts (only shown by
+    explanations) are not summed. `day` is `as_of_day`, read here when not given.
     """
-    dialect = session.get_bind().dialect.name
-    if scope.instant is not None:
-        as_of: ColumnElement = literal(scope.instant, UTCDateTime)
-        joined = lead_t.outerjoin(account_t, account_t.c.id == lead_t.c.account_id)
-        conditions = [lead_t.c.forgotten_at.is_(None)]
-        if scope.where is not None:
-            conditions.append(scope.where)
-    else:
-        assert scope.leads is not None
-        as_of = scope.leads.c.as_of
-        joined = scope.leads.join(lead_t, lead_t.c.id == scope.leads.c.lead_id).outerjoin(
-            account_t, account_t.c.id == lead_t.c.account_id
-        )
-        conditions = []
-    as_of_day = None
-    if dialect == "sqlite" and scope.instant is not None:
-        as_of_day = session.execute(select(func.julianday(as_of))).scalar()
-    query = (
-        select(
-            lead_t.c.id,
-            lead_t.c.email,
-            age_days(dialect, lead_t.c.created_at, as_of, as_of_day).label("created_age"),
-            *(column.label(name) for name, column in FIELD_COLUMNS.items()),
-        )
-        .select_from(joined)
-        .where(lead_t.c.id >= low, lead_t.c.id < high, *conditions)
-        .order_by(lead_t.c.id)
-    )
-    batch = _lead_input(_raw_rows(session, query)[1])
+    day = as_of_day(session, scope) if day is None else day
+    batch = read_leads(session, scope, low, high, day)
     if len(batch.ids) and (compiled.activity_rules or compiled.outcome_rules):
         codes = activity_codes(compiled)
-        stream = _activity_stream(codes, dialect, scope, low, high, as_of_day)
-        if len(batch.ids) * 4 < high - low:  # few leads of the range (--changed): only theirs
-            stream = stream.where(activity_t.c.lead_id.in_(batch.ids.tolist()))
-        keys, ages = session.execute(stream).one()
-        _add_activities(codes, batch, low, high, _integers(keys), _integers(ages), counts)
+        few = len(batch.ids) * 4 < high - low  # few leads of the range (--changed): theirs
+        keys, ages = read_activities(
+            session, codes, scope, low, high, day, batch.ids if few else None
+        )
+        _add_activities(codes, batch, low, high, keys, ages, counts)
     return batch
 
 
@@ -403,25 +440,31 @@ def iter_scores(
     batch_size: int = BATCH_SIZE,
     *,
     counts: bool = False,
-    reader: Session | None = None,
+    readers: tuple[Session, Session] | None = None,
 ) -> Iterator[BatchScores]:
     """Scores of every lead of the scope, one batch at a time.
 
-    With a `reader` session (another connection), the next batch is read in a worker
-    thread while the caller evaluates and writes the current one: the databases do
-    their work outside the GIL, so reading and writing overlap on two cores. A reader
-    sees only committed data.
+    With two `readers` (sessions on other connections), the next batch is read while
+    the caller evaluates and writes the current one, its leads and its activities in
+    two worker threads: the databases do that work outside the GIL, so reading and
+    writing overlap on two cores. Readers see only committed data.
     """
-    source = reader or session
+    source = readers[0] if readers else session
     ranges = list(id_ranges(source, batch_size))
-
-    def read(bounds: tuple[int, int]) -> BatchInput:
-        return fetch_batch(source, compiled, scope, *bounds, counts=counts)
-
-    if reader is None:
-        batches: Iterator[BatchInput] = map(read, ranges)
+    day = as_of_day(source, scope)
+    if readers is None:
+        batches: Iterator[BatchInput] = (
+            fetch_batch(session, compiled, scope, *bounds, counts=counts, day=day)
+            for bounds in ranges
+        )
+    elif scope.where is not None or not (compiled.activity_rules or compiled.outcome_rules):
+        # a sparse scope reads only its leads' activities, known once its leads are read
+        batches = _read_ahead(
+            lambda bounds: fetch_batch(source, compiled, scope, *bounds, counts=counts, day=day),
+            ranges,
+        )
     else:
-        batches = _read_ahead(read, ranges)
+        batches = _read_in_two(compiled, scope, ranges, readers, day, counts)
     for batch in batches:
         if len(batch.ids):
             yield evaluate(compiled, batch)
@@ -443,16 +486,56 @@ def _read_ahead(
             yield batch
 
 
+def _read_in_two(
+    compiled: CompiledModel,
+    scope: Scope,
+    ranges: list[tuple[int, int]],
+    readers: tuple[Session, Session],
+    day: float | None,
+    counts: bool,
+) -> Iterator[BatchInput]:
+    """Each range's leads and activities read one batch ahead, in one thread each (each
+    thread keeps to its own connection)."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    codes = activity_codes(compiled)
+    lead_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="abs-score-leads")
+    activity_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="abs-score-activities")
+
+    def submit(bounds: tuple[int, int]) -> tuple[Future[BatchInput], Future[tuple]]:  # type: ignore[type-arg]
+        return (
+            lead_pool.submit(read_leads, readers[0], scope, *bounds, day),
+            activity_pool.submit(read_activities, readers[1], codes, scope, *bounds, day),
+        )
+
+    with lead_pool, activity_pool:
+        pending = submit(ranges[0]) if ranges else None
+        for index, (low, high) in enumerate(ranges):
+            assert pending is not None
+            leads, activities = pending
+            if index + 1 < len(ranges):
+                pending = submit(ranges[index + 1])
+            batch = leads.result()
+            keys, ages = activities.result()
+            _add_activities(codes, batch, low, high, keys, ages, counts)
+            yield batch
+
+
 @contextmanager
-def _reader(session: Session, wanted: bool) -> Iterator[Session | None]:
-    """A read-only session on a second connection of the same store, or None."""
+def _readers(session: Session, wanted: bool) -> Iterator[tuple[Session, Session] | None]:
+    """Two read-only sessions on other connections of the same store, or None."""
     bind = session.get_bind()
     if not wanted or str(bind.url).endswith(":memory:"):
         yield None
         return
     reading = bind.execution_options(**{WRITE_OPTION: False})
-    with Session(bind=reading) as reader, reader.begin():
-        yield reader
+    with (
+        Session(bind=reading) as first,
+        Session(bind=reading) as second,
+        first.begin(),
+        second.begin(),
+    ):
+        yield first, second
 
 
 def _changed_since(session: Session, version: str) -> ColumnElement | None:
@@ -493,8 +576,8 @@ def score_leads(
     where = _changed_since(session, compiled.version) if changed_only else None
     scope = instant_scope(as_of, where)
     run = ScoreRun(compiled.version, loaded.origin, as_of)
-    with staging(session), _reader(session, read_ahead) as reader:
-        for scores in iter_scores(session, compiled, scope, batch_size, reader=reader):
+    with staging(session), _readers(session, read_ahead) as readers:
+        for scores in iter_scores(session, compiled, scope, batch_size, readers=readers):
             write_scores(session, scores, compiled.version, as_of)
             run.scored += len(scores.ids)
             run.by_grade.update(scores.grade.tolist())
