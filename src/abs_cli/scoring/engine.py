@@ -1,5 +1,6 @@
-"""Batch scoring: set-based SQL gathers each lead's fields and decayed activity sums,
-`rules.evaluate` does the arithmetic in numpy, batched upserts store the result.
+"""Batch scoring: one query reads a batch's lead fields, one aggregate streams its
+activities (coded type and outcome, age) as text that numpy decays and sums per rule,
+`rules.evaluate` does the arithmetic in numpy, `writer` stores the scores set-based.
 
 Leads are read in ranges of ids, so memory stays flat whatever the store's size.
 A *scope* is a subquery of `(lead_id, as_of)`: one instant for `abs leads score`, each
