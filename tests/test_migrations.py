@@ -208,7 +208,7 @@ def test_first_schema_store_migrates_without_losing_rows(db_url: str, start: str
                 )
             ).all()
             assert [(i, stage, left, bool(c), bool(o)) for i, stage, left, c, o in stays] == [
-                (1, "prospect", "prospect", False, False),  # backfilled by 0003_kpiperf
+                (1, "prospect", "prospect", False, False),  # backfilled by 0003_stage_stay
                 (2, "proposal", "prospect", True, True),
             ]
         from abs_cli.store.models import Lead, Subscription

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from abs_cli.errors import InputError, NotFoundError
 from abs_cli.render import round_half_up
-from abs_cli.scoring.engine import ensure_power, fetch_batch, instant_scope, lead_t
+from abs_cli.scoring.engine import fetch_batch, instant_scope, lead_t
 from abs_cli.scoring.model import BOOL_FIELDS, LoadedModel, resolve_model
 from abs_cli.scoring.rules import BatchScores, CompiledModel, RuleSpec, compile_model, evaluate
 from abs_cli.validation import normalise_email, now, utc
@@ -86,7 +86,6 @@ def explain_lead(
     loaded = loaded or resolve_model(session)
     compiled = compile_model(loaded.model)
     moment = utc(as_of) if as_of is not None else now()
-    ensure_power(session)
     batch = fetch_batch(session, compiled, instant_scope(moment), lead_id, lead_id + 1, counts=True)
     return build_explanation(compiled, evaluate(compiled, batch), 0, moment)
 

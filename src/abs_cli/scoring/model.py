@@ -107,6 +107,12 @@ class FieldRule(_Strict):
             return "pattern"
         return "in" if self.in_ is not None else "range"
 
+    def wanted_text(self) -> frozenset[str] | None:
+        """For an `in` rule on a text field, the `normal_text` values it matches."""
+        if self.in_ is None or self.field in BOOL_FIELDS or self.field in NUMBER_FIELDS:
+            return None
+        return frozenset(str(item).strip().lower() for item in self.in_)
+
     def matcher(self) -> Any:
         """A predicate over one field value (None = missing), shared by engine and explain."""
         if self.pattern is not None:
@@ -119,10 +125,15 @@ class FieldRule(_Strict):
             wanted = {str(item).strip().lower() for item in self.in_}
             if self.field in NUMBER_FIELDS:
                 return lambda value: value is not None and str(int(value)) in wanted
-            return lambda value: value is not None and str(value).strip().lower() in wanted
+            return lambda value: normal_text(value) in wanted
         low = float("-inf") if self.min is None else self.min
         high = float("inf") if self.max is None else self.max
         return lambda value: value is not None and low <= float(value) <= high
+
+
+def normal_text(value: Any) -> str | None:
+    """A text value as `in` rules compare it: trimmed, lower case (None stays None)."""
+    return None if value is None else str(value).strip().lower()
 
 
 class FitPart(_Strict):

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from abs_cli.scoring.model import FieldRule, ScoringModel
+from abs_cli.scoring.model import FieldRule, ScoringModel, normal_text
 
 SOURCE_RULE = "source"
 
@@ -30,6 +30,9 @@ class RuleSpec:
     cap: float | None = None
     half_life: float | None = None
     predicate: Callable[[Any], bool] | None = None
+    wanted: frozenset[str] | None = None
+    """For an `in` rule on text: the normalised values it matches (a set lookup per
+    distinct value, sharing the normalisation between rules on one field)."""
     group: str = ""
     """Rules sharing a part and a group: only the first that matches counts."""
 
@@ -88,6 +91,7 @@ def _field_spec(rule: FieldRule, part: str) -> RuleSpec:
         rule.field,
         rule.points,
         predicate=rule.matcher(),
+        wanted=rule.wanted_text(),
         group=f"{rule.field}:{rule.matcher_kind}",
     )
 
@@ -154,6 +158,7 @@ def evaluate(compiled: CompiledModel, batch: BatchInput) -> BatchScores:
     decayed = np.zeros((size, n))
     count = np.zeros((size, n))
     factorized = {name: _factorize(values) for name, values in batch.fields.items()}
+    normal: dict[str, list[str | None]] = {}
     taken: dict[tuple[str, str], np.ndarray] = {}  # (part, group) -> leads already matched
     outcome_index = 0
     activity_index = 0
@@ -164,8 +169,14 @@ def evaluate(compiled: CompiledModel, batch: BatchInput) -> BatchScores:
                 outcome_index += 1
             else:
                 codes, uniques = factorized[rule.field or ""]
-                assert rule.predicate is not None
-                table = np.fromiter((rule.predicate(v) for v in uniques), bool, len(uniques))
+                if rule.wanted is not None:
+                    if rule.field not in normal:
+                        normal[rule.field or ""] = list(map(normal_text, uniques))
+                    keys = normal[rule.field or ""]
+                    table = np.fromiter(map(rule.wanted.__contains__, keys), bool, len(keys))
+                else:
+                    assert rule.predicate is not None
+                    table = np.fromiter(map(rule.predicate, uniques), bool, len(uniques))
                 hit = table[codes]
             group = (rule.part, rule.group)
             before = taken.get(group, np.zeros(n, dtype=bool))

@@ -1,4 +1,4 @@
-"""kpiperf: the `stage_stay` table, and covering indexes for the KPI reports
+"""The `stage_stay` table, and covering indexes for the KPI reports
 
 `stage_stay` holds the stage history replayed once (one row per history row, from it to
 the lead's next row); it is filled here from the existing history by the same function
@@ -7,7 +7,7 @@ and `usage_event (occurred_at, user_key, feature)` extend the (occurred_at) and
 (occurred_at, user_key) indexes they replace, so the team and usage figures of a month
 read the index alone.
 
-Revision ID: 0003_kpiperf
+Revision ID: 0003_stage_stay
 Revises: 0002_pipeline
 """
 
@@ -18,7 +18,7 @@ import sqlmodel
 import abs_cli.store.types
 
 
-revision = "0003_kpiperf"
+revision = "0003_stage_stay"
 down_revision = "0002_pipeline"
 branch_labels = None
 depends_on = None
