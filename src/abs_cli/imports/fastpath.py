@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, get_args
 
@@ -80,6 +81,22 @@ def row_validator(model: type[BaseModel], context: dict[str, Any]) -> Validator 
         return result
 
     return validate
+
+
+def field_parsers(model: type[BaseModel], context: dict[str, Any]) -> dict[str, Callable[[str], Any]]:
+    """Each field's parser as a function of the cell text alone (identity for plain text)."""
+    parsers: dict[str, Callable[[str], Any]] = {}
+    for name, field in model.model_fields.items():
+        function = _before(field)
+        if function is None:
+            parsers[name] = str
+        else:
+            parsers[name] = functools.partial(_call, function, _Info(name, context))
+    return parsers
+
+
+def _call(function: Callable[..., Any], info: _Info, cell: str) -> Any:
+    return function(cell, info)
 
 
 def execute_many(
