@@ -14,6 +14,7 @@ The generic path (`leads.write_leads`) keeps the same rules for PostgreSQL.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -38,7 +39,7 @@ STAGED = (*STORED_FIELDS, "inbound", "owner_id", "domain")
 
 STAGING_DDL = (
     "CREATE TEMP TABLE IF NOT EXISTS abs_import_lead ("
-    "seq INTEGER PRIMARY KEY, k TEXT, "
+    "seq INTEGER PRIMARY KEY, "
     + ", ".join(STAGED)
     + ", state TEXT, account_id INTEGER, lead_id INTEGER, ext_id INTEGER)"
 )
@@ -99,19 +100,21 @@ def row_converter(
     for name in FIELDS:
         if name not in positions:
             continue
-        parse = parsers[name]
+        parse, limit = parsers[name]
         to_store = stored.get(name)
         if to_store is not None:
             parse = _chain(parse, to_store)
         if name in MEMOISED:
             parse = _memoised(parse)
-        plan.append((positions[name], SLOT[name], parse, value_maps.get(name)))
+        if limit is not None:
+            parse = None  # plain text: the length check below is the whole parser
+        plan.append((positions[name], SLOT[name], parse, value_maps.get(name), limit, name))
     width_needed = len(FIELDS)
 
     def convert(cells: list[str]) -> list[Any]:
         values: list[Any] = [None] * width_needed
         width = len(cells)
-        for index, slot, parse, table in plan:
+        for index, slot, parse, table, limit, name in plan:
             if index < width:
                 cell = cells[index].strip()
                 if cell:
@@ -119,7 +122,14 @@ def row_converter(
                         cell = cell[1:]  # undo the export's formula escaping
                     if table is not None:
                         cell = table.get(cell.lower(), cell)
-                    values[slot] = parse(cell)
+                    if parse is None:
+                        if len(cell) > limit:
+                            raise ValueError(
+                                f"{name} is longer than {limit} characters ({len(cell)})"
+                            )
+                        values[slot] = cell
+                    else:
+                        values[slot] = parse(cell)
         return values
 
     return convert
@@ -176,9 +186,20 @@ class LeadBulkWriter:
             self.conn.exec_driver_sql(STAGING_DDL)
             self.conn.exec_driver_sql(SEEN_DDL)
             self.conn.exec_driver_sql("DELETE FROM abs_import_seen")
-        marks = ", ".join("?" for _ in range(len(STAGED) + 3))
+        # Only the columns the file has are bound (binding costs per value); seq is the rowid.
+        fields = [name for name in STORED_FIELDS if name in positions]
+        self.fields = operator.itemgetter(*(SLOT[name] for name in fields))
+        self.has_source = "source" in positions
+        self.has_domain = "email" in positions or "domain" in positions
+        extras = [
+            *(["inbound"] if self.has_source else []),
+            *(["domain"] if self.has_domain else []),
+            *(["owner_id", "state"] if "owner" in positions else []),
+        ]
+        columns = [*fields, *extras]
         self.insert_staged = (
-            f"INSERT INTO abs_import_lead (seq, k, {', '.join(STAGED)}, state) VALUES ({marks})"
+            f"INSERT INTO abs_import_lead ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})"
         )
 
     def close(self) -> None:
@@ -207,39 +228,39 @@ class LeadBulkWriter:
         staged = []
         domains: dict[str, str | None] = {}
         team = self.team
-        rows = list(chunk.items())
-        for seq, (key, (line, cells, values)) in enumerate(rows):
-            state = None
-            owner_id = None
-            owner = values[OWNER]
-            if owner is not None and team is not None:
-                try:
-                    owner_id = team.find(owner, "owner")
-                except ValueError as error:
-                    result.rejects.append((line, cells, str(error)))
-                    state = "owner"
-            domain = self._account_domain(values)
-            if domain is not None and domains.get(domain) is None:
-                domains[domain] = values[COMPANY]
-            source = values[SOURCE]
-            staged.append(
-                (
-                    seq,
-                    key,
-                    *[values[slot] for slot in STORED_SLOTS],
-                    None if source is None else int(is_inbound(source)),
-                    owner_id,
-                    domain,
-                    state,
-                )
-            )
+        fields, has_source, has_domain = self.fields, self.has_source, self.has_domain
+        account_domain = self._account_domain
+        rows = list(chunk.values())
+        for line, cells, values in rows:
+            row = fields(values)
+            if not isinstance(row, tuple):
+                row = (row,)
+            if has_source:
+                source = values[SOURCE]
+                row += (None if source is None else int(is_inbound(source)),)
+            if has_domain:
+                domain = account_domain(values)
+                if domain is not None and domains.get(domain) is None:
+                    domains[domain] = values[COMPANY]
+                row += (domain,)
+            if team is not None:
+                owner = values[OWNER]
+                if owner is None:
+                    row += (None, None)
+                else:
+                    try:
+                        row += (team.find(owner, "owner"), None)
+                    except ValueError as error:
+                        result.rejects.append((line, cells, str(error)))
+                        row += (None, "owner")
+            staged.append(row)
         conn = self.conn
         run = conn.exec_driver_sql
         run("DELETE FROM abs_import_lead")
         conn.exec_driver_sql(self.insert_staged, staged)
         inserted = run(
-            "INSERT INTO abs_import_seen (k) SELECT k FROM abs_import_lead WHERE true "
-            "ON CONFLICT DO NOTHING"
+            "INSERT INTO abs_import_seen (k) SELECT coalesce(email, '#' || external_id) "
+            "FROM abs_import_lead WHERE true ON CONFLICT DO NOTHING"
         ).rowcount
         result.seen_before = len(staged) - inserted
         self._ensure_accounts(domains)
@@ -314,7 +335,8 @@ class LeadBulkWriter:
     def _ensure_accounts(self, domains: dict[str, str | None]) -> None:
         """Create the accounts of the chunk's domains that are not known yet."""
         known = self.known_domains
-        missing = [(d, name, self.stamp, self.stamp) for d, name in domains.items() if d not in known]
+        stamp = self.stamp
+        missing = [(d, name, stamp, stamp) for d, name in domains.items() if d not in known]
         if not missing:
             return
         self.conn.exec_driver_sql(
@@ -353,7 +375,7 @@ class LeadBulkWriter:
             "SELECT seq, state, external_id FROM abs_import_lead "
             "WHERE state IN ('belongs', 'twice') ORDER BY seq"
         ):
-            line, cells, _values = rows[seq][1]
+            line, cells, _values = rows[seq - 1]
             if state == "belongs":
                 reason = f"external_id {external_id!r} belongs to another lead"
             else:

@@ -36,6 +36,10 @@ from abs_cli.validation import now
 
 DEFAULT_BATCH = 5000
 BULK_CHUNK = 5000
+BULK_BATCH = 50_000
+"""A bulk writer's rows per transaction: each commit writes the index pages the
+transaction dirtied, and random-order keys dirty most of them, so fewer, larger
+transactions write far less."""
 """Rows a bulk writer stages and applies at a time (memory stays flat)."""
 SQLITE_CACHE_KB = 8 * 1024
 FORMULA_STARTS = frozenset("=+-@")
@@ -120,7 +124,8 @@ class ImportOptions:
     strict: bool = False
     dry_run: bool = False
     rejects: str | None = None
-    batch_size: int = DEFAULT_BATCH
+    batch_size: int | None = None
+    """Rows per transaction; None: `DEFAULT_BATCH`, or `BULK_BATCH` for a bulk writer."""
 
 
 @dataclass
@@ -357,6 +362,7 @@ def _run(
         "decimal_comma": options.decimal_comma,
     }
     items = list(positions.items())
+    batch_size = options.batch_size or DEFAULT_BATCH
     model = importer.model
     fast = row_validator(model, context_options)
     with store.engine.connect() as raw_conn:
@@ -416,7 +422,7 @@ def _run(
                     summary.duplicates_in_file += 1
                     row.values = {**earlier.values, **row.values}
                 batch[key] = row
-                if len(batch) >= options.batch_size:
+                if len(batch) >= batch_size:
                     number += 1
                     _write(
                         importer,
@@ -466,7 +472,8 @@ def _run_bulk(
     `batch_size` rows (several chunks), or the whole file with --strict / --dry-run.
     """
     convert, key_of, merge = writer.convert, writer.key, writer.merge
-    chunk_size = min(options.batch_size, BULK_CHUNK)
+    batch_size = options.batch_size or BULK_BATCH
+    chunk_size = min(batch_size, BULK_CHUNK)
     strict = options.strict
     outer = conn.begin() if strict or options.dry_run else None
     state = {"transaction": None, "pending": 0, "number": 0}
@@ -485,7 +492,7 @@ def _run_bulk(
             summary.updated += result.updated
             summary.unchanged += result.unchanged
             state["pending"] += len(chunk)
-        if state["pending"] and (last or state["pending"] >= options.batch_size):
+        if state["pending"] and (last or state["pending"] >= batch_size):
             state["number"] += 1
             if before_commit is not None:
                 before_commit(state["number"])

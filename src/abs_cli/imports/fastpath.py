@@ -83,15 +83,19 @@ def row_validator(model: type[BaseModel], context: dict[str, Any]) -> Validator 
     return validate
 
 
-def field_parsers(model: type[BaseModel], context: dict[str, Any]) -> dict[str, Callable[[str], Any]]:
-    """Each field's parser as a function of the cell text alone (identity for plain text)."""
-    parsers: dict[str, Callable[[str], Any]] = {}
+def field_parsers(
+    model: type[BaseModel], context: dict[str, Any]
+) -> dict[str, tuple[Callable[[str], Any], int | None]]:
+    """Each field's parser as a function of the (stripped) cell text alone, with the
+    length limit of a plain text field (whose parser then only checks that length)."""
+    parsers: dict[str, tuple[Callable[[str], Any], int | None]] = {}
     for name, field in model.model_fields.items():
         function = _before(field)
         if function is None:
-            parsers[name] = str
+            parsers[name] = (str, None)
         else:
-            parsers[name] = functools.partial(_call, function, _Info(name, context))
+            parse = functools.partial(_call, function, _Info(name, context))
+            parsers[name] = (parse, getattr(function, "limit", None))
     return parsers
 
 
