@@ -312,7 +312,7 @@ class LeadBulkWriter:
             "created_at, stage_changed_at, updated_at) "
             f"SELECT lead_id, {columns}, account_id, owner_id, coalesce(inbound, 0), "
             "coalesce(stage, 'prospect'), coalesce(created_at, ?1), coalesce(created_at, ?1), ?1 "
-            "FROM abs_import_lead WHERE state = 'new' ORDER BY lead_id",
+            "FROM abs_import_lead WHERE state = 'new' ORDER BY seq",
             (stamp,),
         )
         run(
@@ -320,7 +320,7 @@ class LeadBulkWriter:
             "owner_id, reason, amount, forced, origin) "
             "SELECT lead_id, NULL, coalesce(stage, 'prospect'), coalesce(created_at, ?), NULL, "
             "owner_id, NULL, NULL, 0, 'import' FROM abs_import_lead "
-            "WHERE state = 'new' ORDER BY lead_id "
+            "WHERE state = 'new' ORDER BY seq "
             "ON CONFLICT (lead_id, changed_at, to_stage) DO NOTHING",
             (stamp,),
         )
