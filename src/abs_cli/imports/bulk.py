@@ -179,6 +179,7 @@ class LeadBulkWriter:
         process = lead_table.c.updated_at.type.dialect_impl(dialect).bind_processor(dialect)
         self.stamp = process(context.started)
         self.freemail: dict[str, bool] = {}
+        self.deferred: list[tuple[str, str]] = []
         self.known_domains: set[str] = set()
         with self.conn.begin():
             if "owner" in positions:
@@ -201,6 +202,30 @@ class LeadBulkWriter:
             f"INSERT INTO abs_import_lead ({', '.join(columns)}) "
             f"VALUES ({', '.join('?' for _ in columns)})"
         )
+
+    def defer_indexes(self) -> None:
+        """Inside a transaction that covers the whole import, into a store without leads:
+        drop the secondary indexes of `lead` and `stage_history` (the unique ones stay),
+        to build them once at the end (sorting beats a random-order insert per row).
+        The DDL is transactional: a failed or interrupted import leaves them in place."""
+        conn = self.conn
+        if conn.exec_driver_sql("SELECT 1 FROM lead LIMIT 1").first() is not None:
+            return
+        self.deferred = [
+            (name, sql)
+            for name, sql in conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name IN ('lead', 'stage_history') AND sql IS NOT NULL "
+                "AND sql NOT LIKE 'CREATE UNIQUE%'"
+            )
+        ]
+        for name, _sql in self.deferred:
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+
+    def restore_indexes(self) -> None:
+        for _name, sql in self.deferred:
+            self.conn.exec_driver_sql(sql)
+        self.deferred = []
 
     def close(self) -> None:
         with self.conn.begin():

@@ -86,6 +86,10 @@ class BulkWriter(Protocol):
 
     def write(self, chunk: dict[Hashable, tuple[int, list[str], list[Any]]]) -> BatchRows: ...
 
+    def defer_indexes(self) -> None: ...
+
+    def restore_indexes(self) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -481,6 +485,8 @@ def _run_bulk(
     chunk_size = min(batch_size, BULK_CHUNK)
     strict = options.strict
     outer = conn.begin() if strict or options.dry_run else None
+    if outer is not None:
+        writer.defer_indexes()  # one transaction covers the load: safe to build them after
     state = {"transaction": None, "pending": 0, "number": 0}
 
     def flush(chunk: dict[Hashable, tuple[int, list[str], list[Any]]], last: bool) -> None:
@@ -535,6 +541,7 @@ def _run_bulk(
             if options.dry_run:
                 outer.rollback()
             else:
+                writer.restore_indexes()
                 outer.commit()
     finally:
         if state["transaction"] is not None and state["transaction"].is_active:
