@@ -86,6 +86,8 @@ class BulkWriter(Protocol):
 
     def write(self, chunk: dict[Hashable, tuple[int, list[str], list[Any]]]) -> BatchRows: ...
 
+    def finish(self) -> None: ...
+
     def defer_indexes(self) -> None: ...
 
     def restore_indexes(self) -> None: ...
@@ -504,6 +506,7 @@ def _run_bulk(
             summary.unchanged += result.unchanged
             state["pending"] += len(chunk)
         if state["pending"] and (last or state["pending"] >= batch_size):
+            writer.finish()
             state["number"] += 1
             if before_commit is not None:
                 before_commit(state["number"])
