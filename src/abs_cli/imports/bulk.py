@@ -185,7 +185,6 @@ class LeadBulkWriter:
         self.stamp = process(context.started)
         self.freemail: dict[str, bool] = {}
         self.deferred: list[tuple[str, str]] = []
-        self.known_domains: set[str] = set()
         with self.conn.begin():
             if "owner" in positions:
                 self.team = reps(context)
@@ -275,7 +274,6 @@ class LeadBulkWriter:
         """Stage and apply one chunk (its keys are distinct); return counts and rejects."""
         result = BatchRows()
         staged = []
-        domains: dict[str, str | None] = {}
         team = self.team
         fields, has_source, has_domain = self.fields, self.has_source, self.has_domain
         account_domain = self._account_domain
@@ -288,10 +286,7 @@ class LeadBulkWriter:
                 source = values[SOURCE]
                 row += (None if source is None else int(is_inbound(source)),)
             if has_domain:
-                domain = account_domain(values)
-                if domain is not None and domains.get(domain) is None:
-                    domains[domain] = values[COMPANY]
-                row += (domain,)
+                row += (account_domain(values),)
             if team is not None:
                 owner = values[OWNER]
                 if owner is None:
@@ -312,7 +307,18 @@ class LeadBulkWriter:
             "FROM abs_import_lead WHERE true ON CONFLICT DO NOTHING"
         ).rowcount
         result.seen_before = len(staged) - inserted
-        self._ensure_accounts(domains)
+        # New accounts, named after the first row of the chunk that gives a company.
+        run(
+            "INSERT INTO account (domain, name, created_at, updated_at) "
+            "SELECT domain, name, ?1, ?1 FROM ("
+            "SELECT domain, company AS name, min(seq) AS first FROM abs_import_lead "
+            "WHERE domain IS NOT NULL AND company IS NOT NULL GROUP BY domain "
+            "UNION ALL SELECT domain, NULL, min(seq) FROM abs_import_lead "
+            "WHERE domain IS NOT NULL GROUP BY domain HAVING count(company) = 0"
+            ") AS d WHERE NOT EXISTS (SELECT 1 FROM account WHERE account.domain = d.domain) "
+            "ORDER BY first ON CONFLICT (domain) DO NOTHING",
+            (self.stamp,),
+        )
         stamp = self.stamp
         run(
             "UPDATE abs_import_lead SET account_id = "
@@ -377,22 +383,6 @@ class LeadBulkWriter:
         result.unchanged = counts.get("", 0)
         return result
 
-    def _ensure_accounts(self, domains: dict[str, str | None]) -> None:
-        """Create the accounts of the chunk's domains that are not known yet."""
-        known = self.known_domains
-        stamp = self.stamp
-        missing = [(d, name, stamp, stamp) for d, name in domains.items() if d not in known]
-        if not missing:
-            return
-        self.conn.exec_driver_sql(
-            "INSERT INTO account (domain, name, created_at, updated_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (domain) DO NOTHING",
-            missing,
-        )
-        if len(known) > MEMO_LIMIT:
-            known.clear()
-        known.update(domain for domain, *_ in missing)
-
     def _external_ids(self, result: BatchRows, rows: list[Any]) -> None:
         """Leads found by external id; conflicting rows are rejected (see `write_leads`)."""
         run = self.conn.exec_driver_sql
@@ -428,5 +418,5 @@ class LeadBulkWriter:
             result.rejects.append((line, cells, reason))
 
 
-DOMAIN, OWNER, COMPANY, SOURCE = SLOT["domain"], SLOT["owner"], SLOT["company"], SLOT["source"]
+DOMAIN, OWNER, SOURCE = SLOT["domain"], SLOT["owner"], SLOT["source"]
 STORED_SLOTS = tuple(SLOT[name] for name in STORED_FIELDS)
