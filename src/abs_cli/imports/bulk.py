@@ -310,13 +310,11 @@ class LeadBulkWriter:
         # New accounts, named after the first row of the chunk that gives a company.
         run(
             "INSERT INTO account (domain, name, created_at, updated_at) "
-            "SELECT domain, name, ?1, ?1 FROM ("
-            "SELECT domain, company AS name, min(seq) AS first FROM abs_import_lead "
-            "WHERE domain IS NOT NULL AND company IS NOT NULL GROUP BY domain "
-            "UNION ALL SELECT domain, NULL, min(seq) FROM abs_import_lead "
-            "WHERE domain IS NOT NULL GROUP BY domain HAVING count(company) = 0"
-            ") AS d WHERE NOT EXISTS (SELECT 1 FROM account WHERE account.domain = d.domain) "
-            "ORDER BY first ON CONFLICT (domain) DO NOTHING",
+            "SELECT d.domain, (SELECT company FROM abs_import_lead WHERE seq = d.named), ?1, ?1 "
+            "FROM (SELECT domain, min(CASE WHEN company IS NOT NULL THEN seq END) AS named, "
+            "min(seq) AS first FROM abs_import_lead AS s WHERE domain IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM account WHERE account.domain = s.domain) GROUP BY domain) AS d "
+            "ORDER BY d.first ON CONFLICT (domain) DO NOTHING",
             (self.stamp,),
         )
         stamp = self.stamp
