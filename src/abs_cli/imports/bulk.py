@@ -5,9 +5,11 @@ storage values (the same parsers and messages as the row model, memoised for the
 files repeat: countries, sources, stages, dates, e-mail domains). Each chunk of rows goes
 to a TEMP staging table in one `executemany`; a handful of statements then, inside
 SQLite, count the keys met in earlier chunks, create the accounts, find the stored
-leads, split the chunk into new, changed and unchanged leads, and write the leads and
-their stage-history rows. Nothing is read back into Python but the counts and the
-(rare) rows rejected for a conflicting `external_id`.
+leads, split the chunk into new, changed and unchanged leads, and write the leads; the
+stage-history rows of a whole transaction are written before its commit, sorted by
+time. Nothing is read back into Python but the counts and the (rare) rows rejected for
+a conflicting `external_id`. The engine (`engine._run_bulk`) keeps the rejects file,
+the summary, the transactions and `--strict` / `--dry-run` as for every importer.
 
 The generic path (`leads.write_leads`) keeps the same rules for PostgreSQL.
 """
@@ -26,7 +28,6 @@ from abs_cli.imports.leads import STORED_FIELDS, LeadRow
 from abs_cli.imports.resolve import lead_table, reps
 from abs_cli.imports.values import is_freemail, is_inbound
 
-CHUNK = 5000
 MEMO_LIMIT = 20_000
 MEMOISED = frozenset(
     {"country", "source", "stage", "buying_role", "consent", "employees", "created_at", "domain"}
