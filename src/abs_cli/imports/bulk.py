@@ -374,6 +374,7 @@ class LeadBulkWriter:
             "WHERE state = 'new' ORDER BY seq",
             (stamp,),
         )
+        result.rejects.sort(key=lambda reject: reject[0])  # file order, as the generic path
         counts = dict(
             run("SELECT coalesce(state, ''), count(*) FROM abs_import_lead GROUP BY 1").all()
         )
