@@ -487,8 +487,6 @@ def _run_bulk(
     chunk_size = min(batch_size, BULK_CHUNK)
     strict = options.strict
     outer = conn.begin() if strict or options.dry_run else None
-    if outer is not None:
-        writer.defer_indexes()  # one transaction covers the load: safe to build them after
     state = {"transaction": None, "pending": 0, "number": 0}
 
     def flush(chunk: dict[Hashable, tuple[int, list[str], list[Any]]], last: bool) -> None:
@@ -518,6 +516,8 @@ def _run_bulk(
             progress(summary.read)
 
     try:
+        if outer is not None:
+            writer.defer_indexes()  # one transaction covers the load: safe to build them after
         chunk: dict[Hashable, tuple[int, list[str], list[Any]]] = {}
         for line, cells in rows:
             summary.read += 1
