@@ -115,7 +115,7 @@ def run_anchor(csv_path: Path, work: Path) -> float:
     return time.perf_counter() - started
 
 
-def run_abs(csv_path: Path, database: Path) -> tuple[float, int, str]:
+def run_abs(csv_path: Path, database: Path, *extra: str) -> tuple[float, int, str]:
     """Wall seconds, peak RSS in MB, and the JSON summary of one `abs leads import`."""
     command = [
         sys.executable,
@@ -131,6 +131,7 @@ def run_abs(csv_path: Path, database: Path) -> tuple[float, int, str]:
         "json",
         "--rejects",
         str(database.with_suffix(".rejects.csv")),
+        *extra,
     ]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -143,14 +144,31 @@ def run_abs(csv_path: Path, database: Path) -> tuple[float, int, str]:
     return elapsed, usage.ru_maxrss // 1024, output
 
 
-def bench(rows: int, work: Path) -> dict[str, float]:
+def clean_copy(csv_path: Path) -> Path:
+    """The file without its bad rows (a --strict import stops at the first one)."""
+    clean = csv_path.with_name(csv_path.stem + "-clean.csv")
+    if not clean.exists():
+        with csv_path.open(newline="") as source, clean.open("w", newline="") as target:
+            reader, writer = csv.reader(source), csv.writer(target)
+            writer.writerow(next(reader))
+            for row in reader:
+                if "@" in row[0] and not row[0].endswith("@") and row[6].isdigit():
+                    writer.writerow(row)
+    return clean
+
+
+def fresh(database: Path) -> Path:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(database) + suffix).unlink(missing_ok=True)
+    return database
+
+
+def bench(rows: int, work: Path, strict: bool = False) -> dict[str, float]:
     csv_path = work / f"leads-{rows}.csv"
     if not csv_path.exists():
         generate(csv_path, rows)
     anchor = run_anchor(csv_path, work)
-    database = work / f"abs-{rows}.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(database) + suffix).unlink(missing_ok=True)
+    database = fresh(work / f"abs-{rows}.db")
     first, rss, summary = run_abs(csv_path, database)
     again, rss_again, summary_again = run_abs(csv_path, database)
     print(f"\n{rows:,} leads")
@@ -162,6 +180,13 @@ def bench(rows: int, work: Path) -> dict[str, float]:
     print(f"  ratio abs / sqlite3 = {first / anchor:.2f}x (target <= 2x)")
     print("  summary:", " ".join(summary.split()))
     print("  re-import summary:", " ".join(summary_again.split()))
+    if strict:
+        clean = clean_copy(csv_path)
+        taken, rss_strict, _ = run_abs(clean, fresh(work / f"strict-{rows}.db"), "--strict")
+        print(
+            f"  abs --strict  : {taken:7.2f} s  {rows / taken:10,.0f} rows/s  peak RSS "
+            f"{rss_strict} MB (the same file without its bad rows, into an empty store)"
+        )
     return {"anchor": anchor, "abs": first, "again": again, "rss": rss}
 
 
@@ -170,6 +195,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--no-small", action="store_true", help="skip the 100,000-row run")
     parser.add_argument("--keep", help="folder to keep the generated files in")
+    parser.add_argument(
+        "--strict", action="store_true", help="also time an all-or-nothing import (--strict)"
+    )
     args = parser.parse_args()
     if shutil.which("sqlite3") is None:
         raise SystemExit("the sqlite3 shell is missing: apt-get install -y sqlite3")
@@ -178,7 +206,7 @@ def main() -> None:
     try:
         sizes = [args.rows] if args.no_small else sorted({100_000, args.rows})
         for rows in sizes:
-            bench(rows, work)
+            bench(rows, work, strict=args.strict)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 
+from abs_cli.errors import InputError
 from abs_cli.imports.engine import ImportOptions, run_import
 from abs_cli.imports.registry import IMPORTERS
 from abs_cli.store.models import Account, Lead, StageHistory, StageStay
@@ -130,3 +131,35 @@ def test_account_cache_overflow_keeps_every_lead_linked(
             select(Lead.email, Account.domain).join(Account, Account.id == Lead.account_id)
         ).all()
     assert sorted(linked) == sorted((f"p{n}@c{n % 5}.io", f"c{n % 5}.io") for n in range(12))
+
+
+def index_names(store) -> set[str]:  # type: ignore[no-untyped-def]
+    from sqlalchemy import inspect
+
+    inspector = inspect(store.engine)
+    return {
+        index["name"]
+        for table in ("lead", "stage_history")
+        for index in inspector.get_indexes(table)
+    }
+
+
+def test_strict_import_builds_indexes_after_the_load(store, tmp_path: Path) -> None:
+    """A --strict import into an empty store may build the secondary indexes at the end
+    (SQLite): every index is there afterwards, and a failed import leaves them in place."""
+    indexes = index_names(store)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("email\n" + "".join(f"p{n}@acme.io\n" for n in range(10)) + "bob@\n")
+    with pytest.raises(InputError, match="line 12: email 'bob@' is not a valid address"):
+        run_import(store, IMPORTERS["leads"], str(bad), ImportOptions(batch_size=4, strict=True))
+    assert lead_count(store) == 0 and index_names(store) == indexes
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "email,created_at\n" + "".join(f"p{n}@acme.io,2026-03-0{n % 9 + 1}\n" for n in range(10))
+    )
+    summary = run_import(store, IMPORTERS["leads"], str(good), ImportOptions(strict=True))
+    assert summary.inserted == 10 and index_names(store) == indexes
+    with store.session() as session:
+        first = session.scalar(select(Lead.email).order_by(Lead.created_at, Lead.id).limit(1))
+        assert first == "p0@acme.io"
+        assert session.scalar(select(func.count()).select_from(StageHistory)) == 10

@@ -417,3 +417,28 @@ def test_locked_store_is_a_store_error(
         locker.close()
     assert result.exit_code == 4
     assert "stayed locked by another process" in " ".join(result.stderr.split())
+
+
+def test_external_id_and_owner_conflicts_are_rejected(cli, tmp_path: Path) -> None:
+    first = write(tmp_path, "email,external_id\na@acme.io,X1\nb@acme.io,X2\n")
+    assert run(cli, str(first))[1]["inserted"] == 2
+    second = write(
+        tmp_path,
+        "email,external_id,owner\nb@acme.io,X1,\nc@acme.io,X9,\nd@acme.io,X9,\n"
+        "e@acme.io,,nobody\nX2@Acme.io,X2,\n",
+        "second.csv",
+    )
+    result, summary = run(cli, str(second))
+    assert result.exit_code == 3
+    assert counts(summary) == (5, 1, 1, 0, 0, 3)
+    assert [(row["line"], row["reason"]) for row in rejects(tmp_path / "second.rejects.csv")] == [
+        ("2", "external_id 'X1' belongs to another lead"),
+        ("4", "external_id 'X9' is given to two e-mails in the file"),
+        ("5", "owner 'nobody' is not a rep on the team (see `abs team list`)"),
+    ]
+    exported = json.loads(cli("leads", "export", "-f", "json").stdout)
+    assert sorted((row["email"], row["external_id"]) for row in exported) == [
+        ("a@acme.io", "X1"),
+        ("c@acme.io", "X9"),
+        ("x2@acme.io", "X2"),
+    ]

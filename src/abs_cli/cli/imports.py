@@ -86,8 +86,8 @@ def import_command(kind: str) -> Callable[..., None]:
             typer.Option(help="Where to write rejected rows (default: FILE.rejects.csv)."),
         ] = None,
         batch_size: Annotated[
-            int, typer.Option(min=1, hidden=True, help="Rows per transaction.")
-        ] = 5000,
+            int | None, typer.Option(min=1, hidden=True, help="Rows per transaction.")
+        ] = None,
         assign: Annotated[
             bool,
             typer.Option(

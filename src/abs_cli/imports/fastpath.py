@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, get_args
 
@@ -80,6 +81,26 @@ def row_validator(model: type[BaseModel], context: dict[str, Any]) -> Validator 
         return result
 
     return validate
+
+
+def field_parsers(
+    model: type[BaseModel], context: dict[str, Any]
+) -> dict[str, tuple[Callable[[str], Any], int | None]]:
+    """Each field's parser as a function of the (stripped) cell text alone, with the
+    length limit of a plain text field (whose parser then only checks that length)."""
+    parsers: dict[str, tuple[Callable[[str], Any], int | None]] = {}
+    for name, field in model.model_fields.items():
+        function = _before(field)
+        if function is None:
+            parsers[name] = (str, None)
+        else:
+            parse = functools.partial(_call, function, _Info(name, context))
+            parsers[name] = (parse, getattr(function, "limit", None))
+    return parsers
+
+
+def _call(function: Callable[..., Any], info: _Info, cell: str) -> Any:
+    return function(cell, info)
 
 
 def execute_many(

@@ -297,10 +297,18 @@ def _history(
     }
 
 
+def bulk_leads(context: WriteContext, *args: Any) -> Any:
+    """The set-based SQLite writer of `abs leads import` (see `imports/bulk.py`)."""
+    from abs_cli.imports.bulk import LeadBulkWriter
+
+    return LeadBulkWriter(context, *args)
+
+
 LEADS = Importer(
     name="leads",
     spec=LEAD_SPEC,
     model=LeadRow,
     key=lead_key,
     write=write_leads,
+    bulk=bulk_leads,
 )

@@ -235,6 +235,7 @@ def _text(limit: int) -> Callable[[Any, ValidationInfo], str]:
             raise ValueError(f"{_field(info)} is longer than {limit} characters ({len(text)})")
         return text
 
+    check.limit = limit  # type: ignore[attr-defined]  (bulk writers check the length inline)
     return check
 
 
