@@ -20,6 +20,7 @@ import operator
 from collections.abc import Callable, Hashable
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from abs_cli.imports.engine import FORMULA_STARTS, BatchRows, WriteContext
@@ -27,6 +28,7 @@ from abs_cli.imports.fastpath import field_parsers
 from abs_cli.imports.leads import STORED_FIELDS, LeadRow
 from abs_cli.imports.resolve import lead_table, reps
 from abs_cli.imports.values import is_freemail, is_inbound
+from abs_cli.stays import refresh_stays
 
 MEMO_LIMIT = 20_000
 MEMOISED = frozenset(
@@ -50,6 +52,9 @@ HISTORY_DDL = (
     "forced INTEGER)"
 )
 SEEN_DDL = "CREATE TEMP TABLE IF NOT EXISTS abs_import_seen (k TEXT PRIMARY KEY) WITHOUT ROWID"
+TOUCHED_DDL = "CREATE TEMP TABLE IF NOT EXISTS abs_import_touched (lead_id INTEGER PRIMARY KEY)"
+TOUCHED = sa.select(sa.column("lead_id")).select_from(sa.table("abs_import_touched"))
+"""The leads whose stays a transaction must recompute (moved, or their creation changed)."""
 COMPARED = (*STORED_FIELDS, "account_id", "owner_id", "inbound")
 CHANGED = " OR ".join(f"(s.{c} IS NOT NULL AND s.{c} IS NOT l.{c})" for c in COMPARED)
 UPDATED = ", ".join(f"{c} = coalesce(s.{c}, lead.{c})" for c in COMPARED)
@@ -192,7 +197,9 @@ class LeadBulkWriter:
             self.conn.exec_driver_sql(STAGING_DDL)
             self.conn.exec_driver_sql(SEEN_DDL)
             self.conn.exec_driver_sql(HISTORY_DDL)
+            self.conn.exec_driver_sql(TOUCHED_DDL)
             self.conn.exec_driver_sql("DELETE FROM abs_import_history")
+            self.conn.exec_driver_sql("DELETE FROM abs_import_touched")
             self.conn.exec_driver_sql("DELETE FROM abs_import_seen")
         # Only the columns the file has are bound (binding costs per value); seq is the rowid.
         fields = [name for name in STORED_FIELDS if name in positions]
@@ -224,7 +231,10 @@ class LeadBulkWriter:
             "forced, 'import' FROM abs_import_history WHERE true ORDER BY changed_at, seq "
             "ON CONFLICT (lead_id, changed_at, to_stage) DO NOTHING"
         )
+        run("INSERT OR IGNORE INTO abs_import_touched SELECT lead_id FROM abs_import_history")
+        refresh_stays(self.conn, TOUCHED)
         run("DELETE FROM abs_import_history")
+        run("DELETE FROM abs_import_touched")
 
     def defer_indexes(self) -> None:
         """Inside a transaction that covers the whole import, into a store without leads:
@@ -255,6 +265,7 @@ class LeadBulkWriter:
             self.conn.exec_driver_sql("DROP TABLE IF EXISTS abs_import_lead")
             self.conn.exec_driver_sql("DROP TABLE IF EXISTS abs_import_seen")
             self.conn.exec_driver_sql("DROP TABLE IF EXISTS abs_import_history")
+            self.conn.exec_driver_sql("DROP TABLE IF EXISTS abs_import_touched")
 
     def _account_domain(self, values: list[Any]) -> str | None:
         domain = values[DOMAIN]
@@ -350,6 +361,11 @@ class LeadBulkWriter:
             "WHERE s.state = 'changed' AND l.id = s.lead_id AND s.stage IS NOT NULL "
             "AND s.stage != l.stage ORDER BY s.seq",
             (stamp,),
+        )
+        run(
+            "INSERT OR IGNORE INTO abs_import_touched SELECT s.lead_id "
+            "FROM abs_import_lead AS s CROSS JOIN lead AS l WHERE s.state = 'changed' "
+            "AND l.id = s.lead_id AND s.created_at IS NOT NULL AND s.created_at IS NOT l.created_at"
         )
         run(
             f"UPDATE lead SET {UPDATED}, updated_at = ?, stage_changed_at = CASE "
