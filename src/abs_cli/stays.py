@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer, case, func, insert, literal, or_, select, type_coerce
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Select
 
 from abs_cli.store.models import Lead, StageHistory, StageStay
 
@@ -35,9 +34,8 @@ COLUMNS = (
 )
 
 
-def stay_rows(lead_ids: list[int] | Select | None = None, *, by_time: bool = False) -> Any:
-    """SELECT of the `stage_stay` rows of the given leads (all leads when None; a list
-    of ids or a SELECT of one id column).
+def stay_rows(lead_ids: list[int] | None = None, *, by_time: bool = False) -> Any:
+    """SELECT of the `stage_stay` rows of the given leads (all leads when None).
 
     Three window passes over each lead's history in (changed_at, id) order: the previous
     row's stage, the next row's time and how many amounts were given so far; then the
@@ -97,26 +95,21 @@ def stay_rows(lead_ids: list[int] | Select | None = None, *, by_time: bool = Fal
     return rows.order_by(s.changed_at, s.id) if by_time else rows
 
 
-def refresh_stays(
-    connection: Connection | Session, lead_ids: Iterable[int] | Select | None = None
-) -> None:
-    """Recompute the stays of `lead_ids` from their history: every lead when None, the
-    ids of a list, or those a SELECT of one id column returns (a bulk writer's temporary
-    table of touched leads, without bringing the ids into Python)."""
+def refresh_stays(connection: Connection | Session, lead_ids: Iterable[int] | None = None) -> None:
+    """Recompute the stays of `lead_ids` (of every lead when None) from their history.
+
+    Rows go in in time order, so that a month's stays sit together on disk and a batch
+    of them reaches the (entered_at, history_id) key as one sweep, not random probes.
+    """
     if lead_ids is None:
         connection.execute(STAY.delete())
-        # In time order, so that a month's stays sit together on disk.
         connection.execute(insert(STAY).from_select(COLUMNS, stay_rows(by_time=True)))
-        return
-    if isinstance(lead_ids, Select):
-        connection.execute(STAY.delete().where(STAY.c.lead_id.in_(lead_ids)))
-        connection.execute(insert(STAY).from_select(COLUMNS, stay_rows(lead_ids)))
         return
     ids = sorted(set(lead_ids))
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
         connection.execute(STAY.delete().where(STAY.c.lead_id.in_(part)))
-        connection.execute(insert(STAY).from_select(COLUMNS, stay_rows(part)))
+        connection.execute(insert(STAY).from_select(COLUMNS, stay_rows(part, by_time=True)))
 
 
 def count_stays(connection: Connection | Session) -> int:

@@ -20,7 +20,6 @@ import operator
 from collections.abc import Callable, Hashable
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from abs_cli.imports.engine import FORMULA_STARTS, BatchRows, WriteContext
@@ -53,8 +52,7 @@ HISTORY_DDL = (
 )
 SEEN_DDL = "CREATE TEMP TABLE IF NOT EXISTS abs_import_seen (k TEXT PRIMARY KEY) WITHOUT ROWID"
 TOUCHED_DDL = "CREATE TEMP TABLE IF NOT EXISTS abs_import_touched (lead_id INTEGER PRIMARY KEY)"
-TOUCHED = sa.select(sa.column("lead_id")).select_from(sa.table("abs_import_touched"))
-"""The leads whose stays a transaction must recompute (moved, or their creation changed)."""
+"""The leads whose stays a transaction recomputes: moved, or their creation date changed."""
 COMPARED = (*STORED_FIELDS, "account_id", "owner_id", "inbound")
 CHANGED = " OR ".join(f"(s.{c} IS NOT NULL AND s.{c} IS NOT l.{c})" for c in COMPARED)
 UPDATED = ", ".join(f"{c} = coalesce(s.{c}, lead.{c})" for c in COMPARED)
@@ -232,7 +230,8 @@ class LeadBulkWriter:
             "ON CONFLICT (lead_id, changed_at, to_stage) DO NOTHING"
         )
         run("INSERT OR IGNORE INTO abs_import_touched SELECT lead_id FROM abs_import_history")
-        refresh_stays(self.conn, TOUCHED)
+        touched = run("SELECT lead_id FROM abs_import_touched ORDER BY lead_id").scalars()
+        refresh_stays(self.conn, touched.all())
         run("DELETE FROM abs_import_history")
         run("DELETE FROM abs_import_touched")
 
