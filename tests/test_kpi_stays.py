@@ -201,6 +201,11 @@ def test_every_writer_keeps_the_stays_fresh(cli, store, tmp_path: Path) -> None:
     moved = write(tmp_path, "again.csv", "email,stage,created_at\nb@x.io,proposal,2025-12-01\n")
     assert cli("leads", "import", str(moved)).exit_code == 0
     assert_fresh(store)
+    twice = "email,stage,created_at\ng@x.io,,2026-01-07\nh@x.io,,2026-01-08\ng@x.io,demo,\n"
+    for size in ("1", "2", "1000"):  # created, then moved, in one transaction or two
+        path = write(tmp_path, "twice.csv", twice.replace("@x.io", f"{size}@x.io"))
+        assert cli("leads", "import", str(path), "--batch-size", size).exit_code == 0
+        assert_fresh(store)
     assert cli("leads", "forget", "c@x.io").exit_code == 0
     assert_fresh(store)
     with store.session() as session:

@@ -11,7 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, case, func, insert, literal, or_, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    case,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -110,6 +121,42 @@ def refresh_stays(connection: Connection | Session, lead_ids: Iterable[int] | No
         part = ids[start : start + CHUNK]
         connection.execute(STAY.delete().where(STAY.c.lead_id.in_(part)))
         connection.execute(insert(STAY).from_select(COLUMNS, stay_rows(part, by_time=True)))
+
+
+def insert_first_stays(connection: Connection | Session, created: Any) -> None:
+    """Write the stays of new leads whose one history row is their creation.
+
+    `created` selects (lead_id, changed_at, to_stage) of those rows, each lead's only
+    row, dated at the lead's `created_at`. For such a lead `stay_rows` yields one row
+    (entered from `prospect`, begun at its creation, still open); this writes that row
+    straight from the history, without the window passes, which a bulk import of new
+    leads would otherwise pay for every lead. `tests/test_kpi_stays.py` holds both ways
+    equal.
+    """
+    h = HISTORY.c
+    first = created.subquery("created")
+    rows = (
+        select(
+            h.id,
+            h.lead_id,
+            h.to_stage,
+            h.changed_at,
+            null(),
+            h.to_stage != "prospect",
+            literal("prospect"),
+            h.changed_at,
+            h.rep_id,
+            h.amount,
+        )
+        .join(
+            first,
+            (h.lead_id == first.c.lead_id)
+            & (h.changed_at == first.c.changed_at)
+            & (h.to_stage == first.c.to_stage),
+        )
+        .order_by(h.changed_at, h.id)
+    )
+    connection.execute(insert(STAY).from_select(COLUMNS, rows))
 
 
 def count_stays(connection: Connection | Session) -> int:

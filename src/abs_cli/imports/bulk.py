@@ -20,6 +20,7 @@ import operator
 from collections.abc import Callable, Hashable
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from abs_cli.imports.engine import FORMULA_STARTS, BatchRows, WriteContext
@@ -27,7 +28,7 @@ from abs_cli.imports.fastpath import field_parsers
 from abs_cli.imports.leads import STORED_FIELDS, LeadRow
 from abs_cli.imports.resolve import lead_table, reps
 from abs_cli.imports.values import is_freemail, is_inbound
-from abs_cli.stays import refresh_stays
+from abs_cli.stays import insert_first_stays, refresh_stays
 
 MEMO_LIMIT = 20_000
 MEMOISED = frozenset(
@@ -53,6 +54,15 @@ HISTORY_DDL = (
 SEEN_DDL = "CREATE TEMP TABLE IF NOT EXISTS abs_import_seen (k TEXT PRIMARY KEY) WITHOUT ROWID"
 TOUCHED_DDL = "CREATE TEMP TABLE IF NOT EXISTS abs_import_touched (lead_id INTEGER PRIMARY KEY)"
 """The leads whose stays a transaction recomputes: moved, or their creation date changed."""
+_history = sa.table(
+    "abs_import_history", *(sa.column(name) for name in ("lead_id", "changed_at", "to_stage"))
+)
+NEW_LEADS_HISTORY = sa.select(_history).where(
+    _history.c.lead_id.not_in(
+        sa.select(sa.column("lead_id")).select_from(sa.table("abs_import_touched"))
+    )
+)
+"""The creation rows of the leads a transaction created and did not move again."""
 COMPARED = (*STORED_FIELDS, "account_id", "owner_id", "inbound")
 CHANGED = " OR ".join(f"(s.{c} IS NOT NULL AND s.{c} IS NOT l.{c})" for c in COMPARED)
 UPDATED = ", ".join(f"{c} = coalesce(s.{c}, lead.{c})" for c in COMPARED)
@@ -229,7 +239,11 @@ class LeadBulkWriter:
             "forced, 'import' FROM abs_import_history WHERE true ORDER BY changed_at, seq "
             "ON CONFLICT (lead_id, changed_at, to_stage) DO NOTHING"
         )
-        run("INSERT OR IGNORE INTO abs_import_touched SELECT lead_id FROM abs_import_history")
+        run(
+            "INSERT OR IGNORE INTO abs_import_touched SELECT lead_id FROM abs_import_history "
+            "GROUP BY lead_id HAVING count(*) > 1 OR max(from_stage) IS NOT NULL"
+        )
+        insert_first_stays(self.conn, NEW_LEADS_HISTORY)
         touched = run("SELECT lead_id FROM abs_import_touched ORDER BY lead_id").scalars()
         refresh_stays(self.conn, touched.all())
         run("DELETE FROM abs_import_history")
