@@ -122,6 +122,34 @@ def test_pipeline_history_as_recorded(seeded, store, tmp_path: Path) -> None:
         )
 
 
+def test_subscriptions_told_apart_by_their_billing_id(cli, store, tmp_path: Path) -> None:
+    """Two subscriptions of one account, same day, same plan: distinct with their ids."""
+    with_ids = write(
+        tmp_path,
+        "billing.csv",
+        "subscription_id,account,started_at,plan,amount\n"
+        "S-1,acme.io,2026-01-01,Basic,684\n"
+        "S-2,acme.io,2026-01-01,Basic,969\n",
+    )
+    code, summary = imported(cli, "subscriptions", with_ids)
+    assert code == 0 and (summary["inserted"], summary["duplicates_in_file"]) == (2, 0)
+    assert imported(cli, "subscriptions", with_ids)[1]["unchanged"] == 2
+    raised = write(tmp_path, "raised.csv", with_ids.read_text().replace(",969", ",1000"))
+    assert imported(cli, "subscriptions", raised)[1]["updated"] == 1
+    without_ids = write(
+        tmp_path,
+        "plain.csv",
+        "account,started_at,plan,amount\nbeta.io,2026-01-01,Basic,684\nbeta.io,2026-01-01,Basic,969\n",
+    )
+    code, summary = imported(cli, "subscriptions", without_ids)
+    assert (summary["inserted"], summary["duplicates_in_file"]) == (1, 1)
+    with store.session() as session:
+        rows = session.execute(
+            select(Subscription.external_id, Subscription.amount).order_by(Subscription.id)
+        ).all()
+    assert [(ref, int(amount)) for ref, amount in rows] == [("S-1", 684), ("S-2", 1000), ("", 969)]
+
+
 def test_subscriptions_spend_and_currency(cli, store, tmp_path: Path) -> None:
     subscriptions = write(
         tmp_path,

@@ -238,6 +238,7 @@ class SubscriptionRow(BaseModel):
     ended_at: UTCDate | None = None
     plan: Text(120) | None = None
     is_trial: Flag | None = None
+    external_id: Text(128) | None = None
     currency: Currency | None = None
 
     @model_validator(mode="after")
@@ -266,15 +267,16 @@ SUBSCRIPTIONS = Importer(
             "billing period": "interval",
             "plan tier": "plan",
             "trial": "is_trial",
+            "subscription id": "external_id",
         },
     ),
     model=SubscriptionRow,
-    key=_key("account", "plan", "started_at"),
+    key=_key("account", "plan", "started_at", "external_id"),
     write=_writer(
         Subscription.__table__,  # type: ignore[attr-defined]
-        ["account_id", "plan", "started_at"],
+        ["account_id", "plan", "started_at", "external_id"],
         _with_accounts,
-        defaults={"plan": "", "interval": "month", "is_trial": False},
+        defaults={"plan": "", "interval": "month", "is_trial": False, "external_id": ""},
     ),
     money=True,
 )

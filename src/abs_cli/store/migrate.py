@@ -18,7 +18,13 @@ from sqlalchemy.exc import DatabaseError
 from abs_cli.errors import StoreError
 from abs_cli.store.engine import Store, describe_db_error
 
-REVISIONS: tuple[str, ...] = ("0001", "0002_pipeline", "0003_stage_stay", "0004_scoring_index")
+REVISIONS: tuple[str, ...] = (
+    "0001",
+    "0002_pipeline",
+    "0003_stage_stay",
+    "0004_scoring_index",
+    "0005_subscription_external_id",
+)
 """Every revision, oldest first; the last one is the schema this version of abs writes."""
 HEAD = REVISIONS[-1]
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"

@@ -224,13 +224,18 @@ class Activity(SQLModel, table=True):
 
 
 class Subscription(SQLModel, table=True):
-    """A billed subscription row of a customer account, active on [started_at, ended_at)."""
+    """A billed subscription row of a customer account, active on [started_at, ended_at).
+
+    Its natural key is (account, plan, start, `external_id`): billing exports often hold
+    several subscriptions of one account that start the same day on the same plan, told
+    apart only by the billing system's id; without one, `external_id` is ''.
+    """
 
     __tablename__ = "subscription"
     __table_args__ = (
         CheckConstraint(_one_of("interval", INTERVALS), name="interval"),
         CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="period"),
-        UniqueConstraint("account_id", "plan", "started_at"),
+        UniqueConstraint("account_id", "plan", "started_at", "external_id"),
         Index(None, "started_at", "ended_at"),
     )
 
@@ -242,6 +247,7 @@ class Subscription(SQLModel, table=True):
     amount: Decimal = Field(sa_type=Money)
     interval: str = Field(default="month", max_length=8)
     is_trial: bool = Field(default=False)
+    external_id: str = Field(default="", max_length=128, sa_column_kwargs={"server_default": ""})
 
 
 class Spend(SQLModel, table=True):
