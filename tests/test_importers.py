@@ -122,8 +122,9 @@ def test_pipeline_history_as_recorded(seeded, store, tmp_path: Path) -> None:
         )
 
 
-def test_subscriptions_told_apart_by_their_billing_id(cli, store, tmp_path: Path) -> None:
-    """Two subscriptions of one account, same day, same plan: distinct with their ids."""
+def test_subscriptions_and_tickets_told_apart_by_their_ids(cli, store, tmp_path: Path) -> None:
+    """Two subscriptions of one account, same day and plan (two tickets, same moment):
+    distinct with the source system's ids."""
     with_ids = write(
         tmp_path,
         "billing.csv",
@@ -148,6 +149,17 @@ def test_subscriptions_told_apart_by_their_billing_id(cli, store, tmp_path: Path
             select(Subscription.external_id, Subscription.amount).order_by(Subscription.id)
         ).all()
     assert [(ref, int(amount)) for ref, amount in rows] == [("S-1", 684), ("S-2", 1000), ("", 969)]
+    tickets = write(
+        tmp_path,
+        "tickets.csv",
+        "ticket_id,account,opened_at,severity\nT-1,acme.io,2026-02-01,high\nT-2,acme.io,2026-02-01,low\n",
+    )
+    code, summary = imported(cli, "tickets", tickets)
+    assert code == 0 and (summary["inserted"], summary["duplicates_in_file"]) == (2, 0)
+    assert imported(cli, "tickets", tickets)[1]["unchanged"] == 2
+    with store.session() as session:
+        stored = session.execute(select(Ticket.external_id, Ticket.severity)).all()
+    assert sorted(stored) == [("T-1", "high"), ("T-2", "low")]
 
 
 def test_subscriptions_spend_and_currency(cli, store, tmp_path: Path) -> None:

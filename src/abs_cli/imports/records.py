@@ -476,6 +476,7 @@ class TicketRow(BaseModel):
     type: Annotated[str, BeforeValidator(_ticket_type)] | None = None
     severity: Text(32) | None = None
     closed_at: UTCDate | None = None
+    external_id: Text(128) | None = None
 
 
 TICKETS = Importer(
@@ -492,14 +493,20 @@ TICKETS = Importer(
             "priority": "severity",
             "closed": "closed_at",
             "resolved at": "closed_at",
+            "ticket id": "external_id",
         },
     ),
     model=TicketRow,
-    key=lambda values: (values["account"], values["opened_at"], values.get("type", "unknown")),
+    key=lambda values: (
+        values["account"],
+        values["opened_at"],
+        values.get("type", "unknown"),
+        values.get("external_id", ""),
+    ),
     write=_writer(
         Ticket.__table__,  # type: ignore[attr-defined]
-        ["account_id", "opened_at", "type"],
+        ["account_id", "opened_at", "type", "external_id"],
         _with_accounts,
-        defaults={"type": "unknown"},
+        defaults={"type": "unknown", "external_id": ""},
     ),
 )

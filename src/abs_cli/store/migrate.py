@@ -23,7 +23,7 @@ REVISIONS: tuple[str, ...] = (
     "0002_pipeline",
     "0003_stage_stay",
     "0004_scoring_index",
-    "0005_subscription_external_id",
+    "0005_external_ids",
 )
 """Every revision, oldest first; the last one is the schema this version of abs writes."""
 HEAD = REVISIONS[-1]

@@ -320,12 +320,16 @@ class CampaignMember(SQLModel, table=True):
 
 
 class Ticket(SQLModel, table=True):
-    """A support ticket opened by a customer (quality KPIs)."""
+    """A support ticket opened by a customer (quality KPIs).
+
+    Keyed by (account, opened, type, `external_id`): the help desk's id tells apart two
+    tickets an account opened at the same moment ('' when the file has none).
+    """
 
     __tablename__ = "ticket"
     __table_args__ = (
         CheckConstraint(_one_of("type", TICKET_TYPES), name="type"),
-        UniqueConstraint("account_id", "opened_at", "type"),
+        UniqueConstraint("account_id", "opened_at", "type", "external_id"),
         Index(None, "opened_at"),
     )
 
@@ -335,6 +339,7 @@ class Ticket(SQLModel, table=True):
     type: str = Field(default="unknown", max_length=16)
     severity: str | None = Field(default=None, max_length=32)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    external_id: str = Field(default="", max_length=128, sa_column_kwargs={"server_default": ""})
 
 
 class Goal(SQLModel, table=True):
