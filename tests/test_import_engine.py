@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -324,6 +325,36 @@ def test_presets_translate_their_crm_stage_names(cli, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     shown = json.loads(cli("leads", "show", "ann@acme.io", "-f", "json").stdout)["lead"]
     assert shown["stage"] == "customer"
+
+
+def test_rejects_file_that_cannot_be_written_is_refused_first(cli, tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + "ann@acme.io,Ann,Acme,10,2026-03-02,Webinar,FR\nbob@,,,,,,\n")
+    missing = tmp_path / "no-such-folder" / "rejects.csv"
+    result, summary = run(cli, str(path), "--rejects", str(missing))
+    assert result.exit_code == 2 and summary is None
+    assert f"--rejects '{missing}': the folder '{missing.parent}' does not exist" in result.stderr
+    assert lead_rows(cli) == []
+
+
+def test_rejects_go_to_the_current_folder_when_the_input_folder_is_read_only(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import abs_cli.imports.engine as engine
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    path = write(shared, HEADER + "ann@acme.io,Ann,Acme,10,2026-03-02,Webinar,FR\nbob@,,,,,,\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    real_access = os.access
+    monkeypatch.setattr(
+        engine.os, "access", lambda p, mode: Path(p) != shared and real_access(p, mode)
+    )
+    result, summary = run(cli, str(path))
+    assert result.exit_code == 3 and summary["rejects_file"] == "leads.rejects.csv"
+    assert [row["line"] for row in rejects(work / "leads.rejects.csv")] == ["3"]
+    assert not (shared / "leads.rejects.csv").exists()
 
 
 def test_dayfirst_and_external_id_lookup(cli, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ duplicates within the file, `--strict`, `--dry-run`, progress and the summary.
 from __future__ import annotations
 
 import csv
+import os
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -178,7 +179,11 @@ Hook = Callable[[int], None]
 
 
 def default_rejects_path(source: str) -> Path:
-    """`leads.csv` → `leads.rejects.csv` beside it; stdin → `./stdin.rejects.csv`."""
+    """`leads.csv` → `leads.rejects.csv` beside it; stdin → `./stdin.rejects.csv`.
+
+    A file read from a folder the user cannot write to (a read-only export share, a
+    system directory) gets its rejects file in the current directory instead.
+    """
     if source == "-":
         return Path("stdin.rejects.csv")
     path = Path(source)
@@ -187,7 +192,24 @@ def default_rejects_path(source: str) -> Path:
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]
             break
-    return path.with_name(name + ".rejects.csv")
+    beside = path.with_name(name + ".rejects.csv")
+    return beside if os.access(beside.parent, os.W_OK) else Path(beside.name)
+
+
+def check_rejects_path(path: Path) -> None:
+    """Refuse, before anything is written, a rejects file that could not be created."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(
+            f"--rejects {str(path)!r}: the folder {str(folder)!r} does not exist; nothing was "
+            "imported",
+            hint="create it, or give another path",
+        )
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(
+            f"the rejects file {str(path)!r} cannot be written; nothing was imported",
+            hint="give a writable path with --rejects",
+        )
 
 
 class _Rejects:
@@ -306,6 +328,7 @@ def run_import(
         rejects_path = None
         if not options.dry_run and not options.strict:
             rejects_path = Path(options.rejects) if options.rejects else default_rejects_path(path)
+            check_rejects_path(rejects_path)
         rejects = _Rejects(rejects_path, source.header)
         try:
             _run(
