@@ -24,6 +24,7 @@ REVISIONS: tuple[str, ...] = (
     "0003_stage_stay",
     "0004_scoring_index",
     "0005_external_ids",
+    "0006_check_chains",
 )
 """Every revision, oldest first; the last one is the schema this version of abs writes."""
 HEAD = REVISIONS[-1]

@@ -36,15 +36,14 @@ NAMING_CONVENTION = {
 SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _any_of(column: str, values: tuple[str, ...]) -> str:
-    """`_one_of` for tables written in bulk: SQLite rebuilds an `IN (…)` list of more than
-    two values for every row it checks (about 2 µs a row), not a chain of equalities."""
-    return " OR ".join(f"{column} = '{value}'" for value in values)
-
-
 def _one_of(column: str, values: tuple[str, ...], *, nullable: bool = False) -> str:
-    listed = ", ".join(f"'{value}'" for value in values)
-    check = f"{column} IN ({listed})"
+    """A CHECK that `column` holds one of `values`, as a chain of equalities.
+
+    Not `column IN (…)`: SQLite rebuilds an IN list of more than two values for every row
+    it checks (about 4 µs a row and check, doubling the cost of a bulk insert), while it
+    evaluates equalities in place. PostgreSQL treats both alike.
+    """
+    check = " OR ".join(f"{column} = '{value}'" for value in values)
     return f"{column} IS NULL OR {check}" if nullable else check
 
 
@@ -371,9 +370,9 @@ class LeadScore(SQLModel, table=True):
     __tablename__ = "lead_score"
     __table_args__ = (
         CheckConstraint("score BETWEEN 0 AND 100", name="score"),
-        CheckConstraint(_any_of("grade", GRADES), name="grade"),
+        CheckConstraint(_one_of("grade", GRADES), name="grade"),
         CheckConstraint("level BETWEEN 1 AND 4", name="level"),
-        CheckConstraint(_any_of("readiness", READINESS), name="readiness"),
+        CheckConstraint(_one_of("readiness", READINESS), name="readiness"),
         Index(None, "score"),
     )
 
