@@ -279,6 +279,9 @@ def test_migrated_schema_equals_a_fresh_store(db_url: str, tmp_path: Path) -> No
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, SQLModel.metadata) == []
         migrated_schema = schema_snapshot(migrated)
+        refused = pytest.raises(IntegrityError, match="ck_lead_stage")
+        with refused, migrated.session(write=True) as session:  # the rewritten checks hold
+            session.execute(text("UPDATE lead SET stage = 'won' WHERE id = 1"))
     finally:
         migrated.dispose()
     if db_url.startswith("postgresql"):
