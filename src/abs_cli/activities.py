@@ -12,6 +12,7 @@ from abs_cli.domain import ACTIVITY_TYPES
 from abs_cli.errors import InputError
 from abs_cli.leadkeys import find_lead_id, lead_label
 from abs_cli.render import iso
+from abs_cli.stale import mark_activities
 from abs_cli.store.models import Activity, Lead, Rep
 from abs_cli.team import find_rep
 
@@ -59,6 +60,7 @@ def log_activity(
     )
     session.add(row)
     session.flush()
+    mark_activities(session, [lead_id], [at])
     return {"lead": lead.strip(), "type": kind, "occurred_at": at, "due_at": due}
 
 

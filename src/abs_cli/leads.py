@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, aliased
 
 from abs_cli.domain import ROLES, stage_from_user
 from abs_cli.errors import InputError, NotFoundError
+from abs_cli.kpi.sql import month_key
+from abs_cli.stale import mark
 from abs_cli.store.models import (
     Account,
     Activity,
@@ -242,6 +244,8 @@ def forget_lead(session: Session, email: str, reason: str | None = None) -> int:
         .where((NpsResponse.lead_id == lead.id) | (NpsResponse.respondent == key))
         .values(respondent=anonymous, comment=None)
     )
+    erased = select(month_key(UsageEvent.occurred_at)).where(UsageEvent.user_key == key)
+    mark(session, "usage", erased)  # the counts stay, but their months are re-read
     session.execute(update(UsageEvent).where(UsageEvent.user_key == key).values(user_key=anonymous))
     session.add(ErasureLog(lead_id=lead.id, erased_at=stamp, reason=reason))
     session.flush()

@@ -1,7 +1,8 @@
 """`stage_stay`: the stage history replayed once, kept beside it.
 
 `stage_history` stays the source of truth (`abs pipeline history` shows it). Every writer
-of history rows calls `refresh_stays` with the leads it touched, in the same transaction;
+of history rows calls `refresh_stays` with the leads it touched, in the same transaction
+(which also marks the KPI rollups of the months concerned stale, `abs_cli.stale`);
 the KPI queries then read stays by range (`entered_at`, `left_at`) instead of replaying
 each lead's history with window functions on every report.
 """
@@ -26,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from abs_cli.kpi.sql import month_key
+from abs_cli.stale import mark, mark_everything, mark_stays
 from abs_cli.store.models import Lead, StageHistory, StageStay
 
 CHUNK = 5_000
@@ -115,12 +118,15 @@ def refresh_stays(connection: Connection | Session, lead_ids: Iterable[int] | No
     if lead_ids is None:
         connection.execute(STAY.delete())
         connection.execute(insert(STAY).from_select(COLUMNS, stay_rows(by_time=True)))
+        mark_everything(connection)
         return
     ids = sorted(set(lead_ids))
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
+        mark_stays(connection, part)  # the months of the stays about to go
         connection.execute(STAY.delete().where(STAY.c.lead_id.in_(part)))
         connection.execute(insert(STAY).from_select(COLUMNS, stay_rows(part, by_time=True)))
+        mark_stays(connection, part)  # and of those that replace them
 
 
 def insert_first_stays(connection: Connection | Session, created: Any) -> None:
@@ -157,6 +163,8 @@ def insert_first_stays(connection: Connection | Session, created: Any) -> None:
         .order_by(h.changed_at, h.id)
     )
     connection.execute(insert(STAY).from_select(COLUMNS, rows))
+    for part in ("moves", "cohort"):  # a first stay begins at its lead's creation
+        mark(connection, part, select(month_key(first.c.changed_at)))
 
 
 def count_stays(connection: Connection | Session) -> int:

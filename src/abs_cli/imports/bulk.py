@@ -28,6 +28,7 @@ from abs_cli.imports.fastpath import field_parsers
 from abs_cli.imports.leads import STORED_FIELDS, LeadRow
 from abs_cli.imports.resolve import lead_table, reps
 from abs_cli.imports.values import is_freemail, is_inbound
+from abs_cli.stale import mark_leads
 from abs_cli.stays import insert_first_stays, refresh_stays
 
 MEMO_LIMIT = 20_000
@@ -57,6 +58,9 @@ TOUCHED_DDL = "CREATE TEMP TABLE IF NOT EXISTS abs_import_touched (lead_id INTEG
 _history = sa.table(
     "abs_import_history", *(sa.column(name) for name in ("lead_id", "changed_at", "to_stage"))
 )
+_staged = sa.table("abs_import_lead", sa.column("lead_id"), sa.column("state"))
+CHANGED_LEADS = sa.select(_staged.c.lead_id).where(_staged.c.state == "changed")
+WRITTEN_LEADS = sa.select(_staged.c.lead_id).where(_staged.c.state.in_(("changed", "new")))
 NEW_LEADS_HISTORY = sa.select(_history).where(
     _history.c.lead_id.not_in(
         sa.select(sa.column("lead_id")).select_from(sa.table("abs_import_touched"))
@@ -382,6 +386,7 @@ class LeadBulkWriter:
             "FROM abs_import_lead AS s CROSS JOIN lead AS l WHERE s.state = 'changed' "
             "AND l.id = s.lead_id AND s.created_at IS NOT NULL AND s.created_at IS NOT l.created_at"
         )
+        mark_leads(conn, CHANGED_LEADS)  # their creation months before the update
         run(
             f"UPDATE lead SET {UPDATED}, updated_at = ?, stage_changed_at = CASE "
             "WHEN s.stage IS NOT NULL AND s.stage != lead.stage THEN ? "
@@ -405,6 +410,7 @@ class LeadBulkWriter:
             "WHERE state = 'new' ORDER BY seq",
             (stamp,),
         )
+        mark_leads(conn, WRITTEN_LEADS)
         result.rejects.sort(key=lambda reject: reject[0])  # file order, as the generic path
         counts = dict(
             run("SELECT coalesce(state, ''), count(*) FROM abs_import_lead GROUP BY 1").all()

@@ -31,6 +31,7 @@ from abs_cli.imports.values import (
     is_freemail,
     is_inbound,
 )
+from abs_cli.stale import mark_leads
 from abs_cli.stays import refresh_stays
 from abs_cli.store.models import StageHistory
 
@@ -236,6 +237,7 @@ def write_leads(context: WriteContext, rows: list[Row]) -> BatchResult:
         changed.append(merged)
 
     if changed:
+        mark_leads(conn, [row["id"] for row in changed])  # their creation months before
         statement = lead_table.update().where(lead_table.c.id == bindparam("lead_id"))
         columns = [
             *STORED_FIELDS,
@@ -274,7 +276,9 @@ def write_leads(context: WriteContext, rows: list[Row]) -> BatchResult:
             conflict=["lead_id", "changed_at", "to_stage"],
         )
     # A lead's first stay starts at its creation: an updated lead may have moved it.
-    refresh_stays(conn, [row["lead_id"] for row in moves] + [row["id"] for row in changed])
+    touched = [row["lead_id"] for row in moves] + [row["id"] for row in changed]
+    refresh_stays(conn, touched)
+    mark_leads(conn, touched)
     result.inserted = len(new)
     result.updated = len(changed)
     return result

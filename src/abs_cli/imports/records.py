@@ -11,7 +11,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, model_validator
 from sqlalchemy import Table
+from sqlalchemy.engine import Connection
 
+from abs_cli import stale
 from abs_cli.domain import ACTIVITY_TYPES, SPEND_CATEGORIES, TICKET_TYPES
 from abs_cli.imports.engine import BatchResult, Importer, Row, WriteContext
 from abs_cli.imports.headers import ColumnSpec
@@ -38,6 +40,8 @@ from abs_cli.store.models import (
 from abs_cli.store.models import Spend as SpendModel
 
 Currency = Text(3)
+Marks = Callable[[Connection, list[dict[str, Any]]], None]
+"""Marks the KPI rollup months that written records feed as stale (`abs_cli.stale`)."""
 
 
 class LeadRef(BaseModel):
@@ -113,7 +117,10 @@ def store_rows(
     rows: list[Row],
     result: BatchResult,
     defaults: dict[str, Any] | None = None,
+    marks: Marks | None = None,
 ) -> BatchResult:
+    """Upsert the rows by their natural key; `marks` gets the records written (new or
+    changed), to mark the KPI rollups they feed stale (`abs_cli.stale`)."""
     records = [{k: v for k, v in row.values.items() if k in table.c} for row in rows]
     diff = upsert_by_key(context.conn, table, key, records, defaults=defaults)
     result.inserted, result.updated, result.unchanged = (
@@ -121,6 +128,8 @@ def store_rows(
         len(diff.changed),
         diff.unchanged,
     )
+    if marks is not None and (diff.new or diff.changed):
+        marks(context.conn, [*diff.new, *diff.changed])
     return result
 
 
@@ -129,6 +138,7 @@ def _writer(
     key: Sequence[str],
     *steps: Callable[[WriteContext, list[Row], BatchResult], list[Row]],
     defaults: dict[str, Any] | None = None,
+    marks: Marks | None = None,
 ) -> Callable[[WriteContext, list[Row]], BatchResult]:
     def write(context: WriteContext, rows: list[Row]) -> BatchResult:
         result = BatchResult()
@@ -139,7 +149,7 @@ def _writer(
                 for row in rows:
                     row.values.setdefault(name, defaults[name])  # type: ignore[index]
         new_defaults = {k: v for k, v in (defaults or {}).items() if k not in key}
-        return store_rows(context, table, key, rows, result, new_defaults)
+        return store_rows(context, table, key, rows, result, new_defaults, marks)
 
     return write
 
@@ -178,6 +188,14 @@ class ActivityRow(LeadRef):
     due_at: UTCDate | None = None
 
 
+def _mark_activities(conn: Connection, records: list[dict[str, Any]]) -> None:
+    stale.mark_activities(
+        conn,
+        (record["lead_id"] for record in records),
+        (record["occurred_at"] for record in records),
+    )
+
+
 ACTIVITIES = Importer(
     name="activities",
     spec=ColumnSpec(
@@ -201,8 +219,12 @@ ACTIVITIES = Importer(
     model=ActivityRow,
     key=_key("lead_email", "external_id", "type", "occurred_at"),
     write=_writer(
-        Activity.__table__, ["lead_id", "type", "occurred_at"], resolve_leads, resolve_rep
-    ),  # type: ignore[attr-defined]
+        Activity.__table__,  # type: ignore[attr-defined]
+        ["lead_id", "type", "occurred_at"],
+        resolve_leads,
+        resolve_rep,
+        marks=_mark_activities,
+    ),
 )
 
 # subscriptions ------------------------------------------------------------------------------
@@ -383,6 +405,10 @@ class UsageRow(BaseModel):
     feature: Text(120) | None = None
 
 
+def _mark_usage(conn: Connection, records: list[dict[str, Any]]) -> None:
+    stale.mark_moments(conn, "usage", (record["occurred_at"] for record in records))
+
+
 def _usage_users(context: WriteContext, rows: list[Row], result: BatchResult) -> list[Row]:
     for row in rows:
         user = row.values.pop("user")
@@ -419,6 +445,7 @@ USAGE = Importer(
         ["user_key", "occurred_at", "feature"],
         _usage_users,
         defaults={"feature": ""},
+        marks=_mark_usage,
     ),
 )
 

@@ -9,12 +9,15 @@ from typing import Any
 
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from abs_cli.kpi.numbers import dec, ratio
 from abs_cli.kpi.periods import Period, days_in
+from abs_cli.kpi.rollups import Rollup
 from abs_cli.kpi.scope import Scope
 from abs_cli.kpi.sql import count_if, day_key, month_key
 from abs_cli.store import lite
+from abs_cli.store.rollup_tables import kpi_usage_days, kpi_usage_features, kpi_usage_users
 
 # Column handles of the light tables (store/lite.py), named like their models.
 CampaignMember = lite.campaign_member.c
@@ -62,17 +65,14 @@ class Usage:
     user_days: int = 0
 
 
-def _usage_filter(query: Any, period: Period, scope: Scope) -> Any:
+def _usage_filter(query: Any, period: Period, scope: Scope | None) -> Any:
     query = query.where(UsageEvent.occurred_at >= period.start, UsageEvent.occurred_at < period.end)
-    accounts = scope.accounts()
+    accounts = None if scope is None else scope.accounts()
     return query if accounts is None else query.where(UsageEvent.account_id.in_(accounts))
 
 
-def usage(
-    session: Session, period: Period, scope: Scope = Scope()
-) -> tuple[dict[str, Usage], dict[str, dict[str, int]]]:
-    """Per month: MAU, new users and distinct user-days; and users per feature."""
-    result: dict[str, Usage] = defaultdict(Usage)
+def _users_query(period: Period, scope: Scope | None = None) -> Select[Any]:
+    """Per month: active users, and those of them never seen before (`kpi_usage_users`)."""
     earlier = lite.usage_event.alias("earlier")
     per_user = _usage_filter(
         select(
@@ -89,24 +89,47 @@ def usage(
         .where(earlier.c.user_key == users.c.user_key, earlier.c.occurred_at < users.c.first_at)
         .exists()
     )
-    query = select(users.c.month, func.count(), count_if(~seen_before)).group_by(users.c.month)
-    for key, mau, new in session.execute(query):
-        result[key].mau, result[key].new_users = int(mau), int(new)
+    return select(users.c.month, func.count(), count_if(~seen_before)).group_by(users.c.month)
+
+
+def _days_query(period: Period, scope: Scope | None = None) -> Select[Any]:
+    """Per month: distinct (day, user) pairs (`kpi_usage_days`)."""
     day = day_key(UsageEvent.occurred_at)
     days = _usage_filter(
         select(day.label("day"), UsageEvent.user_key).distinct(), period, scope
     ).subquery("user_days")
     month_of_day = func.substr(days.c.day, 1, 7)
-    for key, count in session.execute(select(month_of_day, func.count()).group_by(month_of_day)):
-        result[key].user_days = int(count)
+    return select(month_of_day, func.count()).group_by(month_of_day)
+
+
+def _features_query(period: Period, scope: Scope | None = None) -> Select[Any]:
+    """Per month and feature: distinct users (`kpi_usage_features`)."""
     month = month_key(UsageEvent.occurred_at)
-    features: dict[str, dict[str, int]] = defaultdict(dict)
     query = _usage_filter(
         select(month, UsageEvent.feature, func.count(distinct(UsageEvent.user_key))),
         period,
         scope,
     ).where(UsageEvent.feature != "")
-    for key, feature, count in session.execute(query.group_by(month, UsageEvent.feature)):
+    return query.group_by(month, UsageEvent.feature)
+
+
+USERS = Rollup(kpi_usage_users, _users_query)
+USER_DAYS = Rollup(kpi_usage_days, _days_query)
+FEATURES = Rollup(kpi_usage_features, _features_query)
+
+
+def usage(
+    session: Session, period: Period, scope: Scope = Scope()
+) -> tuple[dict[str, Usage], dict[str, dict[str, int]]]:
+    """Per month: MAU, new users and distinct user-days; and users per feature."""
+    where = None if scope.is_all else scope
+    result: dict[str, Usage] = defaultdict(Usage)
+    for key, mau, new in USERS.rows(session, period, where):
+        result[key].mau, result[key].new_users = int(mau), int(new)
+    for key, count in USER_DAYS.rows(session, period, where):
+        result[key].user_days = int(count)
+    features: dict[str, dict[str, int]] = defaultdict(dict)
+    for key, feature, count in FEATURES.rows(session, period, where):
         features[key][feature] = int(count)
     return result, features
 

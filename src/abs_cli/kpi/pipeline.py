@@ -32,9 +32,11 @@ from sqlalchemy.sql import Select
 from abs_cli.domain import STAGES, STEP_OF
 from abs_cli.kpi.numbers import dec, divide, mean, median, ratio, times
 from abs_cli.kpi.periods import Period, month_end
+from abs_cli.kpi.rollups import Rollup
 from abs_cli.kpi.settings import OPEN_STEPS, KpiSettings
 from abs_cli.kpi.sql import count_if, epoch, month_key
 from abs_cli.store import lite
+from abs_cli.store.rollup_tables import kpi_cohort, kpi_moves, kpi_open
 
 SECONDS_PER_DAY = 86_400
 # Column handles of the light tables (store/lite.py), named like their models.
@@ -71,8 +73,9 @@ class StageMoves:
         )
 
 
-def stage_moves(session: Session, period: Period, leads: Select[Any] | None = None) -> StageMoves:
-    """Every change of stage during the period, aggregated (see `StageMoves`).
+def _moves_query(period: Period, leads: Select[Any] | None = None) -> Select[Any]:
+    """The stage changes of the period grouped by month, from-stage, to-stage, rep and
+    (for wins) cycle: the columns of `kpi_moves`.
 
     One range of the `stage_stay` key (entered_at, history_id): the stays that began in
     the period, each knowing the stage it left, when that stay began and the deal amount.
@@ -90,7 +93,7 @@ def stage_moves(session: Session, period: Period, leads: Select[Any] | None = No
     if leads is not None:
         changes = changes.where(ST.lead_id.in_(leads))
     c = changes.subquery("changes").c
-    query = select(
+    return select(
         c.month,
         c.previous,
         c.to_stage,
@@ -100,10 +103,16 @@ def stage_moves(session: Session, period: Period, leads: Select[Any] | None = No
         func.coalesce(func.sum(c.stay), 0),
         func.coalesce(func.sum(c.amount), 0),
     ).group_by(c.month, c.previous, c.to_stage, c.rep_id, c.cycle)
+
+
+MOVES = Rollup(kpi_moves, _moves_query)
+
+
+def stage_moves(session: Session, period: Period, leads: Select[Any] | None = None) -> StageMoves:
+    """Every change of stage during the period, aggregated (see `StageMoves`)."""
+    rows = MOVES.rows(session, period, leads)
     moves = StageMoves()
-    for key, previous, to_stage, rep, cycle_seconds, count, stay_seconds, cents in session.execute(
-        query
-    ):
+    for key, previous, to_stage, rep, cycle_seconds, count, stay_seconds, cents in rows:
         moves.entries[key, to_stage] += count
         if previous is not None:
             exit_ = moves.exits[key, previous]
@@ -123,10 +132,8 @@ def stage_moves(session: Session, period: Period, leads: Select[Any] | None = No
 OpenDeals = dict[int, tuple[int, int]]
 
 
-def open_deals(
-    session: Session, months: list[str], leads: Select[Any] | None = None
-) -> dict[str, OpenDeals]:
-    """Per month: per step 3–6, (open deals, their amount in cents) at the month's end.
+def _open_query(period: Period, leads: Select[Any] | None = None) -> Select[Any]:
+    """Per month end of the period and open stage: (deals, cents), `kpi_open`'s columns.
 
     A lead's stage and deal amount at moment T are those of its stay row with
     `entered_at < T <= left_at` (`left_at` NULL: still there). One query for all the
@@ -139,7 +146,7 @@ def open_deals(
                 literal(month, String).label("month"),
                 literal(month_end(month), ST.entered_at.type).label("at"),
             )
-            for month in months
+            for month in period.months
         )
     ).subquery("ends")
     parts = []
@@ -154,19 +161,29 @@ def open_deals(
             part = part.where(ST.lead_id.in_(leads))
         parts.append(part)
     deals = union_all(*parts).subquery("deals")
-    query = select(
+    return select(
         deals.c.month, deals.c.stage, func.count(), func.coalesce(func.sum(deals.c.amount), 0)
     ).group_by(deals.c.month, deals.c.stage)
-    result: dict[str, OpenDeals] = {month: {} for month in months}
-    for month, stage, n, cents in session.execute(query):
+
+
+OPEN = Rollup(kpi_open, _open_query)
+
+
+def open_deals(
+    session: Session, period: Period, leads: Select[Any] | None = None
+) -> dict[str, OpenDeals]:
+    """Per month of the period: per step 3–6, (open deals, their amount in cents) at the
+    month's end."""
+    rows = OPEN.rows(session, period, leads)
+    result: dict[str, OpenDeals] = {month: {} for month in period.months}
+    for month, stage, n, cents in rows:
         result[month][STEP_OF[stage]] = (int(n), int(cents))
     return result
 
 
-def funnel_cohorts(
-    session: Session, period: Period, leads: Select[Any] | None = None
-) -> dict[str, list[int]]:
-    """Per month of creation in the period: the leads that reached steps 1..7 so far."""
+def _cohort_query(period: Period, leads: Select[Any] | None = None) -> Select[Any]:
+    """Per month of creation in the period: the leads that reached steps 1..7 so far
+    (`kpi_cohort`'s columns)."""
     step = case(*((SH.to_stage == stage, number) for stage, number in STEP_OF.items()), else_=1)
     highest = (
         select(Lead.created_at.label("created_at"), func.max(func.coalesce(step, 1)).label("top"))
@@ -178,10 +195,20 @@ def funnel_cohorts(
         highest = highest.where(Lead.id.in_(leads))
     inner = highest.subquery("highest")
     month = month_key(inner.c.created_at)
-    query = select(
+    return select(
         month, *(count_if(inner.c.top >= number) for number in range(1, len(STAGES) + 1))
     ).group_by(month)
-    return {key: [int(value) for value in counts] for key, *counts in session.execute(query)}
+
+
+COHORTS = Rollup(kpi_cohort, _cohort_query)
+
+
+def funnel_cohorts(
+    session: Session, period: Period, leads: Select[Any] | None = None
+) -> dict[str, list[int]]:
+    """Per month of creation in the period: the leads that reached steps 1..7 so far."""
+    rows = COHORTS.rows(session, period, leads)
+    return {key: [int(value) for value in counts] for key, *counts in rows}
 
 
 def _days(seconds: Fraction | int | None) -> Fraction | None:
@@ -260,7 +287,7 @@ def pipeline_metrics(
     """The pipeline metrics of the period and of each of its months, funnel and stages."""
     cohorts = funnel_cohorts(session, period, leads)
     empty = [0] * len(STAGES)
-    deals = open_deals(session, period.months, leads)
+    deals = open_deals(session, period, leads)
     per_month = [
         _scalars(moves, [month], deals[month], cohorts.get(month, empty), settings)
         for month in period.months

@@ -14,11 +14,26 @@ from abs_cli.errors import UsageError
 from abs_cli.kpi import customers as cust
 from abs_cli.kpi.numbers import dec, ratio
 from abs_cli.kpi.periods import Period, parse_as_of, resolve_period
-from abs_cli.kpi.pipeline import funnel_cohorts, pipeline_metrics, stage_moves
+from abs_cli.kpi.pipeline import (
+    COHORTS,
+    MOVES,
+    OPEN,
+    funnel_cohorts,
+    pipeline_metrics,
+    stage_moves,
+)
 from abs_cli.kpi.revenue import OwnerCustomers, revenue_report
+from abs_cli.kpi.rollups import Rollup, ensure
 from abs_cli.kpi.scope import Scope, make_scope
 from abs_cli.kpi.settings import KpiSettings, load_kpi_settings
-from abs_cli.kpi.team import goal_actuals, month_figures, speed_to_lead, team_rows
+from abs_cli.kpi.team import (
+    ACTIVITIES,
+    SPEED,
+    goal_actuals,
+    month_figures,
+    speed_to_lead,
+    team_rows,
+)
 
 SECTIONS: tuple[str, ...] = ("pipeline", "team", "revenue", "customers")
 
@@ -130,6 +145,29 @@ def _customers(
     document["campaigns"] = rows
 
 
+def rollups_for(sections: Iterable[str]) -> list[Rollup]:
+    """The rollups an unfiltered report of these sections reads."""
+    wanted = set(sections)
+    chosen: list[Rollup] = []
+    if wanted & {"pipeline", "team"}:
+        chosen.append(MOVES)
+    if wanted & {"pipeline", "customers"}:
+        chosen.append(COHORTS)
+    if "pipeline" in wanted:
+        chosen.append(OPEN)
+    if "team" in wanted:
+        chosen += [ACTIVITIES, SPEED]
+    if "customers" in wanted:
+        chosen += [cust.USERS, cust.USER_DAYS, cust.FEATURES]
+    return chosen
+
+
+def refresh_rollups(session: Session, period: Period, sections: Iterable[str]) -> bool:
+    """Rebuild the stale and missing rollup months of the period, before the report's
+    first read (its snapshot then sees them). False when the store could not be written."""
+    return ensure(session.get_bind(), rollups_for(sections), period)  # type: ignore[arg-type]
+
+
 def kpi_document(
     session: Session,
     *,
@@ -148,9 +186,12 @@ def kpi_document(
     moment = parse_as_of(as_of)
     if mode not in ("cohort", "period"):
         raise UsageError(f"--mode {mode!r} is not cohort or period")
+    months = resolve_period(period, first, last, moment)
+    if owner is None and role is None and source is None:
+        refresh_rollups(session, months, sections)
     return build_report(
         session,
-        resolve_period(period, first, last, moment),
+        months,
         as_of=moment,
         settings=load_kpi_settings(session, settings_file),
         scope=make_scope(session, owner, role, source),

@@ -15,15 +15,18 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from abs_cli.domain import INBOUND_SOURCES, TOUCH_TYPES
 from abs_cli.kpi.numbers import dec, median, percentile, ratio
 from abs_cli.kpi.periods import Period
 from abs_cli.kpi.pipeline import StageMoves, stage_moves
 from abs_cli.kpi.revenue import OwnerCustomers, owner_customers
+from abs_cli.kpi.rollups import Rollup
 from abs_cli.kpi.scope import Scope
 from abs_cli.kpi.sql import count_if, epoch, month_key
 from abs_cli.store import lite
+from abs_cli.store.rollup_tables import kpi_activity, kpi_speed
 
 # Column handles of the light tables (store/lite.py), named like their models.
 Account, Activity, Goal = lite.account.c, lite.activity.c, lite.goal.c
@@ -104,19 +107,32 @@ ROW_METRICS = frozenset(
 MonthFigures = dict[str, dict[int | None, Figures]]
 
 
-def _activities(session: Session, period: Period, scope: Scope, into: MonthFigures) -> None:
+def _activity_query(period: Period, scope: Scope | None = None) -> Select[Any]:
+    """Activities per month, rep and type (`kpi_activity`'s columns)."""
     month = month_key(Activity.occurred_at)
     query = select(month, Activity.rep_id, Activity.type, func.count()).where(
         Activity.occurred_at >= period.start, Activity.occurred_at < period.end
     )
-    reps, leads = scope.reps(), scope.leads()
-    if reps is not None:
-        query = query.where(Activity.rep_id.in_(reps))
-    if scope.source is not None and leads is not None:
-        query = query.where(Activity.lead_id.in_(leads))
-    query = query.group_by(month, Activity.rep_id, Activity.type)
-    for key, rep, kind, count in session.execute(query):
+    if scope is not None:
+        reps, leads = scope.reps(), scope.leads()
+        if reps is not None:
+            query = query.where(Activity.rep_id.in_(reps))
+        if scope.source is not None and leads is not None:
+            query = query.where(Activity.lead_id.in_(leads))
+    return query.group_by(month, Activity.rep_id, Activity.type)
+
+
+ACTIVITIES = Rollup(kpi_activity, _activity_query)
+
+
+def _activities(session: Session, period: Period, scope: Scope, into: MonthFigures) -> None:
+    for key, rep, kind, count in ACTIVITIES.rows(session, period, _filter(scope)):
         into[key][rep].activities[kind] += count
+
+
+def _filter(scope: Scope) -> Scope | None:
+    """A rollup's filter: None for the whole company."""
+    return None if scope.is_all else scope
 
 
 def _customers(period: Period, owners: OwnerCustomers, into: MonthFigures) -> None:
@@ -243,10 +259,9 @@ def team_rows(
     return rows, [team_row(None, role, values) for role, values in roles.items()]
 
 
-def speed_to_lead(
-    session: Session, period: Period, scope: Scope = Scope()
-) -> dict[str, dict[str, Any]]:
-    """Per month of the period and for the whole ('*'): speed-to-lead of inbound leads."""
+def _speed_query(period: Period, scope: Scope | None = None) -> Select[Any]:
+    """Inbound leads created in the period per month and seconds to their first touch
+    (NULL: never touched): `kpi_speed`'s columns."""
     first_touch = (
         select(func.min(Activity.occurred_at))
         .where(
@@ -261,7 +276,7 @@ def speed_to_lead(
         Lead.created_at >= period.start,
         Lead.created_at < period.end,
     )
-    scoped = scope.leads()
+    scoped = None if scope is None else scope.leads()
     if scoped is not None:
         leads = leads.where(Lead.id.in_(scoped))
     # MATERIALIZED: a flattened subquery would run the first-touch probe once for the
@@ -269,10 +284,19 @@ def speed_to_lead(
     inner = leads.cte("inbound").prefix_with("MATERIALIZED")
     month = month_key(inner.c.created_at)
     seconds = epoch(inner.c.touched_at) - epoch(inner.c.created_at)
-    query = select(month, seconds, func.count()).group_by(month, seconds)
+    return select(month, seconds, func.count()).group_by(month, seconds)
+
+
+SPEED = Rollup(kpi_speed, _speed_query)
+
+
+def speed_to_lead(
+    session: Session, period: Period, scope: Scope = Scope()
+) -> dict[str, dict[str, Any]]:
+    """Per month of the period and for the whole ('*'): speed-to-lead of inbound leads."""
     samples: dict[str, list[int | None]] = defaultdict(list)
-    for key, value, count in session.execute(query):
-        samples[key].extend([value] * count)
+    for key, value, count in SPEED.rows(session, period, _filter(scope)):
+        samples[key].extend([None if value is None else int(value)] * count)
     result = {month: _speed(samples.get(month, [])) for month in period.months}
     result["*"] = _speed([value for values in samples.values() for value in values])
     return result

@@ -25,6 +25,7 @@ REVISIONS: tuple[str, ...] = (
     "0004_scoring_index",
     "0005_external_ids",
     "0006_check_chains",
+    "0007_kpi_rollups",
 )
 """Every revision, oldest first; the last one is the schema this version of abs writes."""
 HEAD = REVISIONS[-1]

@@ -24,15 +24,9 @@ from abs_cli.domain import (
     SPEND_CATEGORIES,
     TICKET_TYPES,
 )
+from abs_cli.store.naming import NAMING_CONVENTION
 from abs_cli.store.types import Money, UTCDateTime
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
 SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
@@ -440,3 +434,14 @@ TABLES_FOR_COUNTS: tuple[str, ...] = (
     "goal",
     "lead_score",
 )
+
+
+def _add_rollup_tables() -> None:
+    """The KPI rollups are Core tables (`rollup_tables.py`); they belong to the schema too."""
+    from abs_cli.store import rollup_tables
+
+    for table in rollup_tables.metadata.tables.values():
+        table.to_metadata(SQLModel.metadata)
+
+
+_add_rollup_tables()

@@ -1,0 +1,121 @@
+"""Marks on the KPI rollups: which months' figures a write has changed.
+
+Every writer of the rows the rollups aggregate calls one of these in its own transaction,
+set-based (one statement per batch, never per row): the report then rebuilds, or reads
+around, those months (`abs_cli.kpi.rollups`). The parts, and what marks them:
+
+- `moves`: the months in which changed stage stays begin (wins, losses, time in step,
+  open deals), marked by `abs_cli.stays` for every lead whose stays it rewrites;
+- `cohort`: the creation months of leads whose history or creation changed (the funnel);
+- `speed`: the creation months of leads whose creation, source or activities changed
+  (speed-to-lead);
+- `activity`: the months of the activities written (team activity);
+- `usage`: the months of the usage events written (MAU, DAU, new users, features).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import String, delete, literal, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from abs_cli.kpi.sql import month_key
+from abs_cli.store import lite
+from abs_cli.store.rollup_tables import kpi_built, kpi_stale
+
+PARTS: tuple[str, ...] = ("moves", "cohort", "speed", "activity", "usage")
+CHUNK = 5_000
+
+
+def _connection(conn: Connection | Session) -> Connection:
+    return conn.connection() if isinstance(conn, Session) else conn
+
+
+def mark(conn: Connection | Session, part: str, months: Select[Any]) -> None:
+    """Mark stale, for `part`, every month `months` selects (one column of `YYYY-MM`)."""
+    connection = _connection(conn)
+    inner = months.subquery("months")
+    month = inner.c[0]
+    rows = select(literal(part, String).label("part"), month).where(month.is_not(None)).distinct()
+    connection.execute(
+        _upsert(connection, lambda insert: insert.from_select(["part", "month"], rows))
+    )
+
+
+def mark_months(conn: Connection | Session, part: str, months: Iterable[str | None]) -> None:
+    """Mark stale the given month keys (duplicates and None ignored)."""
+    keys = sorted({month for month in months if month})
+    if keys:
+        connection = _connection(conn)
+        connection.execute(
+            _upsert(connection, lambda insert: insert),
+            [{"part": part, "month": key} for key in keys],
+        )
+
+
+def _upsert(connection: Connection, rows: Callable[[Any], Any]) -> Any:
+    """INSERT INTO kpi_stale … ON CONFLICT DO UPDATE, the rows given by `rows(insert)`.
+
+    The upsert touches an existing mark rather than skipping it: on PostgreSQL its row
+    lock makes a report that is claiming the marks wait for this transaction, so no
+    write slips unmarked between that report's claim and its rebuild.
+    """
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = rows(insert(kpi_stale))
+    return statement.on_conflict_do_update(
+        index_elements=["part", "month"], set_={"part": statement.excluded.part}
+    )
+
+
+def mark_moments(conn: Connection | Session, part: str, moments: Iterable[Any]) -> None:
+    """Mark stale the months of the given datetimes."""
+    mark_months(conn, part, (f"{moment:%Y-%m}" for moment in moments if moment is not None))
+
+
+def mark_leads(conn: Connection | Session, lead_ids: Iterable[int] | Select[Any]) -> None:
+    """The creation months of these leads: their funnel cohort and speed-to-lead."""
+    lead = lite.lead.c
+    for chosen in _id_chunks(lead_ids):
+        months = select(month_key(lead.created_at)).where(lead.id.in_(chosen))
+        for part in ("cohort", "speed"):
+            mark(conn, part, months)
+
+
+def mark_stays(conn: Connection | Session, lead_ids: list[int] | Select[Any]) -> None:
+    """The months in which these leads' stays begin (`moves`) and the leads' creation
+    month (`cohort`). Call it before the stays are rewritten and again after."""
+    stay, lead = lite.stage_stay.c, lite.lead.c
+    mark(conn, "moves", select(month_key(stay.entered_at)).where(stay.lead_id.in_(lead_ids)))
+    mark(conn, "cohort", select(month_key(lead.created_at)).where(lead.id.in_(lead_ids)))
+
+
+def mark_activities(
+    conn: Connection | Session, lead_ids: Iterable[int], moments: Iterable[Any]
+) -> None:
+    """Activities written for these leads at these moments: the team activity of those
+    months, and the speed-to-lead of the leads' creation months."""
+    mark_moments(conn, "activity", moments)
+    lead = lite.lead.c
+    for chosen in _id_chunks(lead_ids):
+        mark(conn, "speed", select(month_key(lead.created_at)).where(lead.id.in_(chosen)))
+
+
+def mark_everything(conn: Connection | Session) -> None:
+    """Forget every built rollup month (after `abs db rebuild`, or a full stays refresh)."""
+    _connection(conn).execute(delete(kpi_built))
+
+
+def _id_chunks(lead_ids: Iterable[int] | Select[Any]) -> Iterable[Any]:
+    if isinstance(lead_ids, Select):
+        yield lead_ids
+        return
+    ids = sorted(set(lead_ids))
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
