@@ -27,8 +27,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from abs_cli.kpi.periods import Period, shift
-from abs_cli.store.engine import WRITE_OPTION
+from abs_cli.store.engine import BUSY_TIMEOUT_MS, WRITE_OPTION
 from abs_cli.store.rollup_tables import ROLLUP_TABLES, kpi_built, kpi_stale
+
+WAIT_MS = 1_000
+"""How long a report waits for a writer before it reads the source rows instead."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,17 @@ class Rollup:
                 return stored
         return session.execute(self.query(period, where))
 
+    def missing(self, connection: Connection, months: list[str]) -> list[str]:
+        """The months (of `months`) not built."""
+        built = set(
+            connection.scalars(
+                select(kpi_built.c.month).where(
+                    kpi_built.c.rollup == self.name, kpi_built.c.month.in_(months)
+                )
+            )
+        )
+        return [month for month in months if month not in built]
+
     def build(self, connection: Connection, months: Sequence[str]) -> None:
         """Fill the given months (sorted) from the source rows: one query per run of
         consecutive months."""
@@ -108,24 +122,32 @@ def ensure(engine: Engine, rollups: Iterable[Rollup], period: Period) -> bool:
     chosen = list(rollups)
     months = period.months
     try:
-        with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
-            stale = kpi_stale.c
-            claimed = connection.execute(delete(kpi_stale).returning(stale.part, stale.month))
-            _forget(connection, claimed.all())
-            for rollup in chosen:
-                built = set(
-                    connection.scalars(
-                        select(kpi_built.c.month).where(
-                            kpi_built.c.rollup == rollup.name, kpi_built.c.month.in_(months)
-                        )
+        with engine.connect() as connection:
+            _wait_briefly(connection)
+            try:
+                with connection.execution_options(**{WRITE_OPTION: True}).begin():
+                    if connection.dialect.name == "postgresql":
+                        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {WAIT_MS}")
+                    stale = kpi_stale.c
+                    claimed = connection.execute(
+                        delete(kpi_stale).returning(stale.part, stale.month)
                     )
-                )
-                missing = [month for month in months if month not in built]
-                if missing:
-                    rollup.build(connection, missing)
+                    _forget(connection, claimed.all())
+                    for rollup in chosen:
+                        rollup.build(connection, rollup.missing(connection, months))
+            finally:
+                _wait_briefly(connection, BUSY_TIMEOUT_MS)
     except (OperationalError, ProgrammingError):
         return False
     return True
+
+
+def _wait_briefly(connection: Connection, milliseconds: int = WAIT_MS) -> None:
+    """How long SQLite waits for another writer's lock (the store's default is 30 s)."""
+    if connection.dialect.name == "sqlite":
+        cursor = connection.connection.cursor()  # outside SQLAlchemy's transaction
+        cursor.execute(f"PRAGMA busy_timeout = {milliseconds}")
+        cursor.close()
 
 
 def _forget(connection: Connection, marks: list[Any]) -> None:
