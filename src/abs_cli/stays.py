@@ -109,8 +109,14 @@ def stay_rows(lead_ids: list[int] | None = None, *, by_time: bool = False) -> An
     return rows.order_by(s.changed_at, s.id) if by_time else rows
 
 
-def refresh_stays(connection: Connection | Session, lead_ids: Iterable[int] | None = None) -> None:
-    """Recompute the stays of `lead_ids` (of every lead when None) from their history.
+def refresh_stays(
+    connection: Connection | Session,
+    lead_ids: Iterable[int] | None = None,
+    *,
+    rollups: bool = True,
+) -> None:
+    """Recompute the stays of `lead_ids` (of every lead when None) from their history,
+    and mark the KPI rollups they feed stale (`rollups=False`: a store older than them).
 
     Rows go in in time order, so that a month's stays sit together on disk and a batch
     of them reaches the (entered_at, history_id) key as one sweep, not random probes.
@@ -118,7 +124,8 @@ def refresh_stays(connection: Connection | Session, lead_ids: Iterable[int] | No
     if lead_ids is None:
         connection.execute(STAY.delete())
         connection.execute(insert(STAY).from_select(COLUMNS, stay_rows(by_time=True)))
-        mark_everything(connection)
+        if rollups:
+            mark_everything(connection)
         return
     ids = sorted(set(lead_ids))
     for start in range(0, len(ids), CHUNK):

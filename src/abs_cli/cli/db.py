@@ -83,10 +83,11 @@ def migrate(ctx: typer.Context) -> None:
 
 @app.command("rebuild")
 def rebuild(ctx: typer.Context) -> None:
-    """Recompute the derived stage stays from the stage history, in one transaction.
+    """Recompute the derived data: the stage stays, and the KPI reports' monthly rollups.
 
-    Every abs writer keeps them up to date; this is for a store whose stage_history was
-    written by another tool (SQL, a copy, a bulk load).
+    Every abs writer keeps them up to date; this is for a store written by another tool
+    (SQL, a copy, a bulk load). The stays are recomputed in one transaction; the rollups
+    are dropped, and the next reports rebuild the months they need.
 
     Example: abs db rebuild
     """
@@ -96,7 +97,7 @@ def rebuild(ctx: typer.Context) -> None:
     with state.store().session(write=True) as session:
         refresh_stays(session)
         rows = count_stays(session)
-    state.info(f"stage stays rebuilt: {rows:,} rows")
+    state.info(f"stage stays rebuilt: {rows:,} rows; KPI rollups dropped, rebuilt on demand")
 
 
 @app.command("backup")

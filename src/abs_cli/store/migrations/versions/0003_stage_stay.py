@@ -42,7 +42,7 @@ def upgrade() -> None:
     )
     from abs_cli.stays import refresh_stays
 
-    refresh_stays(op.get_bind())
+    refresh_stays(op.get_bind(), rollups=False)  # the rollup tables come in 0007
     with op.batch_alter_table("stage_stay", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_stage_stay_lead_id"), ["lead_id"], unique=False)
         batch_op.create_index(
