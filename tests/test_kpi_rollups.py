@@ -17,6 +17,7 @@ from abs_cli.kpi import report as kpi_report
 from abs_cli.kpi.periods import Period
 from abs_cli.kpi.report import SECTIONS, kpi_document, rollups_for
 from abs_cli.kpi.rollups import Rollup
+from abs_cli.kpi.settings import load_kpi_settings
 from abs_cli.store import lite
 from abs_cli.store.rollup_tables import kpi_built, kpi_stale
 
@@ -24,6 +25,7 @@ FIRST, LAST = "2025-11", "2026-10"
 YEAR = Period(FIRST, LAST)
 AS_OF = "2026-11-01T00:00:00Z"
 REP = "sophie.wagner@quillo.io"  # an SDR of the example company
+CS_REPS = ("lea.fontaine@quillo.io", "pieter.devries@quillo.io")
 
 
 def _document(store: Any, **period: str) -> str:
@@ -68,7 +70,12 @@ def test_rollups_give_the_source_figures(
     assert _document(company) == built == _from_source(company, monkeypatch)
     with company.session() as session:
         months = session.scalar(select(func.count()).select_from(kpi_built))
-    assert months == len(ALL_ROLLUPS) * 12
+        settings = load_kpi_settings(session)
+    # Twelve months each; revenue also the LTV window and the month before it.
+    assert months == sum(
+        len(rollup.span(YEAR, settings).months) for rollup in rollups_for(SECTIONS)
+    )
+    assert months > len(ALL_ROLLUPS) * 12
     for month in ("2026-03", "2026-10"):
         assert _document(company, period=month) == _from_source(company, monkeypatch, period=month)
     # A filtered report reads the source rows.
@@ -199,6 +206,31 @@ def _import_history(store: Any, cli: Any, tmp_path: Path) -> list[str]:
     return ["pipeline", "import", path]
 
 
+def _import_subscription(store: Any, cli: Any, tmp_path: Path) -> list[str]:
+    path = _csv(
+        tmp_path,
+        "subscriptions.csv",
+        ["account,started_at,amount,interval,plan", "garanceport.be,2026-03-05,990.00,month,pro"],
+    )
+    return ["subscriptions", "import", path]
+
+
+def _change_account_owner(store: Any, cli: Any, tmp_path: Path) -> list[str]:
+    account, rep, subscription = lite.account.c, lite.rep.c, lite.subscription.c
+    with store.session() as session:
+        domain, owner = session.execute(
+            select(account.domain, rep.email)
+            .join(lite.rep, rep.id == account.owner_id)
+            .join(lite.subscription, subscription.account_id == account.id)
+            .where(subscription.ended_at.is_(None))
+            .order_by(subscription.started_at.desc())
+            .limit(1)
+        ).one()
+    other = CS_REPS[1] if owner == CS_REPS[0] else CS_REPS[0]
+    path = _csv(tmp_path, "accounts.csv", ["domain,owner", f"{domain},{other}"])
+    return ["accounts", "import", path]
+
+
 def _forget(store: Any, cli: Any, tmp_path: Path) -> list[str]:
     with store.session() as session:
         user = session.scalar(
@@ -225,6 +257,8 @@ WRITES = {
     "usage import": _import_usage,
     "leads import": _import_leads,
     "pipeline import": _import_history,
+    "subscriptions import": _import_subscription,
+    "accounts import (owner)": _change_account_owner,
     "leads forget": _forget,
 }
 

@@ -10,7 +10,9 @@ around, those months (`abs_cli.kpi.rollups`). The parts, and what marks them:
 - `speed`: the creation months of leads whose creation, source or activities changed
   (speed-to-lead);
 - `activity`: the months of the activities written (team activity);
-- `usage`: the months of the usage events written (MAU, DAU, new users, features).
+- `usage`: the months of the usage events written (MAU, DAU, new users, features);
+- `revenue`: the start months of the subscriptions written, and the first month of
+  every account whose owner changed (MRR movements per account owner).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import String, delete, literal, select
+from sqlalchemy import String, delete, func, literal, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
@@ -27,7 +29,7 @@ from abs_cli.kpi.sql import month_key
 from abs_cli.store import lite
 from abs_cli.store.rollup_tables import kpi_built, kpi_stale
 
-PARTS: tuple[str, ...] = ("moves", "cohort", "speed", "activity", "usage")
+PARTS: tuple[str, ...] = ("moves", "cohort", "speed", "activity", "usage", "revenue")
 CHUNK = 5_000
 
 
@@ -105,6 +107,17 @@ def mark_activities(
     lead = lite.lead.c
     for chosen in _id_chunks(lead_ids):
         mark(conn, "speed", select(month_key(lead.created_at)).where(lead.id.in_(chosen)))
+
+
+def mark_owners(conn: Connection | Session, domains: list[str]) -> None:
+    """These accounts changed owner: the revenue per owner from their first subscription."""
+    account, subscription = lite.account.c, lite.subscription.c
+    for start in range(0, len(domains), CHUNK):
+        chosen = select(account.id).where(account.domain.in_(domains[start : start + CHUNK]))
+        first = select(month_key(func.min(subscription.started_at))).where(
+            subscription.account_id.in_(chosen)
+        )
+        mark(conn, "revenue", first)
 
 
 def mark_everything(conn: Connection | Session) -> None:

@@ -11,6 +11,7 @@ from abs_cli.imports.headers import ColumnSpec
 from abs_cli.imports.resolve import account_table, rep_table, reps
 from abs_cli.imports.upsert import upsert_by_key
 from abs_cli.imports.values import Count, Country, Domain, Text, choice
+from abs_cli.stale import mark_owners
 from abs_cli.team import RepIn
 
 Tier = choice(("1", "2", "3"))
@@ -79,6 +80,9 @@ def write_accounts(context: WriteContext, rows: list[Row]) -> BatchResult:
         len(diff.changed),
         diff.unchanged,
     )
+    owned = [record["domain"] for record in diff.changed if "owner_id" in record]
+    if owned:
+        mark_owners(context.conn, owned)
     return result
 
 

@@ -270,6 +270,11 @@ class SubscriptionRow(BaseModel):
         return self
 
 
+def _mark_subscriptions(conn: Connection, records: list[dict[str, Any]]) -> None:
+    # From its start on, a subscription counts in every later month's MRR (cumulative).
+    stale.mark_moments(conn, "revenue", (record["started_at"] for record in records))
+
+
 SUBSCRIPTIONS = Importer(
     name="subscriptions",
     spec=ColumnSpec(
@@ -299,6 +304,7 @@ SUBSCRIPTIONS = Importer(
         ["account_id", "plan", "started_at", "external_id"],
         _with_accounts,
         defaults={"plan": "", "interval": "month", "is_trial": False, "external_id": ""},
+        marks=_mark_subscriptions,
     ),
     money=True,
 )

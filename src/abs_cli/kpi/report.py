@@ -22,7 +22,7 @@ from abs_cli.kpi.pipeline import (
     pipeline_metrics,
     stage_moves,
 )
-from abs_cli.kpi.revenue import OwnerCustomers, revenue_report
+from abs_cli.kpi.revenue import REVENUE, OwnerCustomers, revenue_report
 from abs_cli.kpi.rollups import Rollup, ensure
 from abs_cli.kpi.scope import Scope, make_scope
 from abs_cli.kpi.settings import KpiSettings, load_kpi_settings
@@ -159,13 +159,18 @@ def rollups_for(sections: Iterable[str]) -> list[Rollup]:
         chosen += [ACTIVITIES, SPEED]
     if "customers" in wanted:
         chosen += [cust.USERS, cust.USER_DAYS, cust.FEATURES]
+    if wanted & {"revenue", "customers", "team"}:
+        chosen.append(REVENUE)
     return chosen
 
 
-def refresh_rollups(session: Session, period: Period, sections: Iterable[str]) -> bool:
-    """Rebuild the stale and missing rollup months of the period, before the report's
-    first read (its snapshot then sees them). False when the store could not be written."""
-    return ensure(session.get_bind(), rollups_for(sections), period)  # type: ignore[arg-type]
+def refresh_rollups(
+    session: Session, period: Period, settings: KpiSettings, sections: Iterable[str]
+) -> bool:
+    """Rebuild the stale and missing rollup months the report needs, on a connection of
+    its own, before the report's first read (its snapshot then sees them). False when
+    the store could not be written."""
+    return ensure(session.get_bind(), rollups_for(sections), period, settings)  # type: ignore[arg-type]
 
 
 def kpi_document(
@@ -187,13 +192,15 @@ def kpi_document(
     if mode not in ("cohort", "period"):
         raise UsageError(f"--mode {mode!r} is not cohort or period")
     months = resolve_period(period, first, last, moment)
+    with Session(bind=session.get_bind()) as reading:  # its own, short, read transaction
+        settings = load_kpi_settings(reading, settings_file)
     if owner is None and role is None and source is None:
-        refresh_rollups(session, months, sections)
+        refresh_rollups(session, months, settings, sections)
     return build_report(
         session,
         months,
         as_of=moment,
-        settings=load_kpi_settings(session, settings_file),
+        settings=settings,
         scope=make_scope(session, owner, role, source),
         mode=mode,
         sections=sections,

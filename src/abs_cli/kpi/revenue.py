@@ -14,16 +14,29 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import BigInteger, String, and_, case, func, literal, or_, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.expression import ColumnElement
 
 from abs_cli.kpi.numbers import dec, divide, mean, minus_one, one_minus, ratio, times
 from abs_cli.kpi.periods import Period, month_end, months_between, shift
+from abs_cli.kpi.rollups import Rollup
 from abs_cli.kpi.settings import KpiSettings
 from abs_cli.kpi.sql import count_if, month_key, sum_if
 from abs_cli.store import lite
+from abs_cli.store.rollup_tables import kpi_revenue
 
 UNITS = 1200
 """MRR units per currency unit: cents × 12 for monthly plans."""
@@ -134,24 +147,31 @@ class Cohort:
     churned: int = 0
 
 
+def _month_columns(a: Any, b: Any, first_month: Any, month: str) -> list[Any]:
+    """The ten movement figures of one month, from each customer's MRR at the end of the
+    month before (`a`) and of the month (`b`): MRR, customers, new, reactivation,
+    expansion, contraction and churn (with their customer counts)."""
+    starts = and_(a == 0, b > 0)
+    return [
+        func.coalesce(func.sum(b), 0),
+        count_if(b > 0),
+        sum_if(and_(starts, first_month == month), b),
+        count_if(and_(starts, first_month == month)),
+        sum_if(and_(starts, first_month < month), b),
+        count_if(and_(starts, first_month < month)),
+        sum_if(and_(a > 0, b > a), b - a),
+        sum_if(and_(b > 0, b < a), a - b),
+        sum_if(and_(a > 0, b == 0), a),
+        count_if(and_(a > 0, b == 0)),
+    ]
+
+
 def _movement_columns(per_customer: Any, months: list[str]) -> list[Any]:
     c = per_customer.c
     columns: list[Any] = [func.coalesce(func.sum(c.m_0), 0), count_if(c.m_0 > 0)]
     for index in range(1, len(months)):
-        a, b, month = c[f"m_{index - 1}"], c[f"m_{index}"], months[index]
-        starts = and_(a == 0, b > 0)
-        columns += [
-            func.coalesce(func.sum(b), 0),
-            count_if(b > 0),
-            sum_if(and_(starts, c.first_month == month), b),
-            count_if(and_(starts, c.first_month == month)),
-            sum_if(and_(starts, c.first_month < month), b),
-            count_if(and_(starts, c.first_month < month)),
-            sum_if(and_(a > 0, b > a), b - a),
-            sum_if(and_(b > 0, b < a), a - b),
-            sum_if(and_(a > 0, b == 0), a),
-            count_if(and_(a > 0, b == 0)),
-        ]
+        a, b = c[f"m_{index - 1}"], c[f"m_{index}"]
+        columns += _month_columns(a, b, c.first_month, months[index])
     return columns
 
 
@@ -177,7 +197,12 @@ def _per_owner(
     accounts: Select[Any] | None,
 ) -> tuple[list[int], OwnerCustomers]:
     """The movement (and cohort) columns summed over all accounts, and the customer counts
-    per account owner: one pass over the per-customer MRR, grouped by owner."""
+    per account owner: one pass over the per-customer MRR, grouped by owner (or the
+    monthly rollup, for all accounts)."""
+    if accounts is None:
+        stored = REVENUE.read(session, Period(months[0], months[-1]))
+        if stored is not None:
+            return _from_rollup(session, stored, months, cohort)
     per_customer = customer_mrr(months, accounts).subquery("per_customer")
     columns = _movement_columns(per_customer, months)
     if cohort is not None:
@@ -199,6 +224,86 @@ def _per_owner(
             for index, month in enumerate(months[1:])
         }
     return total, owners
+
+
+def _revenue_query(period: Period, accounts: Select[Any] | None = None) -> Select[Any]:
+    """Per month of the period and account owner: the ten movement figures of the month
+    (`kpi_revenue`'s columns). One per-customer MRR pass over the month ends from the
+    month before the period to its last, then one grouped select per month."""
+    months = [period.before, *period.months]
+    per_customer = customer_mrr(months, accounts).cte("per_customer").prefix_with("MATERIALIZED")
+    c, account = per_customer.c, lite.account.c
+    parts = [
+        select(
+            literal(month, String).label("month"),
+            account.owner_id,
+            *_month_columns(c[f"m_{index - 1}"], c[f"m_{index}"], c.first_month, month),
+        )
+        .select_from(per_customer)
+        .join(lite.account, account.id == c.account_id)
+        .group_by(account.owner_id)
+        for index, month in enumerate(months[1:], start=1)
+    ]
+    return union_all(*parts)  # type: ignore[return-value]
+
+
+REVENUE = Rollup(
+    kpi_revenue,
+    _revenue_query,
+    months_before=lambda settings: settings.ltv_churn_window + 1,  # see `revenue_report`
+)
+
+
+def _from_rollup(
+    session: Session, stored: Any, months: list[str], cohort: tuple[str, str] | None
+) -> tuple[list[int], OwnerCustomers]:
+    """`_per_owner`'s figures from the monthly rollup: the first month gives the MRR and
+    customers at its end, each later one its movements; the cohort of a range of months
+    needs each customer's MRR at its two ends (one more, narrow pass)."""
+    index = {month: position for position, month in enumerate(months)}
+    width = 2 + 10 * (len(months) - 1)
+    total = [0] * width
+    owners: OwnerCustomers = {}
+    for month, owner, *values in stored:
+        figures = [int(value) for value in values]
+        position = index[month]
+        if position == 0:
+            total[0] += figures[0]
+            total[1] += figures[1]
+            continue
+        offset = 2 + 10 * (position - 1)
+        for number, value in enumerate(figures):
+            total[offset + number] += value
+        owners.setdefault(owner, {})[month] = (figures[1], figures[9])
+    for months_of in owners.values():
+        for month in months[1:]:
+            months_of.setdefault(month, (0, 0))
+    if cohort is not None:
+        total += _cohort(session, total, months, cohort)
+    return total, owners
+
+
+def _cohort(
+    session: Session, total: list[int], months: list[str], cohort: tuple[str, str]
+) -> list[int]:
+    """The cohort columns from `cohort[0]`'s end to `cohort[1]`'s end: for consecutive
+    months they follow from that month's movements, otherwise one narrow pass."""
+    first, last = months.index(cohort[0]), months.index(cohort[1])
+    if last == first + 1:
+        mrr, customers = (
+            (total[0], total[1])
+            if first == 0
+            else (total[2 + 10 * (first - 1)], total[3 + 10 * (first - 1)])
+        )
+        _, _, _, _, _, _, expansion, contraction, churn, churned = total[
+            2 + 10 * (last - 1) : 12 + 10 * (last - 1)
+        ]
+        retained = mrr - contraction - churn
+        return [mrr, retained, retained + expansion, customers, churned]
+    ends = [months[first], months[last]]
+    per_customer = customer_mrr(ends).subquery("per_customer")
+    row = session.execute(select(*_cohort_columns(per_customer, 0, 1))).one()
+    return [int(value or 0) for value in row]
 
 
 def owner_customers(

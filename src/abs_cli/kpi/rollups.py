@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from abs_cli.kpi.periods import Period, shift
+from abs_cli.kpi.settings import KpiSettings
 from abs_cli.store.engine import BUSY_TIMEOUT_MS, WRITE_OPTION
 from abs_cli.store.rollup_tables import ROLLUP_TABLES, kpi_built, kpi_stale
 
@@ -46,6 +47,12 @@ class Rollup:
 
     table: Table
     query: Callable[[Period, Any], Select[Any]]
+    months_before: Callable[[KpiSettings], int] = lambda settings: 0
+    """How many months before a report's period it reads too (revenue: the LTV window)."""
+
+    def span(self, period: Period, settings: KpiSettings) -> Period:
+        """The months of this rollup a report of `period` reads."""
+        return Period(shift(period.first, -self.months_before(settings)), period.last)
 
     @property
     def name(self) -> str:
@@ -111,7 +118,9 @@ class Rollup:
             )
 
 
-def ensure(engine: Engine, rollups: Iterable[Rollup], period: Period) -> bool:
+def ensure(
+    engine: Engine, rollups: Iterable[Rollup], period: Period, settings: KpiSettings
+) -> bool:
     """Bring the rollups up to date for the period's months, in one write transaction.
 
     First the stale marks are claimed (deleted, and the built months they cover
@@ -120,7 +129,6 @@ def ensure(engine: Engine, rollups: Iterable[Rollup], period: Period) -> bool:
     source rows, correct but slower.
     """
     chosen = list(rollups)
-    months = period.months
     try:
         with engine.connect() as connection:
             _wait_briefly(connection)
@@ -134,6 +142,7 @@ def ensure(engine: Engine, rollups: Iterable[Rollup], period: Period) -> bool:
                     )
                     _forget(connection, claimed.all())
                     for rollup in chosen:
+                        months = rollup.span(period, settings).months
                         rollup.build(connection, rollup.missing(connection, months))
             finally:
                 _wait_briefly(connection, BUSY_TIMEOUT_MS)

@@ -44,7 +44,9 @@ activity = table(
 )
 lead_score = table("lead_score", column("lead_id", Integer), column("score", Integer))
 setting = table("setting", column("key", String), column("value", String))
-account = table("account", column("id", Integer), column("owner_id", Integer))
+account = table(
+    "account", column("id", Integer), column("domain", String), column("owner_id", Integer)
+)
 stage_history = table(
     "stage_history",
     column("id", Integer),

@@ -114,6 +114,30 @@ kpi_usage_features = Table(
     Index(None, "month"),
     info={"part": "usage"},
 )
+kpi_revenue = Table(
+    "kpi_revenue",
+    metadata,
+    _month(),
+    Column("owner_id", Integer),
+    *(
+        Column(name, BigInteger, nullable=False)
+        for name in (
+            "mrr",
+            "customers",
+            "new",
+            "customers_new",
+            "reactivation",
+            "customers_reactivated",
+            "expansion",
+            "contraction",
+            "churn",
+            "customers_churned",
+        )
+    ),
+    Index(None, "month"),
+    info={"part": "revenue", "cumulative": True},
+)
+"""MRR in 1/1200ths of the currency (`abs_cli.kpi.revenue`), per account owner."""
 
 ROLLUP_TABLES: tuple[Table, ...] = (
     kpi_moves,
@@ -124,6 +148,7 @@ ROLLUP_TABLES: tuple[Table, ...] = (
     kpi_usage_users,
     kpi_usage_days,
     kpi_usage_features,
+    kpi_revenue,
 )
 """Each one's `info`: the stale-mark `part` that concerns it, and whether it is
 `cumulative` (a mark on a month also covers every later month)."""
