@@ -11,7 +11,9 @@ Python loop per row) and times the real CLI for one month and for a 12-month ran
 
 Before the timed runs every built rollup month is dropped (`kpi_built`): the first
 12-month report builds them, as the first report after an import does; then one month
-and twelve are timed reading them.
+and twelve are timed reading them; then a day's imports (1,000 activities and 1,000
+usage events in the last month) and the 12-month report once more, which rebuilds the
+months those imports marked stale.
 
 Scale 1 is 1,000,000 leads, ~5,000,000 stage-history rows, 5,000,000 activities,
 200,000 subscriptions and 5,000,000 usage events over 36 months (2023-07 to 2026-06).
@@ -228,6 +230,43 @@ def forget_rollups(db: str) -> None:
     engine.dispose()
 
 
+def import_a_day(db: str, folder: Path) -> float:
+    """What a day's cron job brings: 1,000 activities on leads created in the last month
+    of the range and 1,000 usage events, imported through the CLI. Returns its seconds.
+    The moments change with every run, so that a re-run imports new rows again."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db if "://" in db else f"sqlite:///{db}")
+    with engine.connect() as connection:
+        emails = (
+            connection.execute(
+                text("SELECT email FROM lead WHERE created_at >= :start ORDER BY id LIMIT 1000"),
+                {"start": f"{ONE_MONTH}-01"},
+            )
+            .scalars()
+            .all()
+        )
+    engine.dispose()
+    clock = int(time.time()) % 86_400
+    moment = f"{ONE_MONTH}-28T{clock // 3600:02d}:{clock // 60 % 60:02d}:{clock % 60:02d}"
+    activities, usage = folder / "day-activities.csv", folder / "day-usage.csv"
+    activities.write_text(
+        "lead_email,type,occurred_at\n" + "".join(f"{email},call,{moment}\n" for email in emails)
+    )
+    usage.write_text(
+        "user,occurred_at,feature\n"
+        + "".join(f"u{number},{moment},export\n" for number in range(1, 1001))
+    )
+    began = time.perf_counter()
+    for noun, path in (("activities", activities), ("usage", usage)):
+        subprocess.run(
+            [sys.executable, "-m", "abs_cli", "--db", db, "-q", noun, "import", str(path)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return time.perf_counter() - began
+
+
 def time_report(db: str, *args: str, runs: int) -> float:
     """Best wall time of `abs kpi report ARGS -f json` over `runs` runs (start-up included)."""
     best = float("inf")
@@ -323,9 +362,10 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     print(
         "store | scale | leads | history | activities | subscriptions | usage | prepare s |"
-        " first 12 months s | 1 month s | 12 months s"
+        " first 12 months s | 1 month s | 12 months s | a day's imports s |"
+        " then 12 months s"
     )
-    print("---|---|---|---|---|---|---|---|---|---|---")
+    print("---|---|---|---|---|---|---|---|---|---|---|---|---")
     try:
         for scale in options.scale:
             path = folder / f"bench-{scale:g}.db"
@@ -348,11 +388,13 @@ def main() -> None:
                 first = time_report(db, "--from", RANGE[0], "--to", RANGE[1], runs=1)
                 month = time_report(db, "--period", ONE_MONTH, runs=runs)
                 year = time_report(db, "--from", RANGE[0], "--to", RANGE[1], runs=runs)
+                day = import_a_day(db, folder)
+                after = time_report(db, "--from", RANGE[0], "--to", RANGE[1], runs=1)
                 print(
                     f"{name} | {scale:g} | {counts['lead']:,} | {counts['stage_history']:,} |"
                     f" {counts['activity']:,} | {counts['subscription']:,} |"
                     f" {counts['usage_event']:,} | {prepared:.1f} | {first:.2f} | {month:.2f} |"
-                    f" {year:.2f}",
+                    f" {year:.2f} | {day:.2f} | {after:.2f}",
                     flush=True,
                 )
     finally:

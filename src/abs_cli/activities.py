@@ -60,7 +60,7 @@ def log_activity(
     )
     session.add(row)
     session.flush()
-    mark_activities(session, [lead_id], [at])
+    mark_activities(session, [(lead_id, kind, at)])
     return {"lead": lead.strip(), "type": kind, "occurred_at": at, "due_at": due}
 
 

@@ -7,8 +7,8 @@ around, those months (`abs_cli.kpi.rollups`). The parts, and what marks them:
 - `moves`: the months in which changed stage stays begin (wins, losses, time in step,
   open deals), marked by `abs_cli.stays` for every lead whose stays it rewrites;
 - `cohort`: the creation months of leads whose history or creation changed (the funnel);
-- `speed`: the creation months of leads whose creation, source or activities changed
-  (speed-to-lead);
+- `speed`: the creation months of leads whose creation or source changed, or of inbound
+  leads that got a touch (speed-to-lead);
 - `activity`: the months of the activities written (team activity);
 - `usage`: the months of the usage events written (MAU, DAU, new users, features);
 - `revenue`: the start months of the subscriptions written, and the first month of
@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from abs_cli.domain import INBOUND_SOURCES, TOUCH_TYPES
 from abs_cli.kpi.sql import month_key
 from abs_cli.store import lite
 from abs_cli.store.rollup_tables import kpi_built, kpi_stale
@@ -98,15 +99,22 @@ def mark_stays(conn: Connection | Session, lead_ids: list[int] | Select[Any]) ->
     mark(conn, "cohort", select(month_key(lead.created_at)).where(lead.id.in_(lead_ids)))
 
 
-def mark_activities(
-    conn: Connection | Session, lead_ids: Iterable[int], moments: Iterable[Any]
-) -> None:
-    """Activities written for these leads at these moments: the team activity of those
-    months, and the speed-to-lead of the leads' creation months."""
-    mark_moments(conn, "activity", moments)
+def mark_activities(conn: Connection | Session, activities: Iterable[tuple[int, str, Any]]) -> None:
+    """Activities written, as (lead id, type, occurred_at): the team activity of their
+    months; and, for a touch (a call, an e-mail…) on an inbound lead, the speed-to-lead
+    of the lead's creation month."""
+    written = list(activities)
+    mark_moments(conn, "activity", (moment for _, _, moment in written))
     lead = lite.lead.c
-    for chosen in _id_chunks(lead_ids):
-        mark(conn, "speed", select(month_key(lead.created_at)).where(lead.id.in_(chosen)))
+    touched = {lead_id for lead_id, kind, _ in written if kind in TOUCH_TYPES}
+    for chosen in _id_chunks(touched):
+        mark(
+            conn,
+            "speed",
+            select(month_key(lead.created_at)).where(
+                lead.id.in_(chosen), func.lower(lead.source).in_(INBOUND_SOURCES)
+            ),
+        )
 
 
 def mark_owners(conn: Connection | Session, domains: list[str]) -> None:

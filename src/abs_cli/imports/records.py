@@ -190,9 +190,7 @@ class ActivityRow(LeadRef):
 
 def _mark_activities(conn: Connection, records: list[dict[str, Any]]) -> None:
     stale.mark_activities(
-        conn,
-        (record["lead_id"] for record in records),
-        (record["occurred_at"] for record in records),
+        conn, ((record["lead_id"], record["type"], record["occurred_at"]) for record in records)
     )
 
 
