@@ -208,8 +208,9 @@ def kpi_document(
 
 
 def latest_data_time(session: Session) -> datetime | None:
-    """The latest timestamp of activity in the store (history, activities, subscriptions,
-    usage, NPS), so a demo or an old export reports on its own last complete month."""
+    """The latest timestamp of activity in the store (stage history, through its stays;
+    activities, subscriptions, usage, NPS), so a demo or an old export reports on its own
+    last complete month."""
     from sqlalchemy import func, select
 
     from abs_cli.store import lite
@@ -217,7 +218,7 @@ def latest_data_time(session: Session) -> datetime | None:
     latest = [
         session.scalar(select(func.max(column)))
         for column in (
-            lite.stage_history.c.changed_at,
+            lite.stage_stay.c.entered_at,  # one per history row, first in its key
             lite.activity.c.occurred_at,
             lite.subscription.c.started_at,
             lite.usage_event.c.occurred_at,

@@ -144,8 +144,6 @@ class StageHistory(SQLModel, table=True):
         CheckConstraint(_one_of("from_stage", ALL_STAGES, nullable=True), name="from_stage"),
         UniqueConstraint("lead_id", "changed_at", "to_stage"),
         Index(None, "to_stage", "changed_at"),
-        Index(None, "changed_at"),
-        Index(None, "rep_id", "changed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
