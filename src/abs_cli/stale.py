@@ -93,7 +93,10 @@ def mark_leads(conn: Connection | Session, lead_ids: Iterable[int] | Select[Any]
 
 def mark_stays(conn: Connection | Session, lead_ids: list[int] | Select[Any]) -> None:
     """The months in which these leads' stays begin (`moves`) and the leads' creation
-    month (`cohort`). Call it before the stays are rewritten and again after."""
+    month (`cohort`), after their stays were rewritten.
+
+    Once is enough: a stay begins at its history row, and history rows are only ever
+    added, so the rewritten stays begin in every month the old ones did."""
     stay, lead = lite.stage_stay.c, lite.lead.c
     mark(conn, "moves", select(month_key(stay.entered_at)).where(stay.lead_id.in_(lead_ids)))
     mark(conn, "cohort", select(month_key(lead.created_at)).where(lead.id.in_(lead_ids)))

@@ -130,10 +130,9 @@ def refresh_stays(
     ids = sorted(set(lead_ids))
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
-        mark_stays(connection, part)  # the months of the stays about to go
         connection.execute(STAY.delete().where(STAY.c.lead_id.in_(part)))
         connection.execute(insert(STAY).from_select(COLUMNS, stay_rows(part, by_time=True)))
-        mark_stays(connection, part)  # and of those that replace them
+        mark_stays(connection, part)
 
 
 def insert_first_stays(connection: Connection | Session, created: Any) -> None:
