@@ -30,7 +30,6 @@ from abs_cli.kpi.sql import month_key
 from abs_cli.store import lite
 from abs_cli.store.rollup_tables import kpi_built, kpi_stale
 
-PARTS: tuple[str, ...] = ("moves", "cohort", "speed", "activity", "usage", "revenue")
 CHUNK = 5_000
 
 

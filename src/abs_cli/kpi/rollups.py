@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Table, delete, insert, or_, select
 from sqlalchemy.engine import Connection, Engine, Result
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -125,8 +125,8 @@ def ensure(
 
     First the stale marks are claimed (deleted, and the built months they cover
     forgotten), then the missing months are built. Returns False when the store cannot
-    be written now (read-only, or locked by a long import): the report then reads the
-    source rows, correct but slower.
+    be written now (read-only, locked by a long import, or another report building the
+    same months): the report then reads the source rows, correct but slower.
     """
     chosen = list(rollups)
     try:
@@ -146,7 +146,8 @@ def ensure(
                         rollup.build(connection, rollup.missing(connection, months))
             finally:
                 _wait_briefly(connection, BUSY_TIMEOUT_MS)
-    except (OperationalError, ProgrammingError):
+    except (OperationalError, ProgrammingError, IntegrityError):
+        # Locked, read-only, or another report built the same months at the same time.
         return False
     return True
 
