@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from abs_cli.demo import example_folder, import_examples
 from abs_cli.kpi import report as kpi_report
@@ -311,3 +311,22 @@ def _every_writer_marks_what_it_changes(
             assert source != before, f"{write} should change the year's figures"
         assert _document(company) == source, write  # rebuilt from the marks
         before = source
+
+
+def test_a_report_does_not_wait_for_another_builder(
+    store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two reports building the same month: the second one does not wait for the first
+    (on PostgreSQL, a lock timeout of 1 s), it reads the source rows."""
+    if store.dialect != "postgresql":
+        pytest.skip("SQLite has one writer at a time: see the locked-store test")
+    expected = _from_source(store, monkeypatch)
+    with store.engine.connect() as other:
+        other.execute(insert(kpi_built).values(rollup="kpi_moves", month=LAST))  # uncommitted
+        started = time.perf_counter()
+        assert _document(store) == expected
+        assert time.perf_counter() - started < 10
+        assert _readable(store) == set()
+        other.rollback()
+    assert _document(store) == expected
+    assert _readable(store) == ALL_ROLLUPS
