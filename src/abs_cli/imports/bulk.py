@@ -232,11 +232,11 @@ class LeadBulkWriter:
     def finish(self) -> None:
         """Before each commit: write the batch's stage-history rows, in time order.
 
-        Sorted by `changed_at`, the rows reach the time indexes of `stage_history` as one
-        sweep per batch instead of one random probe per row; rows that share a
-        timestamp keep their file order (their ids order them). Then the stays: a lead
-        created here and not moved again gets its first stay straight from its creation
-        row, every other touched lead goes through `refresh_stays`."""
+        Sorted by `changed_at`, the rows reach the (to_stage, changed_at) index of
+        `stage_history` as one sweep per batch instead of one random probe per row; rows
+        that share a timestamp keep their file order (their ids order them). Then the
+        stays: a lead created here and not moved again gets its first stay straight from
+        its creation row, every other touched lead goes through `refresh_stays`."""
         run = self.conn.exec_driver_sql
         run(
             "INSERT INTO stage_history (lead_id, from_stage, to_stage, changed_at, rep_id, "

@@ -69,12 +69,7 @@ class Rollup:
     def read(self, session: Session, period: Period) -> Result[Any] | None:
         """The period's rows, or None when a month of it is not built or marked stale."""
         months = period.months
-        built = session.scalars(
-            select(kpi_built.c.month).where(
-                kpi_built.c.rollup == self.name, kpi_built.c.month.in_(months)
-            )
-        ).all()
-        if len(set(built)) < len(months):
+        if len(self.built(session, months)) < len(months):
             return None
         stale = kpi_stale.c
         covered = stale.month <= period.last if self.cumulative else stale.month.in_(months)
@@ -93,15 +88,16 @@ class Rollup:
                 return stored
         return session.execute(self.query(period, where))
 
+    def built(self, runner: Connection | Session, months: list[str]) -> set[str]:
+        """The months (of `months`) built."""
+        query = select(kpi_built.c.month).where(
+            kpi_built.c.rollup == self.name, kpi_built.c.month.in_(months)
+        )
+        return set(runner.scalars(query))
+
     def missing(self, connection: Connection, months: list[str]) -> list[str]:
         """The months (of `months`) not built."""
-        built = set(
-            connection.scalars(
-                select(kpi_built.c.month).where(
-                    kpi_built.c.rollup == self.name, kpi_built.c.month.in_(months)
-                )
-            )
-        )
+        built = self.built(connection, months)
         return [month for month in months if month not in built]
 
     def build(self, connection: Connection, months: Sequence[str]) -> None:
