@@ -119,13 +119,14 @@ def _lead(store: Any, stage: str) -> str:
         )
 
 
-def _csv(tmp_path: Path, name: str, lines: list[str]) -> str:
-    path = tmp_path / name
+def _import(tmp_path: Path, noun: str, lines: list[str]) -> list[str]:
+    """`abs NOUN import FILE` of a CSV file holding these lines."""
+    path = tmp_path / f"{noun}.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return str(path)
+    return [noun, "import", str(path)]
 
 
-def _advance(store: Any, cli: Any, tmp_path: Path) -> list[str]:
+def _advance(store: Any, tmp_path: Path) -> list[str]:
     email = _lead(store, "qualified")
     when = "2026-10-31T12:00:00"
     return [
@@ -142,7 +143,7 @@ def _advance(store: Any, cli: Any, tmp_path: Path) -> list[str]:
     ]
 
 
-def _log_activity(store: Any, cli: Any, tmp_path: Path) -> list[str]:
+def _log_activity(store: Any, tmp_path: Path) -> list[str]:
     email = _lead(store, "prospect")
     return [
         "activities",
@@ -157,65 +158,58 @@ def _log_activity(store: Any, cli: Any, tmp_path: Path) -> list[str]:
     ]
 
 
-def _import_activities(store: Any, cli: Any, tmp_path: Path) -> list[str]:
+def _import_activities(store: Any, tmp_path: Path) -> list[str]:
     email = _lead(store, "prospect")
-    path = _csv(
+    return _import(
         tmp_path,
-        "activities.csv",
+        "activities",
         ["lead_email,type,occurred_at,rep_email", f"{email},email,2026-04-02T08:00:00,{REP}"],
     )
-    return ["activities", "import", path]
 
 
-def _import_usage(store: Any, cli: Any, tmp_path: Path) -> list[str]:
+def _import_usage(store: Any, tmp_path: Path) -> list[str]:
     # A user seen from November on, now also seen in an earlier month: every later
     # month's new users change (a cumulative rollup).
     with store.session() as session:
         user = session.scalar(
             select(lite.usage_event.c.user_key).order_by(lite.usage_event.c.occurred_at).limit(1)
         )
-    path = _csv(
-        tmp_path,
-        "usage.csv",
-        ["user,occurred_at,feature", f"{user},2025-10-20T10:00:00,reports"],
+    return _import(
+        tmp_path, "usage", ["user,occurred_at,feature", f"{user},2025-10-20T10:00:00,reports"]
     )
-    return ["usage", "import", path]
 
 
-def _import_leads(store: Any, cli: Any, tmp_path: Path) -> list[str]:
+def _import_leads(store: Any, tmp_path: Path) -> list[str]:
     moved = _lead(store, "prospect")
-    path = _csv(
+    return _import(
         tmp_path,
-        "leads.csv",
+        "leads",
         [
             "email,source,created_at",
             "new.lead@example-rollups.io,demo_request,2026-05-04T10:00:00",
             f"{moved},demo_request,2026-01-15T10:00:00",
         ],
     )
-    return ["leads", "import", path]
 
 
-def _import_history(store: Any, cli: Any, tmp_path: Path) -> list[str]:
+def _import_history(store: Any, tmp_path: Path) -> list[str]:
     email = _lead(store, "discovery")
-    path = _csv(
+    return _import(
         tmp_path,
-        "pipeline.csv",
+        "pipeline",
         ["lead_email,to_stage,changed_at,amount", f"{email},lost,2026-06-20T10:00:00,"],
     )
-    return ["pipeline", "import", path]
 
 
-def _import_subscription(store: Any, cli: Any, tmp_path: Path) -> list[str]:
-    path = _csv(
+def _import_subscription(store: Any, tmp_path: Path) -> list[str]:
+    return _import(
         tmp_path,
-        "subscriptions.csv",
+        "subscriptions",
         ["account,started_at,amount,interval,plan", "garanceport.be,2026-03-05,990.00,month,pro"],
     )
-    return ["subscriptions", "import", path]
 
 
-def _change_account_owner(store: Any, cli: Any, tmp_path: Path) -> list[str]:
+def _change_account_owner(store: Any, tmp_path: Path) -> list[str]:
     account, rep, subscription = lite.account.c, lite.rep.c, lite.subscription.c
     with store.session() as session:
         domain, owner = session.execute(
@@ -227,11 +221,10 @@ def _change_account_owner(store: Any, cli: Any, tmp_path: Path) -> list[str]:
             .limit(1)
         ).one()
     other = CS_REPS[1] if owner == CS_REPS[0] else CS_REPS[0]
-    path = _csv(tmp_path, "accounts.csv", ["domain,owner", f"{domain},{other}"])
-    return ["accounts", "import", path]
+    return _import(tmp_path, "accounts", ["domain,owner", f"{domain},{other}"])
 
 
-def _forget(store: Any, cli: Any, tmp_path: Path) -> list[str]:
+def _forget(store: Any, tmp_path: Path) -> list[str]:
     with store.session() as session:
         user = session.scalar(
             select(lite.usage_event.c.user_key)
@@ -298,7 +291,7 @@ def _every_writer_marks_what_it_changes(
     before = _document(company)
     for write, command in WRITES.items():
         assert _readable(company) == ALL_ROLLUPS, write
-        result = cli(*command(company, cli, tmp_path))
+        result = cli(*command(company, tmp_path))
         assert result.exit_code == 0, (write, result.output)
         with company.session() as session:
             marks = session.scalar(select(func.count()).select_from(kpi_stale))

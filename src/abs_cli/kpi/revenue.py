@@ -146,6 +146,18 @@ class Cohort:
     customers: int = 0
     churned: int = 0
 
+    @classmethod
+    def of_month(cls, move: Movements) -> Cohort:
+        """The cohort over one month follows from that month's movements."""
+        retained = move.start - move.contraction - move.churn
+        return cls(
+            move.start,
+            retained,
+            retained + move.expansion,
+            move.customers_start,
+            move.customers_churned,
+        )
+
 
 def _month_columns(a: Any, b: Any, first_month: Any, month: str) -> list[Any]:
     """The ten movement figures of one month, from each customer's MRR at the end of the
@@ -290,16 +302,8 @@ def _cohort(
     months they follow from that month's movements, otherwise one narrow pass."""
     first, last = months.index(cohort[0]), months.index(cohort[1])
     if last == first + 1:
-        mrr, customers = (
-            (total[0], total[1])
-            if first == 0
-            else (total[2 + 10 * (first - 1)], total[3 + 10 * (first - 1)])
-        )
-        _, _, _, _, _, _, expansion, contraction, churn, churned = total[
-            2 + 10 * (last - 1) : 12 + 10 * (last - 1)
-        ]
-        retained = mrr - contraction - churn
-        return [mrr, retained, retained + expansion, customers, churned]
+        one = Cohort.of_month(_movements(months, total)[0][last - 1])
+        return [one.start, one.retained, one.end, one.customers, one.churned]
     ends = [months[first], months[last]]
     per_customer = customer_mrr(ends).subquery("per_customer")
     row = session.execute(select(*_cohort_columns(per_customer, 0, 1))).one()
@@ -520,13 +524,7 @@ def revenue_report(
     per_month = []
     for month in period.months:
         move = by_month[month]
-        one = Cohort(
-            move.start,
-            move.start - move.contraction - move.churn,
-            move.start + move.expansion - move.contraction - move.churn,
-            move.customers_start,
-            move.customers_churned,
-        )
+        one = Cohort.of_month(move)
         per_month.append(
             _metrics(
                 [move],
