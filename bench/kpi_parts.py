@@ -52,9 +52,9 @@ def main() -> None:
     began = time.perf_counter()
     import importlib
 
-    from abs_cli.config import StoreLocation, to_url
     from abs_cli.kpi import report
     from abs_cli.store.engine import Store, make_engine
+    from abs_cli.store.location import StoreLocation, to_url
 
     imported = time.perf_counter() - began
     spent: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])

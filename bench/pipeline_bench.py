@@ -23,12 +23,12 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, insert, text
 
-from abs_cli.bulk import db_value, insert_rows
-from abs_cli.config import StoreLocation, to_url
 from abs_cli.domain import STAGES
 from abs_cli.store.engine import Store, make_engine
+from abs_cli.store.location import StoreLocation, to_url
 from abs_cli.store.migrate import ensure_current
 from abs_cli.store.models import Lead, Rep
+from abs_cli.store.sql import db_value, insert_rows
 
 ABS = [sys.executable, "-m", "abs_cli"]
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -190,8 +190,8 @@ def bench_board(url: str, count: int) -> None:
     started = time.perf_counter()
     run(["--db", url, "--help"])
     print(f"(for scale: `abs --help` takes {time.perf_counter() - started:.2f} s)")
-    from abs_cli.board import board
-    from abs_cli.workflow_config import WorkflowConfig
+    from abs_cli.pipeline.board import board
+    from abs_cli.pipeline.config import WorkflowConfig
 
     store = open_store_as_is(url)
     timings = []

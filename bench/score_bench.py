@@ -21,10 +21,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from abs_cli.config import StoreLocation, to_url
 from abs_cli.scoring.engine import score_leads
 from abs_cli.scoring.model import LoadedModel, default_text, parse_model
 from abs_cli.store.engine import Store, make_engine
+from abs_cli.store.location import StoreLocation, to_url
 from abs_cli.store.migrate import ensure_current
 
 ACCOUNTS = 10_000

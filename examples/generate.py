@@ -5,7 +5,7 @@
 Quillo, a small European B2B SaaS company, sells a sales-ops tool with an assembly line
 of SDRs, IRs, AEs and Customer Success. The files cover the twelve months ending on the
 anchor date (the last day of the last complete month), in the canonical formats of
-DESIGN.md §4. The same seed and anchor always give the same bytes.
+docs/domain.md §4. The same seed and anchor always give the same bytes.
 
 The simulation is lead-centric: each lead gets a hidden quality from its source, title
 seniority, ABM tier and company fit; that quality drives qualification, every AE step
@@ -51,7 +51,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "campaigns.csv": words("campaign lead_email sent_at responded_at"),
     "tickets.csv": words("account opened_at type severity closed_at"),
 }
-"""Every file written, with its columns in DESIGN.md §4's order."""
+"""Every file written, with its columns in docs/domain.md §4's order."""
 
 # --- the team ------------------------------------------------------------------------
 

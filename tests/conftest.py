@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from abs_cli.cli.app import app
-from abs_cli.config import StoreLocation, to_url
+from abs_cli.store.location import StoreLocation, to_url
 
 DEFAULT_PG_URL = "postgresql+psycopg://abs:abs@127.0.0.1:5432/abs_test"
 PG_URL = os.environ.get("ABS_TEST_PG_URL", DEFAULT_PG_URL)

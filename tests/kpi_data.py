@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from abs_cli.stays import refresh_stays
 from abs_cli.store import models
+from abs_cli.store.stays import refresh_stays
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -75,8 +75,8 @@ def accounts(n: int) -> list[dict[str, Any]]:
 
 def open_store(url: str):  # type: ignore[no-untyped-def]
     """An opened, migrated store at `url`."""
-    from abs_cli.config import StoreLocation
     from abs_cli.store.engine import Store, make_engine
+    from abs_cli.store.location import StoreLocation
     from abs_cli.store.migrate import ensure_current
 
     location = StoreLocation(url, "test")

@@ -76,11 +76,11 @@ def working_day(store: Store, *, now: datetime | None = None) -> dict[str, Any]:
     Prospects with a first touch go to `qualified` (the readiness gate still applies);
     qualified leads with a held meeting go to `discovery`, handed to an AE.
     """
-    from abs_cli.board import board
-    from abs_cli.pipeline import Move, advance, ready_to_advance
-    from abs_cli.routing import assign_leads
-    from abs_cli.validation import now as clock
-    from abs_cli.workflow_config import WorkflowConfig
+    from abs_cli.pipeline.board import board
+    from abs_cli.pipeline.config import WorkflowConfig
+    from abs_cli.pipeline.moves import Move, advance, ready_to_advance
+    from abs_cli.pipeline.routing import assign_leads
+    from abs_cli.values import now as clock
 
     config, when = WorkflowConfig(), now or clock()
     with store.session(write=True) as session:

@@ -1,4 +1,4 @@
-"""The vocabulary of activity-based selling (DESIGN.md §1): roles, steps, sources, types.
+"""The vocabulary of activity-based selling (docs/domain.md §1): roles, steps, sources, types.
 
 Plain constants only, so the CLI can use them for help and validation without
 importing the database layer.
@@ -59,7 +59,7 @@ MARKETING_TOUCH_TYPES: tuple[str, ...] = (
 )
 ACTIVITY_TYPES: tuple[str, ...] = SALES_ACTIVITY_TYPES + MARKETING_TOUCH_TYPES
 TOUCH_TYPES: tuple[str, ...] = ("call", "email", "social", "meeting")
-"""Activities that count as a first touch for speed-to-lead (KPI.md, Team)."""
+"""Activities that count as a first touch for speed-to-lead (docs/metrics.md, Team)."""
 
 BUYING_ROLES: tuple[str, ...] = ("decision_maker", "champion", "influencer", "user", "blocker")
 INTERVALS: tuple[str, ...] = ("month", "quarter", "year")

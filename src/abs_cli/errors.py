@@ -6,7 +6,7 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Exit codes users and cron jobs rely on (DESIGN.md §3)."""
+    """Exit codes users and cron jobs rely on (docs/domain.md §3)."""
 
     OK = 0
     UNEXPECTED = 1

@@ -8,7 +8,7 @@ import typer
 
 from abs_cli.cli.options import FormatOption, LimitOption
 from abs_cli.cli.state import get_state
-from abs_cli.render import OutputFormat
+from abs_cli.render.output import OutputFormat
 
 app = typer.Typer(help="Import, list, show and target accounts (ABM).", no_args_is_help=True)
 
@@ -25,8 +25,8 @@ def list_(
 
     Example: abs accounts list --targets
     """
-    from abs_cli.accounts import list_accounts
-    from abs_cli.render import Column, Section, render
+    from abs_cli.crm.accounts import list_accounts
+    from abs_cli.render.output import Column, Section, render
 
     with get_state(ctx).store().session() as session:
         rows = list_accounts(session, targets_only=targets, tier=tier, limit=limit)
@@ -53,8 +53,8 @@ def show(
 
     Example: abs accounts show acme.io
     """
-    from abs_cli.accounts import show_account
-    from abs_cli.render import Column, Report, Section, render
+    from abs_cli.crm.accounts import show_account
+    from abs_cli.render.output import Column, Report, Section, render
 
     with get_state(ctx).store().session() as session:
         shown = show_account(session, domain)
@@ -85,7 +85,7 @@ def target(
 
     Example: abs accounts target acme.io --tier 1
     """
-    from abs_cli.accounts import set_target
+    from abs_cli.crm.accounts import set_target
     from abs_cli.errors import UsageError
 
     if (tier is None) == (not remove):

@@ -10,7 +10,7 @@ from abs_cli.cli.options import FormatOption, LimitOption
 from abs_cli.cli.state import get_state
 from abs_cli.cli.workflow import ActingRepOption, now_or, parse_time
 from abs_cli.domain import ACTIVITY_TYPES
-from abs_cli.render import OutputFormat
+from abs_cli.render.output import OutputFormat
 
 app = typer.Typer(
     help="Log, list and import sales activities and marketing touches.", no_args_is_help=True
@@ -39,7 +39,7 @@ def log(
 
     Example: abs activities log ana@client.io --type call --outcome connected --rep bob@acme.io
     """
-    from abs_cli.activities import log_activity
+    from abs_cli.crm.activities import log_activity
 
     state = get_state(ctx)
     when = now_or(at, "--at")
@@ -74,8 +74,8 @@ def list_(
 
     Example: abs activities list --rep bob@acme.io --type call --from 2026-03-01
     """
-    from abs_cli.activities import list_activities
-    from abs_cli.render import Column, Section, render
+    from abs_cli.crm.activities import list_activities
+    from abs_cli.render.output import Column, Section, render
 
     with get_state(ctx).store().session() as session:
         rows = list_activities(

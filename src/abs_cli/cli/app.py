@@ -33,7 +33,7 @@ def _lazy_command(name: str) -> Any:
 
 class AbsGroup(TyperGroup):
     """The root group: lazy command groups, and the one error boundary that turns every
-    error into one sentence on stderr and the exit code of DESIGN.md §3."""
+    error into one sentence on stderr and the exit code of docs/domain.md §3."""
 
     def list_commands(self, ctx: Any) -> list[str]:
         eager = [name for name in super().list_commands(ctx) if name not in LAZY_GROUPS]
@@ -87,7 +87,7 @@ class AbsGroup(TyperGroup):
 def _report(ctx: Any, message: str, hint: str | None, error: BaseException | None) -> None:
     from rich.markup import escape
 
-    from abs_cli.render import console
+    from abs_cli.render.output import console
 
     err = console(stderr=True)
     state = ctx.obj if isinstance(ctx.obj, AppState) else None

@@ -9,7 +9,7 @@ import typer
 
 from abs_cli.cli.options import FormatOption
 from abs_cli.cli.state import get_state
-from abs_cli.render import OutputFormat
+from abs_cli.render.output import OutputFormat
 
 app = typer.Typer(
     help="Create, describe, upgrade, rebuild and back up the store.", no_args_is_help=True
@@ -27,7 +27,7 @@ def init(
 
     Example: abs --db sales.db db init --currency EUR
     """
-    from abs_cli.settings import get_setting, set_currency
+    from abs_cli.store.settings import get_setting, set_currency
 
     state = get_state(ctx)
     store = state.store()
@@ -42,8 +42,8 @@ def info(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None:
 
     Example: abs db info --format json
     """
-    from abs_cli.render import Report, Section, render
-    from abs_cli.storeinfo import describe
+    from abs_cli.render.output import Report, Section, render
+    from abs_cli.store.info import describe
 
     details = describe(get_state(ctx).store(create=False))
     summary = {key: value for key, value in details.items() if key not in ("rows", "settings")}
@@ -91,7 +91,7 @@ def rebuild(ctx: typer.Context) -> None:
 
     Example: abs db rebuild
     """
-    from abs_cli.stays import count_stays, refresh_stays
+    from abs_cli.store.stays import count_stays, refresh_stays
 
     state = get_state(ctx)
     with state.store().session(write=True) as session:
@@ -109,7 +109,7 @@ def backup(
 
     Example: abs db backup ~/backups/abs-$(date +%F).db
     """
-    from abs_cli.storeinfo import backup as backup_store
+    from abs_cli.store.info import backup as backup_store
 
     state = get_state(ctx)
     size = backup_store(state.store(create=False), target)

@@ -27,12 +27,12 @@ def demo(
     from abs_cli.cli.pipeline import board_report
     from abs_cli.cli.scoring import top_leads_section
     from abs_cli.cli.team import team_section
-    from abs_cli.config import data_dir
+    from abs_cli.crm.team import list_reps
     from abs_cli.demo import build_demo, example_folder
-    from abs_cli.render import Report, Section, render
+    from abs_cli.render.output import Report, Section, render
     from abs_cli.scoring.ranking import top_leads
-    from abs_cli.storeinfo import describe
-    from abs_cli.team import list_reps
+    from abs_cli.store.info import describe
+    from abs_cli.store.location import data_dir
 
     state = get_state(ctx)
     if state.db_option is None:
@@ -71,8 +71,8 @@ def _kpi_report(store) -> None:  # type: ignore[no-untyped-def]
     """The full KPI report of the demo store's latest complete month."""
     from abs_cli.kpi.periods import iso_as_of
     from abs_cli.kpi.report import kpi_document, latest_data_time
-    from abs_cli.kpi.views import report_view
-    from abs_cli.render import render
+    from abs_cli.render.kpi import report_view
+    from abs_cli.render.output import render
 
     with store.session() as session:
         latest = latest_data_time(session)

@@ -8,7 +8,7 @@ import typer
 
 from abs_cli.cli.options import FormatOption
 from abs_cli.cli.state import get_state
-from abs_cli.render import OutputFormat
+from abs_cli.render.output import OutputFormat
 
 app = typer.Typer(help="Set and follow targets per role or rep.", no_args_is_help=True)
 
@@ -35,7 +35,7 @@ def set_(
 
     Example: abs goals set --metric meetings_booked --target 20 --period 2026-03 --role sdr
     """
-    from abs_cli.goals import set_goal
+    from abs_cli.kpi.goals import set_goal
 
     state = get_state(ctx)
     with state.store().session(write=True) as session:
@@ -53,8 +53,8 @@ def list_(
 
     Example: abs goals list --period 2026-03 --format json
     """
-    from abs_cli.goals import list_goals
-    from abs_cli.render import Column, Section, render
+    from abs_cli.kpi.goals import list_goals
+    from abs_cli.render.output import Column, Section, render
 
     with get_state(ctx).store().session() as session:
         rows = list_goals(session, period=period)

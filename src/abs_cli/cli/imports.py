@@ -1,6 +1,6 @@
 """One `import` command for every kind of file, built by `import_command(kind)`.
 
-All importers take the same options (DESIGN.md §3-4); only the columns differ.
+All importers take the same options (docs/domain.md §3-4); only the columns differ.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import typer
 
 from abs_cli.cli.options import FormatOption
 from abs_cli.cli.state import get_state
-from abs_cli.render import OutputFormat
+from abs_cli.render.output import OutputFormat
 
 EXAMPLES: dict[str, str] = {
     "team": "abs team import team.csv",
@@ -139,8 +139,8 @@ def import_command(kind: str) -> Callable[..., None]:
 def _assign_unowned(state: Any) -> None:
     """Route the leads left without an owner, by the rules of `abs leads assign`."""
     from abs_cli.cli.workflow import workflow_config
-    from abs_cli.routing import assign_leads
-    from abs_cli.validation import now
+    from abs_cli.pipeline.routing import assign_leads
+    from abs_cli.values import now
 
     with state.store().session(write=True) as session:
         results = assign_leads(session, workflow_config(state, None), now=now(), unassigned=True)
@@ -163,7 +163,7 @@ class _progress:
         self.bar: Any = None
 
     def __enter__(self) -> Callable[[int], None] | None:
-        from abs_cli.render import console
+        from abs_cli.render.output import console
 
         err = console(stderr=True)
         if self.quiet or not err.is_terminal:
@@ -199,7 +199,7 @@ class _progress:
 
 def _report(state: Any, summary: Any, output: OutputFormat) -> None:
     from abs_cli.errors import ExitCode
-    from abs_cli.render import Column, Report, Section, render
+    from abs_cli.render.output import Column, Report, Section, render
 
     if summary.unknown_columns:
         shown = summary.unknown_columns[:12]

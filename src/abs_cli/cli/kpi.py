@@ -9,7 +9,7 @@ import typer
 
 from abs_cli.cli.options import FormatOption
 from abs_cli.cli.state import get_state
-from abs_cli.render import OutputFormat
+from abs_cli.render.output import OutputFormat
 
 app = typer.Typer(help="KPI reports: pipeline, team, revenue, customers.", no_args_is_help=True)
 
@@ -67,8 +67,8 @@ def _show(
     by_month: bool,
     **options: Any,
 ) -> None:
-    from abs_cli.kpi.views import report_view
-    from abs_cli.render import render
+    from abs_cli.render.kpi import report_view
+    from abs_cli.render.output import render
 
     document = _document(ctx, sections, **options)
     pyramid = len(sections) == 4
@@ -203,8 +203,8 @@ def check(
     """
     from abs_cli.errors import CheckBreached
     from abs_cli.kpi.checks import breached, evaluate, parse_check
-    from abs_cli.kpi.views import show
-    from abs_cli.render import Column, Report, Section, render
+    from abs_cli.render.kpi import show
+    from abs_cli.render.output import Column, Report, Section, render
 
     document = _document(
         ctx,

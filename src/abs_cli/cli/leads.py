@@ -8,7 +8,7 @@ import typer
 
 from abs_cli.cli.options import FormatOption, LimitOption
 from abs_cli.cli.state import get_state
-from abs_cli.render import OutputFormat
+from abs_cli.render.output import OutputFormat
 
 app = typer.Typer(help="Import, list, show, export and forget leads.", no_args_is_help=True)
 
@@ -35,10 +35,10 @@ def list_(
 
     Example: abs leads list --stage qualified --owner ana@acme.io --min-score 60 -n 20
     """
+    from abs_cli.crm.leads import list_leads
     from abs_cli.errors import InputError
     from abs_cli.imports.values import parse_datetime
-    from abs_cli.leads import list_leads
-    from abs_cli.render import Column, Section, render
+    from abs_cli.render.output import Column, Section, render
 
     created_since = None
     if since:
@@ -88,8 +88,8 @@ def show(
     Example: abs leads show jo@acme.io
     """
     from abs_cli.cli.scoring import explanation_report
-    from abs_cli.leads import show_lead
-    from abs_cli.render import Column, Report, Section, render
+    from abs_cli.crm.leads import show_lead
+    from abs_cli.render.output import Column, Report, Section, render
     from abs_cli.scoring.explain import explain_lead
     from abs_cli.scoring.model import resolve_model
 
@@ -144,8 +144,8 @@ def export(
 
     Example: abs leads export > leads.csv
     """
-    from abs_cli.leads import EXPORT_COLUMNS, export_leads
-    from abs_cli.render import Column, Section, render
+    from abs_cli.crm.leads import EXPORT_COLUMNS, export_leads
+    from abs_cli.render.output import Column, Section, render
 
     with get_state(ctx).store().session() as session:
         rows = export_leads(session)
@@ -164,7 +164,7 @@ def forget(
 
     Example: abs leads forget jo@acme.io --reason "GDPR request 2026-04-02"
     """
-    from abs_cli.leads import forget_lead
+    from abs_cli.crm.leads import forget_lead
 
     state = get_state(ctx)
     with state.store().session(write=True) as session:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from abs_cli.render import OutputFormat
+from abs_cli.render.output import OutputFormat
 
 FormatOption = Annotated[
     OutputFormat,

@@ -18,7 +18,7 @@ from abs_cli.cli.workflow import (
     parse_time,
     workflow_config,
 )
-from abs_cli.render import OutputFormat
+from abs_cli.render.output import OutputFormat
 
 app = typer.Typer(
     help="Move leads through the seven steps, with gates and handoffs.\n\n"
@@ -69,10 +69,10 @@ def _run_moves(
     from decimal import Decimal, InvalidOperation
 
     from abs_cli.errors import InputError
-    from abs_cli.pipeline import Move, advance
-    from abs_cli.render import render
-    from abs_cli.routing import rep_id_for
-    from abs_cli.validation import now
+    from abs_cli.pipeline.moves import Move, advance
+    from abs_cli.pipeline.routing import rep_id_for
+    from abs_cli.render.output import render
+    from abs_cli.values import now
 
     state = get_state(ctx)
     settings = workflow_config(state, config)
@@ -103,7 +103,7 @@ def _run_moves(
 
 
 def moves_section(results):  # type: ignore[no-untyped-def]
-    from abs_cli.render import Column, Section
+    from abs_cli.render.output import Column, Section
 
     columns = [
         Column("lead"),
@@ -269,8 +269,8 @@ def history(
 
     Example: abs pipeline history ana@client.io
     """
-    from abs_cli.pipeline import history as lead_history
-    from abs_cli.render import Column, Section, render
+    from abs_cli.pipeline.moves import history as lead_history
+    from abs_cli.render.output import Column, Section, render
 
     with get_state(ctx).store().session() as session:
         rows = lead_history(session, lead)
@@ -304,8 +304,8 @@ def board(
 
     Example: abs pipeline board --role ae --format json
     """
-    from abs_cli.board import board as pipeline_board
-    from abs_cli.render import render
+    from abs_cli.pipeline.board import board as pipeline_board
+    from abs_cli.render.output import render
 
     state = get_state(ctx)
     settings = workflow_config(state, config)
@@ -316,7 +316,7 @@ def board(
 
 def board_report(steps: list[dict]):  # type: ignore[no-untyped-def]
     """The board as a report: one column per step in tables, one record per step in data."""
-    from abs_cli.render import Column, Report, Section
+    from abs_cli.render.output import Column, Report, Section
 
     rows = [
         step
@@ -355,8 +355,8 @@ def stale(
 
     Example: abs pipeline stale --role ae --now 2026-03-31
     """
-    from abs_cli.board import stale as stale_leads
-    from abs_cli.render import Column, Section, render
+    from abs_cli.pipeline.board import stale as stale_leads
+    from abs_cli.render.output import Column, Section, render
 
     state = get_state(ctx)
     settings = workflow_config(state, config)

@@ -9,7 +9,7 @@ import typer
 from abs_cli.cli.options import FormatOption, LimitOption
 from abs_cli.cli.state import get_state
 from abs_cli.cli.workflow import ConfigOption, NowOption, RoleOption, now_or, workflow_config
-from abs_cli.render import OutputFormat
+from abs_cli.render.output import OutputFormat
 
 
 def assign(
@@ -33,11 +33,11 @@ def assign(
 
     Example: abs leads assign --unassigned --dry-run
     """
+    from abs_cli.crm.lookup import find_lead_id
     from abs_cli.errors import UsageError
-    from abs_cli.leadkeys import find_lead_id
-    from abs_cli.render import Column, Section, render
-    from abs_cli.routing import assign_leads
-    from abs_cli.validation import now
+    from abs_cli.pipeline.routing import assign_leads
+    from abs_cli.render.output import Column, Section, render
+    from abs_cli.values import now
 
     if not leads and not unassigned:
         raise UsageError("name the leads to assign, or pass --unassigned")
@@ -91,8 +91,8 @@ def queue(
 
     Example: abs queue --rep ana@acme.io
     """
-    from abs_cli.render import Column, Section, render
-    from abs_cli.worklist import work_queue
+    from abs_cli.pipeline.queue import work_queue
+    from abs_cli.render.output import Column, Section, render
 
     state = get_state(ctx)
     settings = workflow_config(state, config)

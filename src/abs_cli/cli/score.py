@@ -10,7 +10,7 @@ import typer
 from abs_cli.cli.options import FormatOption
 from abs_cli.cli.scoring import ConfigOption
 from abs_cli.cli.state import get_state
-from abs_cli.render import OutputFormat
+from abs_cli.render.output import OutputFormat
 
 app = typer.Typer(
     help="Set up, backtest and calibrate the lead-scoring model.", no_args_is_help=True
@@ -71,7 +71,7 @@ def backtest(
 
     Example: abs score backtest --since 2025-01-01
     """
-    from abs_cli.render import render
+    from abs_cli.render.output import render
     from abs_cli.scoring.backtest import backtest as run_backtest
     from abs_cli.scoring.engine import parse_date
     from abs_cli.scoring.model import resolve_model
@@ -114,7 +114,7 @@ def calibrate(
 
     Example: abs score calibrate --holdout 0.3 --apply
     """
-    from abs_cli.render import render
+    from abs_cli.render.output import render
     from abs_cli.scoring.calibrate import calibrate as run_calibration
     from abs_cli.scoring.model import resolve_model, save_new_version
 
@@ -132,7 +132,7 @@ def calibrate(
 
 
 def backtest_report(result):  # type: ignore[no-untyped-def]
-    from abs_cli.render import Column, Report, Section
+    from abs_cli.render.output import Column, Report, Section
 
     summary = {
         "model_version": result.model_version,
@@ -185,7 +185,7 @@ def backtest_report(result):  # type: ignore[no-untyped-def]
 
 
 def calibration_report(result):  # type: ignore[no-untyped-def]
-    from abs_cli.render import Column, Report, Section
+    from abs_cli.render.output import Column, Report, Section
 
     rows = [
         {"model": f"current ({result.model_version})", **result.current},

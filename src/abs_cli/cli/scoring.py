@@ -13,10 +13,10 @@ import typer
 
 from abs_cli.cli.options import FormatOption
 from abs_cli.cli.state import get_state
-from abs_cli.render import OutputFormat
+from abs_cli.render.output import OutputFormat
 
 if TYPE_CHECKING:
-    from abs_cli.render import Report
+    from abs_cli.render.output import Report
     from abs_cli.scoring.engine import ScoreRun
     from abs_cli.scoring.explain import Explanation
 
@@ -64,7 +64,7 @@ def score_leads(
 
     Example: abs leads score --as-of 2026-03-31
     """
-    from abs_cli.render import render
+    from abs_cli.render.output import render
     from abs_cli.scoring.engine import parse_as_of
     from abs_cli.scoring.model import resolve_model
 
@@ -95,7 +95,7 @@ def score_leads(
 
 def run_report(run: ScoreRun) -> Report:
     from abs_cli.domain import GRADES, READINESS
-    from abs_cli.render import Column, Report, Section
+    from abs_cli.render.output import Column, Report, Section
 
     def share(count: int) -> float | None:
         return count / run.scored if run.scored else None
@@ -126,7 +126,7 @@ def run_report(run: ScoreRun) -> Report:
 
 
 def explanation_report(explanation: Explanation) -> Report:
-    from abs_cli.render import Column, Report, Section
+    from abs_cli.render.output import Column, Report, Section
 
     summary = {
         "email": explanation.email,
@@ -177,7 +177,7 @@ def explanation_report(explanation: Explanation) -> Report:
 
 def top_leads_section(rows: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
     """The leads to call first (`abs demo`)."""
-    from abs_cli.render import Column, Section
+    from abs_cli.render.output import Column, Section
 
     columns = [
         Column("email"),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from abs_cli.config import StoreLocation, resolve_store
+from abs_cli.store.location import StoreLocation, resolve_store
 
 if TYPE_CHECKING:
     from abs_cli.store.engine import Store
@@ -50,7 +50,7 @@ class AppState:
     def info(self, message: str) -> None:
         """A diagnostic line on stderr, unless -q."""
         if not self.quiet:
-            from abs_cli.render import console
+            from abs_cli.render.output import console
 
             console(stderr=True).print(message, highlight=False)
 

@@ -10,7 +10,7 @@ from abs_cli.cli.options import FormatOption
 from abs_cli.cli.state import get_state
 from abs_cli.cli.workflow import ConfigOption, workflow_config
 from abs_cli.domain import ROLES
-from abs_cli.render import OutputFormat
+from abs_cli.render.output import OutputFormat
 
 app = typer.Typer(
     help="Manage the sales team: reps, roles, territories, capacity.", no_args_is_help=True
@@ -36,9 +36,9 @@ def add(
     """
     from pydantic import ValidationError
 
+    from abs_cli.crm.team import RepIn, add_rep
     from abs_cli.errors import InputError
-    from abs_cli.team import RepIn, add_rep
-    from abs_cli.validation import validation_message
+    from abs_cli.values import validation_message
 
     state = get_state(ctx)
     try:
@@ -61,8 +61,8 @@ def list_(
 
     Example: abs team list --role ae --format csv
     """
-    from abs_cli.render import render
-    from abs_cli.team import list_reps
+    from abs_cli.crm.team import list_reps
+    from abs_cli.render.output import render
 
     with get_state(ctx).store().session() as session:
         rows = list_reps(session, role=role, include_inactive=not active)
@@ -79,7 +79,7 @@ def set_role(
 
     Example: abs team set-role ana@acme.io ae
     """
-    from abs_cli.team import set_role as change_role
+    from abs_cli.crm.team import set_role as change_role
 
     state = get_state(ctx)
     with state.store().session(write=True) as session:
@@ -98,8 +98,8 @@ def deactivate(
 
     Example: abs team deactivate ana@acme.io
     """
-    from abs_cli.routing import deactivate_and_reassign
-    from abs_cli.validation import now
+    from abs_cli.pipeline.routing import deactivate_and_reassign
+    from abs_cli.values import now
 
     state = get_state(ctx)
     settings = workflow_config(state, config)
@@ -113,7 +113,7 @@ def deactivate(
 
 
 def team_section(rows: list[dict]):  # type: ignore[no-untyped-def]
-    from abs_cli.render import Column, Section
+    from abs_cli.render.output import Column, Section
 
     columns = [
         Column("email"),

@@ -10,7 +10,7 @@ import typer
 from abs_cli.cli.state import AppState
 
 if TYPE_CHECKING:
-    from abs_cli.workflow_config import WorkflowConfig
+    from abs_cli.pipeline.config import WorkflowConfig
 
 ConfigOption = Annotated[
     str | None,
@@ -49,7 +49,7 @@ def parse_time(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
     from abs_cli.errors import InputError
-    from abs_cli.validation import utc
+    from abs_cli.values import utc
 
     try:
         return utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
@@ -60,13 +60,13 @@ def parse_time(value: str | None, option: str) -> datetime | None:
 
 
 def now_or(value: str | None, option: str = "--now") -> datetime:
-    from abs_cli.validation import now
+    from abs_cli.values import now
 
     return parse_time(value, option) or now()
 
 
 def workflow_config(state: AppState, option: str | None) -> WorkflowConfig:
-    """The workflow configuration for this invocation (see `abs_cli.workflow_config`)."""
-    from abs_cli.workflow_config import load_config
+    """The workflow configuration for this invocation (see `abs_cli.pipeline.config`)."""
+    from abs_cli.pipeline.config import load_config
 
     return load_config(option, state.location.sqlite_path)

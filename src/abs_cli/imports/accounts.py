@@ -6,19 +6,19 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from abs_cli.crm.team import RepIn
 from abs_cli.imports.engine import BatchResult, Importer, Row, WriteContext
 from abs_cli.imports.headers import ColumnSpec
 from abs_cli.imports.resolve import account_table, rep_table, reps
 from abs_cli.imports.upsert import upsert_by_key
 from abs_cli.imports.values import Count, Country, Domain, Text, choice
-from abs_cli.stale import mark_owners
-from abs_cli.team import RepIn
+from abs_cli.store.marks import mark_owners
 
 Tier = choice(("1", "2", "3"))
 
 
 class AccountRow(BaseModel):
-    """One row of an accounts file (DESIGN.md §4)."""
+    """One row of an accounts file (docs/domain.md §4)."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -25,11 +25,11 @@ from sqlalchemy.engine import Connection
 
 from abs_cli.imports.engine import FORMULA_STARTS, BatchRows, WriteContext
 from abs_cli.imports.fastpath import field_parsers
-from abs_cli.imports.leads import STORED_FIELDS, LeadRow
+from abs_cli.imports.lead_fields import STORED_FIELDS, LeadRow
 from abs_cli.imports.resolve import lead_table, reps
 from abs_cli.imports.values import is_freemail, is_inbound
-from abs_cli.stale import mark_leads
-from abs_cli.stays import insert_first_stays, refresh_stays
+from abs_cli.store.marks import mark_leads
+from abs_cli.store.stays import insert_first_stays, refresh_stays
 
 MEMO_LIMIT = 20_000
 MEMOISED = frozenset(

@@ -33,7 +33,8 @@ from abs_cli.imports.headers import (
 )
 from abs_cli.imports.reader import SourceInfo, open_csv
 from abs_cli.store.engine import WRITE_OPTION, Store
-from abs_cli.validation import now
+from abs_cli.store.sql import is_sqlite, tune_for_bulk_load
+from abs_cli.values import now
 
 DEFAULT_BATCH = 5000
 BULK_CHUNK = 5000
@@ -376,7 +377,7 @@ def _run(
 ) -> None:
     from sqlalchemy.orm import Session
 
-    from abs_cli.settings import get_setting
+    from abs_cli.store.settings import get_setting
 
     if options.dayfirst and options.monthfirst:
         raise UsageError("--dayfirst and --monthfirst exclude each other")
@@ -392,16 +393,10 @@ def _run(
     with store.engine.connect() as raw_conn:
         conn = raw_conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
-            if conn.dialect.name == "sqlite":
-                # A bigger page cache keeps the lead indexes in memory on large imports.
-                conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")
-                # Checkpoint less often: a page that every batch dirties (random-order
-                # index keys) is then copied into the database once per checkpoint,
-                # not once per batch. The WAL file grows to ~40 MB on disk instead of 4.
-                conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {SQLITE_CHECKPOINT_PAGES}")
+            tune_for_bulk_load(conn, SQLITE_CACHE_KB, SQLITE_CHECKPOINT_PAGES)
             currency = get_setting(Session(bind=conn), "currency") or "EUR"
         context = WriteContext(conn, now())
-        if importer.bulk is not None and conn.dialect.name == "sqlite":
+        if importer.bulk is not None and is_sqlite(conn):
             writer = importer.bulk(context, positions, value_maps, context_options)
             try:
                 _run_bulk(writer, conn, rows, options, summary, rejects, progress, before_commit)

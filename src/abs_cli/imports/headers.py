@@ -1,6 +1,6 @@
 """Header matching: canonical columns, aliases, CRM presets, `--map` and `--value`.
 
-Names match ignoring case, spaces, `_` and `-` (DESIGN.md §4), so `First Name`,
+Names match ignoring case, spaces, `_` and `-` (docs/domain.md §4), so `First Name`,
 `first_name` and `FIRSTNAME` are one column.
 """
 

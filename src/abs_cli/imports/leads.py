@@ -8,160 +8,22 @@ forced change by the import.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo
 from sqlalchemy import bindparam
 
-from abs_cli.domain import BUYING_ROLES
 from abs_cli.imports.engine import BatchResult, Importer, Row, WriteContext
 from abs_cli.imports.fastpath import execute_many
-from abs_cli.imports.headers import ColumnSpec
+from abs_cli.imports.lead_fields import LEAD_SPEC, STORED_FIELDS, LeadRow, account_domain, lead_key
 from abs_cli.imports.resolve import ensure_accounts, fetch_leads, lead_ids, lead_table, reps
 from abs_cli.imports.values import (
-    Count,
-    Country,
-    Domain,
-    Email,
-    Flag,
-    Source,
-    Stage,
-    Text,
-    UTCDate,
-    is_freemail,
     is_inbound,
 )
-from abs_cli.stale import mark_leads
-from abs_cli.stays import refresh_stays
+from abs_cli.store.marks import mark_leads
 from abs_cli.store.models import StageHistory
+from abs_cli.store.stays import refresh_stays
 
 history_table = StageHistory.__table__  # type: ignore[attr-defined]
-
-
-def _buying_role(value: Any, info: ValidationInfo) -> str:
-    role = str(value).strip().lower().replace(" ", "_").replace("-", "_")
-    if role not in BUYING_ROLES:
-        raise ValueError(f"buying_role {value!r} is not one of {', '.join(BUYING_ROLES)}")
-    return role
-
-
-BuyingRole = Annotated[str, BeforeValidator(_buying_role)]
-
-
-class LeadRow(BaseModel):
-    """One row of a leads file (DESIGN.md §4)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    email: Email | None = None
-    first_name: Text(120) | None = None
-    last_name: Text(120) | None = None
-    title: Text(200) | None = None
-    phone: Text(64) | None = None
-    company: Text(200) | None = None
-    domain: Domain | None = None
-    industry: Text(120) | None = None
-    employees: Count | None = None
-    country: Country | None = None
-    source: Source | None = None
-    campaign: Text(200) | None = None
-    created_at: UTCDate | None = None
-    consent: Flag | None = None
-    owner: Text(254) | None = None
-    stage: Stage | None = None
-    buying_role: BuyingRole | None = None
-    external_id: Text(128) | None = None
-
-
-LEAD_SPEC = ColumnSpec(
-    columns=tuple(LeadRow.model_fields),
-    required=(("email", "external_id"),),
-    aliases={
-        "e-mail": "email",
-        "email address": "email",
-        "mail": "email",
-        "firstname": "first_name",
-        "given name": "first_name",
-        "prenom": "first_name",
-        "prénom": "first_name",
-        "lastname": "last_name",
-        "surname": "last_name",
-        "family name": "last_name",
-        "nom": "last_name",
-        "job title": "title",
-        "position": "title",
-        "telephone": "phone",
-        "phone number": "phone",
-        "mobile": "phone",
-        "company name": "company",
-        "organization": "company",
-        "organisation": "company",
-        "account": "company",
-        "societe": "company",
-        "société": "company",
-        "website": "domain",
-        "company domain": "domain",
-        "sector": "industry",
-        "number of employees": "employees",
-        "company size": "employees",
-        "headcount": "employees",
-        "country code": "country",
-        "pays": "country",
-        "lead source": "source",
-        "origin": "source",
-        "created": "created_at",
-        "create date": "created_at",
-        "created date": "created_at",
-        "opt in": "consent",
-        "optin": "consent",
-        "gdpr consent": "consent",
-        "lead owner": "owner",
-        "owner email": "owner",
-        "lifecycle stage": "stage",
-        "status": "stage",
-        "role in deal": "buying_role",
-        "id": "external_id",
-        "crm id": "external_id",
-    },
-)
-
-STORED_FIELDS = (
-    "email",
-    "external_id",
-    "first_name",
-    "last_name",
-    "title",
-    "phone",
-    "company",
-    "industry",
-    "employees",
-    "country",
-    "source",
-    "campaign",
-    "created_at",
-    "consent",
-    "stage",
-    "buying_role",
-)
-
-
-def account_domain(values: dict[str, Any]) -> str | None:
-    """The row's `domain`, else its e-mail's domain unless that is a freemail provider."""
-    if values.get("domain"):
-        return values["domain"]
-    if "email" not in values:
-        return None
-    domain = values["email"].rsplit("@", 1)[1]
-    return None if is_freemail(domain) else domain
-
-
-def lead_key(values: dict[str, Any]) -> str:
-    """A lead's key within a file: its e-mail, else its external id."""
-    if "email" in values:
-        return values["email"]
-    if "external_id" in values:
-        return "#" + values["external_id"]
-    raise ValueError("email and external_id are both empty (one is required)")
 
 
 def write_leads(context: WriteContext, rows: list[Row]) -> BatchResult:

@@ -13,7 +13,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, mod
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
-from abs_cli import stale
 from abs_cli.domain import ACTIVITY_TYPES, SPEND_CATEGORIES, TICKET_TYPES
 from abs_cli.imports.engine import BatchResult, Importer, Row, WriteContext
 from abs_cli.imports.headers import ColumnSpec
@@ -29,6 +28,7 @@ from abs_cli.imports.values import (
     UTCDate,
     choice,
 )
+from abs_cli.store import marks as stale
 from abs_cli.store.models import (
     Activity,
     CampaignMember,
@@ -41,7 +41,7 @@ from abs_cli.store.models import Spend as SpendModel
 
 Currency = Text(3)
 Marks = Callable[[Connection, list[dict[str, Any]]], None]
-"""Marks the KPI rollup months that written records feed as stale (`abs_cli.stale`)."""
+"""Marks the KPI rollup months that written records feed as stale (`abs_cli.store.marks`)."""
 
 
 class LeadRef(BaseModel):
@@ -120,7 +120,7 @@ def store_rows(
     marks: Marks | None = None,
 ) -> BatchResult:
     """Upsert the rows by their natural key; `marks` gets the records written (new or
-    changed), to mark the KPI rollups they feed stale (`abs_cli.stale`)."""
+    changed), to mark the KPI rollups they feed stale (`abs_cli.store.marks`)."""
     records = [{k: v for k, v in row.values.items() if k in table.c} for row in rows]
     diff = upsert_by_key(context.conn, table, key, records, defaults=defaults)
     result.inserted, result.updated, result.unchanged = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from abs_cli.imports.accounts import ACCOUNTS, TEAM
 from abs_cli.imports.engine import Importer
+from abs_cli.imports.history import PIPELINE
 from abs_cli.imports.leads import LEADS
-from abs_cli.imports.pipeline import PIPELINE
 from abs_cli.imports.records import ACTIVITIES, CAMPAIGNS, NPS, SPEND, SUBSCRIPTIONS, TICKETS, USAGE
 
 IMPORTERS: dict[str, Importer] = {

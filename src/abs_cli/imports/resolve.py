@@ -21,7 +21,7 @@ rep_table = Rep.__table__  # type: ignore[attr-defined]
 
 
 class Reps:
-    """The team, read once per import: a rep by e-mail or exact name (DESIGN.md §4)."""
+    """The team, read once per import: a rep by e-mail or exact name (docs/domain.md §4)."""
 
     def __init__(self, conn: Connection) -> None:
         self.by_key: dict[str, int] = {}

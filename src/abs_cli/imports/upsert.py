@@ -18,15 +18,6 @@ from sqlalchemy.engine import Connection
 IN_CHUNK = 2000
 
 
-def dialect_insert(conn: Connection, table: Table) -> Any:
-    """The dialect's INSERT that supports `ON CONFLICT`."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
-
-
 def chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, ValidationInfo
 
 from abs_cli.domain import ALL_STAGES, INBOUND_SOURCES, stage_from_user
-from abs_cli.validation import normalise_email, parse_bool
+from abs_cli.values import normalise_email, parse_bool
 
 COUNTRY_NAMES: dict[str, str] = {
     "france": "FR",
@@ -171,7 +171,7 @@ SOURCE_ALIASES: dict[str, str] = {
     "linkedin": "social_selling",
     "social_media": "social_selling",
 }
-"""Usual CRM spellings of DESIGN.md's source taxonomy (after snake-casing)."""
+"""Usual CRM spellings of docs/domain.md's source taxonomy (after snake-casing)."""
 
 FREEMAIL_DOMAINS = frozenset(
     {

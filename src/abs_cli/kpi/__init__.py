@@ -1,6 +1,7 @@
-"""The KPI engine: every metric of KPI.md, computed by set-based SQL over the store.
+"""The KPI engine: every metric of docs/metrics.md, computed by set-based SQL over the store.
 
-Modules follow KPI.md's sections: `revenue`, `pipeline`, `team`, `customers`;
-`periods` parses months and ranges, `report` assembles the JSON document and
-`checks` evaluates `abs kpi check` thresholds.
+Modules follow the sections of docs/metrics.md: `revenue`, `funnel` (Pipeline), `team`,
+`customers`; `goals` holds the team's targets, `periods` parses months and ranges,
+`assumptions` the settings a report echoes, `rollups` the monthly aggregates, `report`
+assembles the JSON document and `checks` evaluates `abs kpi check` thresholds.
 """

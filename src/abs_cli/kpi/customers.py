@@ -1,4 +1,4 @@
-"""Customer metrics (KPI.md, Customers): NPS, usage, feature adoption, campaigns, tickets."""
+"""Customer metrics (docs/metrics.md, Customers): NPS, usage, adoption, campaigns, tickets."""
 
 from __future__ import annotations
 
@@ -15,15 +15,15 @@ from abs_cli.kpi.numbers import dec, ratio
 from abs_cli.kpi.periods import Period, days_in
 from abs_cli.kpi.rollups import Rollup
 from abs_cli.kpi.scope import Scope
-from abs_cli.kpi.sql import count_if, day_key, month_key
-from abs_cli.store import lite
+from abs_cli.store import tables
 from abs_cli.store.rollup_tables import kpi_usage_days, kpi_usage_features, kpi_usage_users
+from abs_cli.store.sql import count_if, day_key, month_key
 
-# Column handles of the light tables (store/lite.py), named like their models.
-CampaignMember = lite.campaign_member.c
-NpsResponse = lite.nps_response.c
-Ticket = lite.ticket.c
-UsageEvent = lite.usage_event.c
+# Column handles of the store's tables, named like their models.
+CampaignMember = tables.campaign_member.c
+NpsResponse = tables.nps_response.c
+Ticket = tables.ticket.c
+UsageEvent = tables.usage_event.c
 
 BUG_TYPES = ("bug", "incident")
 
@@ -73,7 +73,7 @@ def _usage_filter(query: Any, period: Period, scope: Scope | None) -> Any:
 
 def _users_query(period: Period, scope: Scope | None = None) -> Select[Any]:
     """Per month: active users, and those of them never seen before (`kpi_usage_users`)."""
-    earlier = lite.usage_event.alias("earlier")
+    earlier = tables.usage_event.alias("earlier")
     per_user = _usage_filter(
         select(
             month_key(UsageEvent.occurred_at).label("month"),

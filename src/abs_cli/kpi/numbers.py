@@ -14,7 +14,7 @@ Number = Fraction | int
 
 
 def ratio(numerator: Number, denominator: Number) -> Fraction | None:
-    """numerator / denominator, or None when the denominator is zero (KPI.md: null)."""
+    """numerator / denominator, or None when the denominator is zero (docs/metrics.md: null)."""
     if not denominator:
         return None
     return Fraction(numerator) / Fraction(denominator)

@@ -1,4 +1,4 @@
-"""Assemble KPI.md's JSON document: period, as_of, settings, metrics, months, funnel,
+"""Assemble docs/metrics.md's JSON document: period, as_of, settings, metrics, months, funnel,
 stages, team, features, campaigns, goals (docs/kpi-json.md)."""
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session
 
 from abs_cli.errors import UsageError
 from abs_cli.kpi import customers as cust
-from abs_cli.kpi.numbers import dec, ratio
-from abs_cli.kpi.periods import Period, parse_as_of, resolve_period
-from abs_cli.kpi.pipeline import (
+from abs_cli.kpi.assumptions import KpiSettings, load_kpi_settings
+from abs_cli.kpi.funnel import (
     COHORTS,
     MOVES,
     OPEN,
@@ -22,10 +21,11 @@ from abs_cli.kpi.pipeline import (
     pipeline_metrics,
     stage_moves,
 )
+from abs_cli.kpi.numbers import dec, ratio
+from abs_cli.kpi.periods import Period, parse_as_of, resolve_period
 from abs_cli.kpi.revenue import REVENUE, OwnerCustomers, revenue_report
 from abs_cli.kpi.rollups import Rollup, ensure
 from abs_cli.kpi.scope import Scope, make_scope
-from abs_cli.kpi.settings import KpiSettings, load_kpi_settings
 from abs_cli.kpi.team import (
     ACTIVITIES,
     SPEED,
@@ -213,16 +213,16 @@ def latest_data_time(session: Session) -> datetime | None:
     last complete month."""
     from sqlalchemy import func, select
 
-    from abs_cli.store import lite
+    from abs_cli.store import tables
 
     latest = [
         session.scalar(select(func.max(column)))
         for column in (
-            lite.stage_stay.c.entered_at,  # one per history row, first in its key
-            lite.activity.c.occurred_at,
-            lite.subscription.c.started_at,
-            lite.usage_event.c.occurred_at,
-            lite.nps_response.c.responded_at,
+            tables.stage_stay.c.entered_at,  # one per history row, first in its key
+            tables.activity.c.occurred_at,
+            tables.subscription.c.started_at,
+            tables.usage_event.c.occurred_at,
+            tables.nps_response.c.responded_at,
         )
     ]
     present = [moment for moment in latest if moment is not None]

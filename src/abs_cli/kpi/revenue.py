@@ -1,4 +1,4 @@
-"""Revenue metrics from `subscription` (KPI.md, Revenue): MRR, its movements, retention.
+"""Revenue metrics from `subscription` (docs/metrics.md, Revenue): MRR, its movements, retention.
 
 Per-customer MRR at a month end is held as an integer in 1/1200ths of the currency
 (a monthly amount in cents ×12, quarterly ×4, yearly ×1), so every sum in SQL is an
@@ -30,20 +30,20 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.expression import ColumnElement
 
+from abs_cli.kpi.assumptions import KpiSettings
 from abs_cli.kpi.numbers import dec, divide, mean, minus_one, one_minus, ratio, times
 from abs_cli.kpi.periods import Period, month_end, months_between, shift
 from abs_cli.kpi.rollups import Rollup
-from abs_cli.kpi.settings import KpiSettings
-from abs_cli.kpi.sql import count_if, month_key, sum_if
-from abs_cli.store import lite
+from abs_cli.store import tables
 from abs_cli.store.rollup_tables import kpi_revenue
+from abs_cli.store.sql import count_if, month_key, sum_if
 
 UNITS = 1200
 """MRR units per currency unit: cents × 12 for monthly plans."""
 
-# Column handles of the light tables (store/lite.py), named like their models.
-SUB = lite.subscription.c
-Spend = lite.spend.c
+# Column handles of the store's tables, named like their models.
+SUB = tables.subscription.c
+Spend = tables.spend.c
 
 
 def paid_amount() -> ColumnElement[int]:
@@ -80,7 +80,7 @@ def customer_mrr(months: list[str], accounts: Select[Any] | None = None) -> Sele
         func.sum(case((active_at_end(month), amount), else_=0)).label(f"m_{index}")
         for index, month in enumerate(months)
     ]
-    earlier = lite.subscription.alias("earlier")
+    earlier = tables.subscription.alias("earlier")
     paid_before = (
         select(earlier.c.id)
         .where(
@@ -219,11 +219,11 @@ def _per_owner(
     columns = _movement_columns(per_customer, months)
     if cohort is not None:
         columns += _cohort_columns(per_customer, months.index(cohort[0]), months.index(cohort[1]))
-    account = lite.account.c
+    account = tables.account.c
     query = (
         select(account.owner_id, *columns)
         .select_from(per_customer)
-        .join(lite.account, account.id == per_customer.c.account_id)
+        .join(tables.account, account.id == per_customer.c.account_id)
         .group_by(account.owner_id)
     )
     total = [0] * len(columns)
@@ -244,7 +244,7 @@ def _revenue_query(period: Period, accounts: Select[Any] | None = None) -> Selec
     month before the period to its last, then one grouped select per month."""
     months = [period.before, *period.months]
     per_customer = customer_mrr(months, accounts).cte("per_customer").prefix_with("MATERIALIZED")
-    c, account = per_customer.c, lite.account.c
+    c, account = per_customer.c, tables.account.c
     parts = [
         select(
             literal(month, String).label("month"),
@@ -252,7 +252,7 @@ def _revenue_query(period: Period, accounts: Select[Any] | None = None) -> Selec
             *_month_columns(c[f"m_{index - 1}"], c[f"m_{index}"], c.first_month, month),
         )
         .select_from(per_customer)
-        .join(lite.account, account.id == c.account_id)
+        .join(tables.account, account.id == c.account_id)
         .group_by(account.owner_id)
         for index, month in enumerate(months[1:], start=1)
     ]
@@ -374,7 +374,7 @@ def _trials(
     if accounts is not None:
         first = first.where(SUB.account_id.in_(accounts))
     cohort = first.group_by(SUB.account_id).subquery("first_trial")
-    paid = lite.subscription.alias("paid")
+    paid = tables.subscription.alias("paid")
     converted = (
         select(paid.c.id)
         .where(

@@ -3,7 +3,7 @@
 Each `Rollup` stores, per month, the rows of one grouped KPI query (the same query the
 report runs on the source tables when a filter is given), in a table of its own
 (`store/rollup_tables.py`). The writers mark the months they change stale, in their own
-transaction (`abs_cli.stale`); `ensure` rebuilds the stale and missing months a report
+transaction (`abs_cli.store.marks`); `ensure` rebuilds the stale and missing months a report
 needs, in one short write transaction before the report; `Rollup.read` returns a
 period's rows only when every month of it is built and unmarked in the reader's own
 snapshot, and None otherwise, so that a report never mixes fresh rows with stale sums:
@@ -26,10 +26,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from abs_cli.kpi.assumptions import KpiSettings
 from abs_cli.kpi.periods import Period, shift
-from abs_cli.kpi.settings import KpiSettings
 from abs_cli.store.engine import BUSY_TIMEOUT_MS, WRITE_OPTION
 from abs_cli.store.rollup_tables import ROLLUP_TABLES, kpi_built, kpi_stale
+from abs_cli.store.sql import wait_for_locks
 
 WAIT_MS = 1_000
 """How long a report waits for a writer before it reads the source rows instead."""
@@ -130,8 +131,7 @@ def ensure(
             _wait_briefly(connection)
             try:
                 with connection.execution_options(**{WRITE_OPTION: True}).begin():
-                    if connection.dialect.name == "postgresql":
-                        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {WAIT_MS}")
+                    wait_for_locks(connection, WAIT_MS, transaction=True)
                     stale = kpi_stale.c
                     claimed = connection.execute(
                         delete(kpi_stale).returning(stale.part, stale.month)
@@ -150,10 +150,7 @@ def ensure(
 
 def _wait_briefly(connection: Connection, milliseconds: int = WAIT_MS) -> None:
     """How long SQLite waits for another writer's lock (the store's default is 30 s)."""
-    if connection.dialect.name == "sqlite":
-        cursor = connection.connection.cursor()  # outside SQLAlchemy's transaction
-        cursor.execute(f"PRAGMA busy_timeout = {milliseconds}")
-        cursor.close()
+    wait_for_locks(connection, milliseconds, transaction=False)
 
 
 def _forget(connection: Connection, marks: list[Any]) -> None:

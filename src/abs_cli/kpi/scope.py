@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from abs_cli.errors import UsageError
-from abs_cli.store import lite
+from abs_cli.store import tables
 
-# Column handles of the light tables (store/lite.py), named like their models.
-Account, Lead, Rep = lite.account.c, lite.lead.c, lite.rep.c
+# Column handles of the store's tables, named like their models.
+Account, Lead, Rep = tables.account.c, tables.lead.c, tables.rep.c
 
 
 @dataclass(frozen=True)
@@ -72,12 +72,12 @@ def make_scope(session: Session, owner: str | None, role: str | None, source: st
             f"{given[0]} and {given[1]} cannot be combined", hint="filter by one of them"
         )
     if owner is not None:
-        from abs_cli.team import find_rep
+        from abs_cli.crm.team import find_rep
 
         rep = find_rep(session, owner)
         return Scope(owner_id=rep.id, owner=rep.email)
     if role is not None:
-        from abs_cli.team import parse_role
+        from abs_cli.crm.team import parse_role
 
         try:
             return Scope(role=parse_role(role))

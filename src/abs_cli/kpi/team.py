@@ -1,4 +1,4 @@
-"""Team metrics (KPI.md, Team): per rep and role, speed-to-lead, goal attainment.
+"""Team metrics (docs/metrics.md, Team): per rep and role, speed-to-lead, goal attainment.
 
 Every figure is additive per (month, rep) — counts, cents, NPS answers — so a role or
 the company is the sum of its reps' figures and rates are recomputed from the sums.
@@ -18,19 +18,19 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from abs_cli.domain import INBOUND_SOURCES, TOUCH_TYPES
+from abs_cli.kpi.funnel import StageMoves, stage_moves
 from abs_cli.kpi.numbers import dec, median, percentile, ratio
 from abs_cli.kpi.periods import Period
-from abs_cli.kpi.pipeline import StageMoves, stage_moves
 from abs_cli.kpi.revenue import OwnerCustomers, owner_customers
 from abs_cli.kpi.rollups import Rollup
 from abs_cli.kpi.scope import Scope
-from abs_cli.kpi.sql import count_if, epoch, month_key
-from abs_cli.store import lite
+from abs_cli.store import tables
 from abs_cli.store.rollup_tables import kpi_activity, kpi_speed
+from abs_cli.store.sql import count_if, epoch, month_key
 
-# Column handles of the light tables (store/lite.py), named like their models.
-Account, Activity, Goal = lite.account.c, lite.activity.c, lite.goal.c
-Lead, NpsResponse, Rep = lite.lead.c, lite.nps_response.c, lite.rep.c
+# Column handles of the store's tables, named like their models.
+Account, Activity, Goal = tables.account.c, tables.activity.c, tables.goal.c
+Lead, NpsResponse, Rep = tables.lead.c, tables.nps_response.c, tables.rep.c
 
 GOAL_ACTIVITY_ALIASES = {
     "calls": "call",
@@ -156,7 +156,7 @@ def _nps(session: Session, period: Period, scope: Scope, into: MonthFigures) -> 
             count_if(NpsResponse.score <= 6),
             func.count(),
         )
-        .outerjoin(lite.account, Account.id == NpsResponse.account_id)
+        .outerjoin(tables.account, Account.id == NpsResponse.account_id)
         .where(NpsResponse.responded_at >= period.start, NpsResponse.responded_at < period.end)
         .group_by(month, Account.owner_id)
     )
@@ -218,7 +218,7 @@ def _reps(session: Session, scope: Scope) -> list[Any]:
 
 
 def team_row(rep: Any, role: str, figures: Figures) -> dict[str, Any]:
-    """A team row as KPI.md's JSON gives it; AE and CS rows carry their own fields."""
+    """A team row as docs/metrics.md's JSON gives it; AE and CS rows carry their own fields."""
     row: dict[str, Any] = {
         "rep": rep.email if rep else None,
         "name": rep.name if rep else None,
@@ -362,8 +362,8 @@ def goal_actuals(
                 Rep.email.label("rep_email"),
                 Rep.role.label("rep_role"),
             )
-            .select_from(lite.goal)
-            .outerjoin(lite.rep, Rep.id == Goal.rep_id)
+            .select_from(tables.goal)
+            .outerjoin(tables.rep, Rep.id == Goal.rep_id)
             .where(Goal.period.in_(month_range.months))
             .order_by(Goal.period, Goal.scope, Goal.metric)
         )

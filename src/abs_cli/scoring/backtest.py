@@ -20,7 +20,7 @@ from abs_cli.scoring.engine import Scope, iter_scores, lead_t
 from abs_cli.scoring.model import LoadedModel
 from abs_cli.scoring.rules import CompiledModel, compile_model
 from abs_cli.store.models import StageHistory
-from abs_cli.validation import utc
+from abs_cli.values import utc
 
 WON_STAGES = ("customer", "churned")
 LOST_STAGES = ("lost", "disqualified")

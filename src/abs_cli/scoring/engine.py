@@ -17,13 +17,9 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
-    Float,
-    Text,
     bindparam,
     case,
-    cast,
     exists,
     func,
     literal,
@@ -37,11 +33,12 @@ from abs_cli.errors import InputError
 from abs_cli.scoring.model import LoadedModel
 from abs_cli.scoring.rules import BatchInput, BatchScores, CompiledModel, compile_model, evaluate
 from abs_cli.scoring.writer import staging, write_scores
-from abs_cli.settings import get_setting, set_setting
 from abs_cli.store.engine import WRITE_OPTION
 from abs_cli.store.models import Account, Activity, Lead, LeadScore
+from abs_cli.store.settings import get_setting, set_setting
+from abs_cli.store.sql import days_before, joined_text, julian_day, rounded_bigint
 from abs_cli.store.types import UTCDateTime
-from abs_cli.validation import now, utc
+from abs_cli.values import now, utc
 
 BATCH_SIZE = 10_000
 SETTING_LAST_RUN = "scoring.last_run"
@@ -101,21 +98,6 @@ def data_as_of(session: Session) -> datetime | None:
     ]
     known = [utc(value) for value in newest if value is not None]
     return max(known) + timedelta(seconds=1) if known else None
-
-
-def age_days(
-    dialect: str, when: ColumnElement, as_of: ColumnElement, as_of_day: float | None = None
-) -> ColumnElement:
-    """Days from `when` to `as_of` as a float, in SQL.
-
-    `as_of_day`, the Julian day of a fixed `as_of` read once from SQLite, spares SQLite
-    parsing a bound timestamp on every row: it evaluates `julianday(?)` per row (a date
-    function's argument might be 'now'), though it folds `julianday('…')` once.
-    """
-    if dialect == "sqlite":
-        start = literal(as_of_day, Float) if as_of_day is not None else func.julianday(as_of)
-        return start - func.julianday(when)
-    return cast(func.extract("epoch", as_of - when), Float) / 86400.0
 
 
 @dataclass(frozen=True)
@@ -202,7 +184,6 @@ def _codes(column: ColumnElement, names: tuple[str, ...]) -> ColumnElement:
 
 def _activity_stream(
     codes: ActivityCodes,
-    dialect: str,
     scope: Scope,
     low: int,
     high: int,
@@ -229,19 +210,12 @@ def _activity_stream(
     if codes.outcomes:
         code = code + _codes(func.lower(activity_t.c.outcome), codes.outcomes)
     key = (activity_t.c.lead_id - low) * _inline(codes.width) + code
-    age_in_days = age_days(dialect, activity_t.c.occurred_at, as_of, as_of_day)
+    age_in_days = days_before(activity_t.c.occurred_at, as_of, as_of_day)
     milliseconds = age_in_days * _inline(86_400_000.0)
     space, no_age = _inline(" "), _inline(NO_AGE)
-    if dialect == "sqlite":  # round() formats text in SQLite; ages here are positive
-        age = cast(milliseconds + _inline(0.5), BigInteger)
-        keys, ages = (
-            func.group_concat(key, space),
-            func.group_concat(func.coalesce(age, no_age), space),
-        )
-    else:
-        age = cast(func.round(milliseconds), BigInteger)
-        keys = func.string_agg(cast(key, Text), space)
-        ages = func.string_agg(cast(func.coalesce(age, no_age), Text), space)
+    age = rounded_bigint(milliseconds)  # ages here are positive
+    keys = joined_text(key, space)
+    ages = joined_text(func.coalesce(age, no_age), space)
     return (
         select(keys, ages)
         .select_from(source)
@@ -262,17 +236,16 @@ def _scope_as_of(scope: Scope) -> ColumnElement:
 
 
 def as_of_day(session: Session, scope: Scope) -> float | None:
-    """On SQLite, the Julian day of the scope's single instant (see `age_days`)."""
-    if session.get_bind().dialect.name != "sqlite" or scope.instant is None:
+    """On SQLite, the Julian day of the scope's single instant (see `store.sql.age_in_days`)."""
+    if scope.instant is None:
         return None
-    return session.execute(select(func.julianday(_scope_as_of(scope)))).scalar()
+    return julian_day(session, _scope_as_of(scope))
 
 
 def read_leads(
     session: Session, scope: Scope, low: int, high: int, day: float | None
 ) -> BatchInput:
     """The fields of the scope's leads with ids in [low, high), in id order."""
-    dialect = session.get_bind().dialect.name
     as_of = _scope_as_of(scope)
     if scope.instant is not None:
         joined = lead_t.outerjoin(account_t, account_t.c.id == lead_t.c.account_id)
@@ -289,7 +262,7 @@ def read_leads(
         select(
             lead_t.c.id,
             lead_t.c.email,
-            age_days(dialect, lead_t.c.created_at, as_of, day).label("created_age"),
+            days_before(lead_t.c.created_at, as_of, day).label("created_age"),
             *(column.label(name) for name, column in FIELD_COLUMNS.items()),
         )
         .select_from(joined)
@@ -309,8 +282,7 @@ def read_activities(
     only: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The keys and ages of the activities of leads in [low, high) (or of `only` those)."""
-    dialect = session.get_bind().dialect.name
-    stream = _activity_stream(codes, dialect, scope, low, high, day)
+    stream = _activity_stream(codes, scope, low, high, day)
     if only is not None:
         stream = stream.where(activity_t.c.lead_id.in_(only.tolist()))
     keys, ages = session.execute(stream).one()

@@ -16,11 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from abs_cli.errors import InputError, NotFoundError
-from abs_cli.render import round_half_up
 from abs_cli.scoring.engine import fetch_batch, instant_scope, lead_t
 from abs_cli.scoring.model import BOOL_FIELDS, LoadedModel, resolve_model
 from abs_cli.scoring.rules import BatchScores, CompiledModel, RuleSpec, compile_model, evaluate
-from abs_cli.validation import normalise_email, now, utc
+from abs_cli.values import normalise_email, now, round_half_up, utc
 
 
 @dataclass(frozen=True)

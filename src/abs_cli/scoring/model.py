@@ -328,7 +328,7 @@ def read_model_file(path: Path) -> LoadedModel:
 
 def resolve_model(session: Session, config: Path | None = None) -> LoadedModel:
     """`--config`, then `ABS_SCORING`, then the model stored in the store, else the default."""
-    from abs_cli.settings import get_setting
+    from abs_cli.store.settings import get_setting
 
     if config is not None:
         return read_model_file(config)
@@ -344,7 +344,7 @@ def resolve_model(session: Session, config: Path | None = None) -> LoadedModel:
 
 def store_model(session: Session, loaded: LoadedModel) -> None:
     """Make a model the store's own, used when no --config or ABS_SCORING is given."""
-    from abs_cli.settings import set_setting
+    from abs_cli.store.settings import set_setting
 
     set_setting(session, SETTING_MODEL, loaded.text)
 
@@ -358,7 +358,7 @@ def save_new_version(
     as `<name>.<old version>.toml`; else as the store's model, the old text kept in the
     `scoring.model.previous` setting.
     """
-    from abs_cli.settings import get_setting, set_setting
+    from abs_cli.store.settings import get_setting, set_setting
 
     parse_model(text, "the new model")
     target = output or loaded.path

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from abs_cli.domain import GRADES, READINESS
 from abs_cli.scoring.rules import BatchScores
 from abs_cli.store.models import LeadScore
-from abs_cli.validation import utc
+from abs_cli.store.sql import is_sqlite, placeholder
+from abs_cli.values import utc
 
 score_t = LeadScore.__table__
 
@@ -67,7 +68,7 @@ def write_scores(session: Session, scores: BatchScores, version: str, scored_at:
         "level": scores.level.astype(np.int64) - 1,
         "readiness": _codes(scores.readiness, READINESS),
     }
-    if connection.dialect.name == "sqlite":
+    if is_sqlite(connection):
         packed = _pack(values)
         if packed is not None:
             _write_packed(connection, base, packed, version, stamp)
@@ -143,7 +144,7 @@ def _write_staged(
             strict=True,
         )
     )
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(connection)
     staged = ", ".join(STAGED_COLUMNS)
     connection.exec_driver_sql(f"DELETE FROM {STAGE_TABLE}")
     connection.exec_driver_sql(

@@ -13,8 +13,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from abs_cli.config import StoreLocation
 from abs_cli.errors import StoreError
+from abs_cli.store.location import StoreLocation
 
 if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import DBAPIConnection

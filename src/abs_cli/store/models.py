@@ -1,4 +1,4 @@
-"""Every table of the store (DESIGN.md §4), with natural keys, foreign keys and CHECKs.
+"""Every table of the store (docs/domain.md §4), with natural keys, foreign keys and CHECKs.
 
 Money columns hold integer cents (`Money`); timestamps are UTC (`UTCDateTime`).
 Natural keys are unique constraints so imports can upsert with `ON CONFLICT`.
@@ -165,7 +165,7 @@ class StageStay(SQLModel, table=True):
 
     A lead's stage and deal amount at moment T are those of its row with
     `entered_at < T <= left_at` (or `left_at` NULL): open deals at any month end are a
-    range scan. `changed` marks the rows that start a new stay (KPI.md: a repeated row
+    range scan. `changed` marks the rows that start a new stay (docs/metrics.md: a repeated row
     into the same stage is no change); for them `from_stage` is the stage left and
     `stay_started_at` when that stay began (the lead's creation for its first stay).
     No foreign keys: the rows are derived, and `abs db rebuild` recomputes them all.

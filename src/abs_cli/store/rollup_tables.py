@@ -5,7 +5,7 @@ A rollup row holds, for one calendar month, exactly what one KPI query groups ou
 reads them). They are derived data, like `stage_stay`:
 
 - `kpi_stale (part, month)`: written by every writer of the source rows, in the same
-  transaction (`abs_cli.stale`): "the `part` figures of `month` changed";
+  transaction (`abs_cli.store.marks`): "the `part` figures of `month` changed";
 - `kpi_built (rollup, month)`: which months of a rollup are filled.
 
 A rollup month is read only when it is built and no stale mark covers it; otherwise the

@@ -35,7 +35,7 @@ class Money(TypeDecorator[Decimal]):
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored as naive UTC and returned as an aware UTC datetime.
 
-    Naive values given to the store are taken as UTC (DESIGN.md §4).
+    Naive values given to the store are taken as UTC (docs/domain.md §4).
     """
 
     impl = DateTime

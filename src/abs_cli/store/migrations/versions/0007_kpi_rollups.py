@@ -2,7 +2,7 @@
 
 Empty tables: a report builds the months it needs the first time it runs
 (`abs_cli.kpi.rollups`), and every writer marks the months it changes stale from now on
-(`abs_cli.stale`).
+(`abs_cli.store.marks`).
 
 Revision ID: 0007_kpi_rollups
 Revises: 0006_check_chains

@@ -1,0 +1,1 @@
+"""Customer records: the team, accounts, leads, their activities and the store settings."""

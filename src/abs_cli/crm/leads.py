@@ -1,0 +1,252 @@
+"""Leads: list, show, export (re-importable) and forget (right to erasure)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, aliased
+
+from abs_cli.crm.team import find_rep
+from abs_cli.domain import ROLES, stage_from_user
+from abs_cli.errors import InputError, NotFoundError
+from abs_cli.store.marks import mark
+from abs_cli.store.models import (
+    Account,
+    Activity,
+    ErasureLog,
+    Lead,
+    LeadScore,
+    NpsResponse,
+    Rep,
+    StageHistory,
+    UsageEvent,
+)
+from abs_cli.store.sql import month_key
+from abs_cli.values import normalise_email, now
+
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "email",
+    "first_name",
+    "last_name",
+    "title",
+    "phone",
+    "company",
+    "domain",
+    "industry",
+    "employees",
+    "country",
+    "source",
+    "campaign",
+    "created_at",
+    "consent",
+    "owner",
+    "stage",
+    "buying_role",
+    "external_id",
+)
+"""The columns of `abs leads export`, exactly those `abs leads import` reads."""
+
+SORTS = {
+    "created": (Lead.created_at.desc(), Lead.id.desc()),
+    "email": (Lead.email.asc(),),
+    "stage": (Lead.stage.asc(), Lead.email.asc()),
+    "score": (func.coalesce(LeadScore.score, -1).desc(), Lead.email.asc()),
+    "updated": (Lead.updated_at.desc(), Lead.id.desc()),
+}
+
+
+def _lead_query() -> Any:
+    return (
+        select(
+            Lead,
+            Account.domain.label("domain"),
+            Rep.email.label("owner"),
+            LeadScore.score.label("score"),
+        )
+        .outerjoin(Account, Account.id == Lead.account_id)
+        .outerjoin(Rep, Rep.id == Lead.owner_id)
+        .outerjoin(LeadScore, LeadScore.lead_id == Lead.id)
+        .where(Lead.forgotten_at.is_(None))
+    )
+
+
+def list_leads(
+    session: Session,
+    *,
+    stage: str | None = None,
+    owner: str | None = None,
+    role: str | None = None,
+    source: str | None = None,
+    account: str | None = None,
+    min_score: int | None = None,
+    since: datetime | None = None,
+    sort: str = "created",
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Leads matching every given filter, sorted, at most `limit` of them."""
+    query = _lead_query()
+    if stage:
+        try:
+            query = query.where(Lead.stage == stage_from_user(stage))
+        except ValueError as error:
+            raise InputError(str(error)) from None
+    if owner:
+        query = query.where(Lead.owner_id == find_rep(session, owner).id)
+    if role:
+        if role.lower() not in ROLES:
+            raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}")
+        query = query.where(Rep.role == role.lower())
+    if source:
+        from abs_cli.imports.values import normalise_source
+
+        query = query.where(Lead.source == normalise_source(source))
+    if account:
+        query = query.where(Account.domain == account.strip().lower())
+    if min_score is not None:
+        query = query.where(LeadScore.score >= min_score)
+    if since is not None:
+        query = query.where(Lead.created_at >= since)
+    if sort not in SORTS:
+        raise InputError(f"sort {sort!r} is not one of {', '.join(SORTS)}")
+    query = query.order_by(*SORTS[sort])
+    if limit:
+        query = query.limit(limit)
+    return [
+        {
+            "email": lead.email,
+            "name": _name(lead),
+            "company": lead.company,
+            "account": domain,
+            "stage": lead.stage,
+            "owner": owner_email,
+            "source": lead.source,
+            "inbound": lead.inbound,
+            "score": score,
+            "created_at": lead.created_at,
+        }
+        for lead, domain, owner_email, score in session.execute(query)
+    ]
+
+
+def _name(lead: Lead) -> str | None:
+    parts = [part for part in (lead.first_name, lead.last_name) if part]
+    return " ".join(parts) or None
+
+
+def get_lead(session: Session, email: str) -> Lead:
+    try:
+        key = normalise_email(email)
+    except ValueError as error:
+        raise InputError(str(error)) from None
+    lead = session.scalar(select(Lead).where(Lead.email == key))
+    if lead is None:
+        raise NotFoundError(f"no lead {key}", hint="see `abs leads list`")
+    return lead
+
+
+def show_lead(session: Session, email: str) -> dict[str, Any]:
+    """A lead with its account, owner, score, stage history and activities."""
+    lead = get_lead(session, email)
+    account = session.get(Account, lead.account_id) if lead.account_id else None
+    owner = session.get(Rep, lead.owner_id) if lead.owner_id else None
+    score = session.get(LeadScore, lead.id)
+    by = aliased(Rep)
+    history = [
+        {
+            "changed_at": row.changed_at,
+            "from_stage": row.from_stage,
+            "to_stage": row.to_stage,
+            "by": rep_email,
+            "reason": row.reason,
+            "amount": row.amount,
+            "origin": row.origin,
+        }
+        for row, rep_email in session.execute(
+            select(StageHistory, by.email)
+            .outerjoin(by, by.id == StageHistory.rep_id)
+            .where(StageHistory.lead_id == lead.id)
+            .order_by(StageHistory.changed_at, StageHistory.id)
+        )
+    ]
+    activities = [
+        {
+            "occurred_at": row.occurred_at,
+            "type": row.type,
+            "rep": rep_email,
+            "outcome": row.outcome,
+            "notes": row.notes,
+            "due_at": row.due_at,
+        }
+        for row, rep_email in session.execute(
+            select(Activity, by.email)
+            .outerjoin(by, by.id == Activity.rep_id)
+            .where(Activity.lead_id == lead.id)
+            .order_by(Activity.occurred_at, Activity.id)
+        )
+    ]
+    fields = {
+        "email": lead.email,
+        "name": _name(lead),
+        "title": lead.title,
+        "phone": lead.phone,
+        "company": lead.company,
+        "account": account.domain if account else None,
+        "target_tier": account.target_tier if account else None,
+        "industry": lead.industry,
+        "employees": lead.employees,
+        "country": lead.country,
+        "source": lead.source,
+        "inbound": lead.inbound,
+        "campaign": lead.campaign,
+        "consent": lead.consent,
+        "owner": owner.email if owner else None,
+        "stage": lead.stage,
+        "stage_changed_at": lead.stage_changed_at,
+        "amount": lead.amount,
+        "buying_role": lead.buying_role,
+        "external_id": lead.external_id,
+        "score": score.score if score else None,
+        "grade": score.grade if score else None,
+        "created_at": lead.created_at,
+    }
+    return {"lead": fields, "history": history, "activities": activities}
+
+
+def export_leads(session: Session) -> Iterator[dict[str, Any]]:
+    """Every lead (not forgotten) as `abs leads import` reads it, streamed."""
+    query = _lead_query().order_by(Lead.id).execution_options(yield_per=2000)
+    for lead, domain, owner_email, _score in session.execute(query):
+        row = {name: getattr(lead, name, None) for name in EXPORT_COLUMNS}
+        row["domain"] = domain
+        row["owner"] = owner_email
+        yield row
+
+
+def forget_lead(session: Session, email: str, reason: str | None = None) -> int:
+    """Erase a lead's personal data, keep an anonymous row (KPIs unchanged), log it.
+
+    Returns the lead's id, the only thing kept that points at it.
+    """
+    lead = get_lead(session, email)
+    key = lead.email
+    anonymous = f"forgotten-{lead.id}"
+    stamp = now()
+    for column in ("email", "external_id", "first_name", "last_name", "title", "phone", "referrer"):
+        setattr(lead, column, None)
+    lead.forgotten_at = stamp
+    lead.updated_at = stamp
+    session.execute(update(Activity).where(Activity.lead_id == lead.id).values(notes=None))
+    session.execute(
+        update(NpsResponse)
+        .where((NpsResponse.lead_id == lead.id) | (NpsResponse.respondent == key))
+        .values(respondent=anonymous, comment=None)
+    )
+    erased = select(month_key(UsageEvent.occurred_at)).where(UsageEvent.user_key == key)
+    mark(session, "usage", erased)  # the counts stay, but their months are re-read
+    session.execute(update(UsageEvent).where(UsageEvent.user_key == key).values(user_key=anonymous))
+    session.add(ErasureLog(lead_id=lead.id, erased_at=stamp, reason=reason))
+    session.flush()
+    return lead.id  # type: ignore[return-value]

@@ -1,0 +1,64 @@
+"""Finding leads by the keys users type: an e-mail (any case) or an external id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from abs_cli.domain import lead_label
+from abs_cli.errors import NotFoundError
+from abs_cli.store.models import Lead
+from abs_cli.store.sql import match_any
+
+LEAD = Lead.__table__
+__all__ = ["find_lead_id", "lead_label", "not_found_message", "resolve_leads"]
+
+
+def resolve_leads(
+    session: Session, keys: Sequence[str], columns: Sequence[Any], *, lock: bool = False
+) -> dict[str, Any]:
+    """Map each key to its lead row (the given columns plus `email` and `external_id`).
+
+    An e-mail match wins over an external-id match; unknown keys are absent from the
+    result. `lock` takes row locks (PostgreSQL `FOR UPDATE`, in id order).
+    """
+    stripped = {key.strip() for key in keys if key.strip()}
+    emails = {key.lower() for key in stripped if "@" in key}
+    by_email = _fetch(session, LEAD.c.email, emails, columns, lock)
+    # Only keys that matched no e-mail are looked up as external ids.
+    others = {key for key in stripped if key.lower() not in by_email}
+    by_external = _fetch(session, LEAD.c.external_id, others, columns, lock)
+    found: dict[str, Any] = {}
+    for key in keys:
+        text = key.strip()
+        row = by_email.get(text.lower()) or by_external.get(text)
+        if row is not None:
+            found[key] = row
+    return found
+
+
+def _fetch(
+    session: Session, key: Any, values: set[str], columns: Sequence[Any], lock: bool
+) -> dict[str, Any]:
+    if not values:
+        return {}
+    match = match_any(session, key, values)
+    query = select(*columns, LEAD.c.email, LEAD.c.external_id).where(match).order_by(LEAD.c.id)
+    if lock:
+        query = query.with_for_update()
+    return {getattr(row, key.name): row for row in session.execute(query)}
+
+
+def find_lead_id(session: Session, key: str) -> int:
+    """The id of the lead with this e-mail or external id, or `NotFoundError`."""
+    found = resolve_leads(session, [key], [LEAD.c.id])
+    if key not in found:
+        raise NotFoundError(not_found_message(key), hint="see `abs leads list`")
+    return found[key].id
+
+
+def not_found_message(key: str) -> str:
+    return f"no lead with e-mail or external id {key.strip()!r}"
