@@ -27,6 +27,7 @@ REVISIONS: tuple[str, ...] = (
     "0006_check_chains",
     "0007_kpi_rollups",
     "0008_history_indexes",
+    "0009_enablement",
 )
 """Every revision, oldest first; the last one is the schema this version of abs writes."""
 HEAD = REVISIONS[-1]

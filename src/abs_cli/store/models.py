@@ -22,6 +22,7 @@ from abs_cli.domain import (
     READINESS,
     ROLES,
     SPEND_CATEGORIES,
+    STAGES,
     TICKET_TYPES,
 )
 from abs_cli.store.naming import NAMING_CONVENTION
@@ -66,6 +67,8 @@ class Rep(SQLModel, table=True):
     territory: str | None = Field(default=None, max_length=200)
     capacity: int | None = None
     active: bool = Field(default=True)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the rep joined: day 0 of their ramp (docs/metrics.md, Enablement)."""
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -212,6 +215,8 @@ class Activity(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=64)
     notes: str | None = None
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    content_id: str | None = Field(default=None, max_length=64)
+    """The playbook content piece used in this activity (a deck, a case study…)."""
 
 
 class Subscription(SQLModel, table=True):
@@ -393,6 +398,42 @@ class AssignmentLog(SQLModel, table=True):
     assigned_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class ChecklistTick(SQLModel, table=True):
+    """A playbook checklist item completed for a lead: which, by whom and when.
+
+    `item` is a checklist item id of the playbook (unique across its steps); the
+    playbook, not this row, says which step the item belongs to.
+    """
+
+    __tablename__ = "checklist_tick"
+    __table_args__ = (UniqueConstraint("lead_id", "item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="lead.id")
+    item: str = Field(max_length=64)
+    rep_id: int | None = Field(default=None, foreign_key="rep.id")
+    checked_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Feedback(SQLModel, table=True):
+    """Field feedback sent up by a rep: an objection, a complaint, a product gap."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        CheckConstraint(_one_of("stage", STAGES), name="stage"),
+        UniqueConstraint("rep_id", "created_at", "stage", "tag"),
+        Index(None, "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    stage: str = Field(max_length=16)
+    tag: str = Field(max_length=40)
+    body: str
+    rep_id: int = Field(foreign_key="rep.id")
+    lead_id: int | None = Field(default=None, foreign_key="lead.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class RoutingCursor(SQLModel, table=True):
     """The persistent round-robin position per role, fair across runs and processes.
 
@@ -431,6 +472,8 @@ TABLES_FOR_COUNTS: tuple[str, ...] = (
     "ticket",
     "goal",
     "lead_score",
+    "checklist_tick",
+    "feedback",
 )
 
 
