@@ -49,7 +49,7 @@ def _reset_pg_schema() -> None:
 def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test touches the user's data dir, nor sees their ABS_* settings."""
     monkeypatch.setenv("ABS_HOME", str(tmp_path / "home"))
-    for name in ("ABS_DB", "ABS_REP", "ABS_CONFIG", "ABS_SCORING"):
+    for name in ("ABS_DB", "ABS_REP", "ABS_CONFIG", "ABS_SCORING", "ABS_PLAYBOOK"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "200")
 

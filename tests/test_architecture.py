@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "abs_cli"
-CORE = ("crm", "pipeline", "imports", "scoring", "kpi", "demo")
+CORE = ("crm", "pipeline", "imports", "scoring", "kpi", "enablement", "demo")
 SHARED = ("errors", "domain", "values")
 TERMINAL = ("typer", "rich", "click", "tabulate")
 

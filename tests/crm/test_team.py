@@ -39,6 +39,7 @@ def test_add_and_list_in_every_format(cli) -> None:
             "territory": "FR;BE",
             "capacity": 150,
             "active": True,
+            "started_at": None,
             "open_leads": 0,
         },
         {
@@ -48,6 +49,7 @@ def test_add_and_list_in_every_format(cli) -> None:
             "territory": None,
             "capacity": None,
             "active": True,
+            "started_at": None,
             "open_leads": 0,
         },
     ]

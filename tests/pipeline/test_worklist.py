@@ -212,6 +212,7 @@ def test_activities_log_and_list(cli, floor) -> None:
             "outcome": None,
             "rep": "sdr@acme.io",
             "due_at": "2026-03-25T14:00:00Z",
+            "content": None,
             "notes": "with ae1",
         },
         {
@@ -221,6 +222,7 @@ def test_activities_log_and_list(cli, floor) -> None:
             "outcome": "connected",
             "rep": "sdr@acme.io",
             "due_at": None,
+            "content": None,
             "notes": None,
         },
     ]

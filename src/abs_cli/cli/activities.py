@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from abs_cli.cli.options import FormatOption, LimitOption
+from abs_cli.cli.playbook import PlaybookOption, playbook_in_force
 from abs_cli.cli.state import get_state
 from abs_cli.cli.workflow import ActingRepOption, now_or, parse_time
 from abs_cli.domain import ACTIVITY_TYPES
@@ -34,15 +35,24 @@ def log(
         typer.Option("--due", help="Plan it for this time (a planned activity)."),
     ] = None,
     notes: Annotated[str | None, typer.Option(help="Free text.")] = None,
+    content: Annotated[
+        str | None,
+        typer.Option("--content", help="The playbook content piece used (see `abs content list`)."),
+    ] = None,
+    playbook: PlaybookOption = None,
 ) -> None:
-    """Log an activity on a lead (or plan one with --due).
+    """Log an activity on a lead (or plan one with --due), with the content piece it used.
 
-    Example: abs activities log ana@client.io --type call --outcome connected --rep bob@acme.io
+    Example: abs activities log ana@client.io --type demo --content demo-script --rep bob@acme.io
     """
     from abs_cli.crm.activities import log_activity
+    from abs_cli.enablement.content import known_content
 
     state = get_state(ctx)
     when = now_or(at, "--at")
+    content_id = None
+    if content is not None:
+        content_id = known_content(playbook_in_force(state, playbook).playbook, content).id
     with state.store().session(write=True) as session:
         logged = log_activity(
             session,
@@ -53,9 +63,11 @@ def log(
             outcome=outcome,
             notes=notes,
             due=parse_time(due, "--due"),
+            content_id=content_id,
         )
     planned = f", due {logged['due_at']:%Y-%m-%d %H:%M}" if logged["due_at"] else ""
-    state.info(f"logged {logged['type']} on {logged['lead']}{planned}")
+    used = f" using {content_id}" if content_id else ""
+    state.info(f"logged {logged['type']} on {logged['lead']}{planned}{used}")
 
 
 @app.command("list")
@@ -95,6 +107,7 @@ def list_(
         Column("outcome"),
         Column("rep"),
         Column("due_at", "due"),
+        Column("content"),
         Column("notes"),
     ]
     render(Section("Activities", columns, rows), output)

@@ -180,10 +180,11 @@ def _team() -> typer.Typer:
 
 @_lazy("leads")
 def _leads() -> typer.Typer:
-    from abs_cli.cli import leads, routing, scoring
+    from abs_cli.cli import imports, leads, routing, scoring
 
     leads.app.command("assign")(routing.assign)
     leads.app.command("score")(scoring.score_leads)
+    leads.app.command("import-checks")(imports.import_command("checklist"))
     return _with_import(leads, "leads")
 
 
@@ -206,6 +207,27 @@ def _pipeline() -> typer.Typer:
     from abs_cli.cli import pipeline
 
     return _with_import(pipeline, "pipeline")
+
+
+@_lazy("playbook")
+def _playbook() -> typer.Typer:
+    from abs_cli.cli import playbook
+
+    return playbook.app
+
+
+@_lazy("content")
+def _content() -> typer.Typer:
+    from abs_cli.cli import content
+
+    return content.app
+
+
+@_lazy("feedback")
+def _feedback() -> typer.Typer:
+    from abs_cli.cli import feedback
+
+    return _with_import(feedback, "feedback")
 
 
 @_lazy("goals")

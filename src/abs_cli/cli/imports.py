@@ -26,7 +26,10 @@ EXAMPLES: dict[str, str] = {
     "usage": "abs usage import events.csv.gz",
     "campaigns": "abs campaigns import campaign-members.csv",
     "tickets": "abs tickets import zendesk.csv --map Priority=severity",
+    "checklist": "abs leads import-checks ticks.csv --map Done=checked_at",
+    "feedback": "abs feedback import field-notes.csv --map Topic=tag",
 }
+NOUNS: dict[str, str] = {"checklist": "playbook checklist ticks (lead, item, when, by whom)"}
 
 GROUP_HELP: dict[str, str] = {
     "subscriptions": "Import customer subscriptions (MRR, churn, LTV).",
@@ -127,7 +130,8 @@ def import_command(kind: str) -> Callable[..., None]:
             _assign_unowned(state)
 
     command.__doc__ = (
-        f"Import {kind} from a CSV file (idempotent: re-importing changes nothing).\n\n"
+        f"Import {NOUNS.get(kind, kind)} from a CSV file "
+        "(idempotent: re-importing changes nothing).\n\n"
         "Also reads .csv.gz, stdin (-), and JSON / JSON Lines as `--format json` writes.\n\n"
         "Bad rows go to a rejects CSV with their line and reason (exit code 3).\n\n"
         f"Example: {EXAMPLES[kind]}"

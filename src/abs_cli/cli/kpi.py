@@ -8,10 +8,13 @@ from typing import Annotated, Any
 import typer
 
 from abs_cli.cli.options import FormatOption
+from abs_cli.cli.playbook import PlaybookOption
 from abs_cli.cli.state import get_state
 from abs_cli.render.output import OutputFormat
 
-app = typer.Typer(help="KPI reports: pipeline, team, revenue, customers.", no_args_is_help=True)
+app = typer.Typer(
+    help="KPI reports: pipeline, team, revenue, customers, enablement.", no_args_is_help=True
+)
 
 PeriodOption = Annotated[
     str | None,
@@ -71,7 +74,7 @@ def _show(
     from abs_cli.render.output import render
 
     document = _document(ctx, sections, **options)
-    pyramid = len(sections) == 4
+    pyramid = len(sections) > 1
     render(report_view(document, sections, by_month=by_month, pyramid=pyramid), output)
 
 
@@ -88,9 +91,10 @@ def report(
     as_of: AsOfOption = None,
     settings: SettingsOption = None,
     mode: ModeOption = "cohort",
+    playbook: PlaybookOption = None,
     output: FormatOption = OutputFormat.table,
 ) -> None:
-    """The full KPI report: pipeline, team, revenue, customers and the pyramid.
+    """The full KPI report: pipeline, team, revenue, customers, enablement and the pyramid.
 
     Example: abs kpi report --from 2026-01 --to 2026-03 --format markdown
     """
@@ -110,6 +114,7 @@ def report(
         as_of=as_of,
         settings_file=settings,
         mode=mode,
+        playbook_file=playbook,
     )
 
 
@@ -177,6 +182,42 @@ app.command("customers")(
         "abs kpi customers --period 2026-03 --format json",
     )
 )
+
+
+@app.command("enablement")
+def enablement(
+    ctx: typer.Context,
+    period: PeriodOption = None,
+    first: FromOption = None,
+    last: ToOption = None,
+    as_of: AsOfOption = None,
+    playbook: PlaybookOption = None,
+    reps: Annotated[bool, typer.Option("--reps", help="Add each rep's ramp.")] = False,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Enablement: checklist completion and the conversion it goes with, content use and
+    the win rate of deals with and without each piece, stale content, field feedback by
+    step and tag with its trend, and ramp by hire cohort.
+
+    Example: abs kpi enablement --from 2026-01 --to 2026-03 --reps
+    """
+    from abs_cli.render.enablement import ramp_section
+    from abs_cli.render.kpi import report_view
+    from abs_cli.render.output import render
+
+    document = _document(
+        ctx,
+        ("enablement",),
+        period=period,
+        first=first,
+        last=last,
+        as_of=as_of,
+        playbook_file=playbook,
+    )
+    view = report_view(document, ("enablement",), by_month=False, pyramid=False)
+    if reps:
+        view.sections.append(ramp_section(document["enablement"]["ramp"]["reps"]))
+    render(view, output)
 
 
 @app.command("check")

@@ -7,7 +7,9 @@ from typing import Annotated
 import typer
 
 from abs_cli.cli.options import FormatOption, LimitOption
+from abs_cli.cli.playbook import PlaybookOption, playbook_in_force
 from abs_cli.cli.state import get_state
+from abs_cli.cli.workflow import ActingRepOption, now_or
 from abs_cli.render.output import OutputFormat
 
 app = typer.Typer(help="Import, list, show, export and forget leads.", no_args_is_help=True)
@@ -78,9 +80,11 @@ def list_(
 def show(
     ctx: typer.Context,
     email: Annotated[str, typer.Argument(help="The lead's e-mail.")],
+    playbook: PlaybookOption = None,
     output: FormatOption = OutputFormat.table,
 ) -> None:
-    """Show a lead: fields, account, owner, stage history, activities, and why it scores.
+    """Show a lead: fields, account, owner, its step's checklist, stage history,
+    activities, and why it scores.
 
     The score is explained rule by rule as of now, with the scoring model in force
     (see `abs leads score --explain`).
@@ -89,12 +93,17 @@ def show(
     """
     from abs_cli.cli.scoring import explanation_report
     from abs_cli.crm.leads import show_lead
+    from abs_cli.crm.lookup import find_lead_id
+    from abs_cli.enablement.checklists import lead_checklist
     from abs_cli.render.output import Column, Report, Section, render
     from abs_cli.scoring.explain import explain_lead
     from abs_cli.scoring.model import resolve_model
 
-    with get_state(ctx).store().session() as session:
+    state = get_state(ctx)
+    loaded = playbook_in_force(state, playbook)
+    with state.store().session() as session:
         shown = show_lead(session, email)
+        shown["checklist"] = lead_checklist(session, loaded.playbook, find_lead_id(session, email))
         explained = None
         if shown["lead"].get("email"):
             explained = explanation_report(
@@ -125,7 +134,18 @@ def show(
         ],
         shown["activities"],
     )
-    sections = [Section.record("Lead", shown["lead"]), history, activities]
+    checklist = Section(
+        f"Checklist of step {shown['lead'].get('stage')}",
+        [
+            Column("item"),
+            Column("label"),
+            Column("done"),
+            Column("by"),
+            Column("checked_at", kind="datetime"),
+        ],
+        shown["checklist"],
+    )
+    sections = [Section.record("Lead", shown["lead"]), checklist, history, activities]
     if explained is not None:
         sections += explained.sections
         shown = {**shown, "score_explanation": explained.document}
@@ -170,3 +190,72 @@ def forget(
     with state.store().session(write=True) as session:
         lead_id = forget_lead(session, email, reason)
     state.info(f"personal data of lead #{lead_id} erased; the erasure is logged")
+
+
+@app.command("check")
+def check(
+    ctx: typer.Context,
+    lead: Annotated[str, typer.Argument(help="The lead's e-mail or external id.")],
+    item: Annotated[str, typer.Argument(help="A checklist item id of the playbook (budget…).")],
+    undo: Annotated[bool, typer.Option("--undo", help="Take the tick back.")] = False,
+    rep: ActingRepOption = None,
+    at: Annotated[str | None, typer.Option("--at", help="When (ISO 8601; default now).")] = None,
+    playbook: PlaybookOption = None,
+) -> None:
+    """Tick a playbook checklist item for a lead (who and when are recorded), or --undo it.
+
+    Gates may require items (`require = ["budget"]` in abs.toml); `abs leads show` lists
+    the lead's step's checklist.
+
+    Example: abs leads check jo@client.io budget --rep ana@acme.io
+    """
+    from abs_cli.enablement.checklists import tick
+
+    state = get_state(ctx)
+    loaded = playbook_in_force(state, playbook)
+    with state.store().session(write=True) as session:
+        result = tick(
+            session, loaded.playbook, lead, item, at=now_or(at, "--at"), rep=rep, undo=undo
+        )
+    name = f"{result.item.id} ({result.item.stage})"
+    if undo:
+        message = (
+            f"{name} unticked for {result.lead}"
+            if result.changed
+            else (f"{name} was not ticked for {result.lead}; nothing to undo")
+        )
+    elif result.changed:
+        message = f"{name} ticked for {result.lead}"
+    else:
+        by = f" by {result.by}" if result.by else ""
+        message = f"{name} was already ticked for {result.lead}{by}"
+    state.info(message)
+
+
+@app.command("assignments")
+def assignments(
+    ctx: typer.Context,
+    lead: Annotated[
+        str | None, typer.Argument(help="Only this lead (e-mail or external id).")
+    ] = None,
+    rep: Annotated[str | None, typer.Option("--rep", help="Only assignments to this rep.")] = None,
+    limit: LimitOption = None,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """The routing log: when each lead went to whom, for which role, and by which rule.
+
+    Example: abs leads assignments --rep ana@acme.io -n 20
+    """
+    from abs_cli.pipeline.routing import assignment_history
+    from abs_cli.render.output import Column, Section, render
+
+    with get_state(ctx).store().session() as session:
+        rows = assignment_history(session, lead=lead, rep=rep, limit=limit)
+    columns = [
+        Column("assigned_at", "when", kind="datetime"),
+        Column("lead"),
+        Column("role"),
+        Column("rep"),
+        Column("rule"),
+    ]
+    render(Section("Assignments", columns, rows), output)

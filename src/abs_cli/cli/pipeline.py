@@ -24,7 +24,7 @@ app = typer.Typer(
     help="Move leads through the seven steps, with gates and handoffs.\n\n"
     "Gates, stage probabilities, SLAs and routing come from a TOML file (--config, then "
     "$ABS_CONFIG, then abs.toml beside the store; built-in defaults otherwise). Its tables: "
-    "pipeline.gates.STAGE (readiness, activity, amount), pipeline.probabilities, "
+    "pipeline.gates.STAGE (readiness, activity, amount, require), pipeline.probabilities, "
     "sla (speed_to_lead_minutes), sla.max_days, routing.sources (source = role) and "
     "routing.ROLE (strategy, fallback, capacity, weights, territories).",
     short_help="Move leads through the seven steps, with gates and handoffs.",

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from abs_cli.cli.options import FormatOption, LimitOption
+from abs_cli.cli.playbook import PlaybookOption, playbook_in_force
 from abs_cli.cli.state import get_state
 from abs_cli.cli.workflow import ConfigOption, NowOption, RoleOption, now_or, workflow_config
 from abs_cli.render.output import OutputFormat
@@ -83,11 +84,13 @@ def queue(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most N leads.")] = 50,
     now: NowOption = None,
     config: ConfigOption = None,
+    playbook: PlaybookOption = None,
     output: FormatOption = OutputFormat.table,
 ) -> None:
     """Today's work list: breached SLAs first, then by score, then the longest waiting.
 
-    Each lead comes with the next suggested action.
+    Each lead comes with the next suggested action and the next unticked item of its
+    step's playbook checklist.
 
     Example: abs queue --rep ana@acme.io
     """
@@ -96,8 +99,17 @@ def queue(
 
     state = get_state(ctx)
     settings = workflow_config(state, config)
+    loaded = playbook_in_force(state, playbook)
     with state.store().session() as session:
-        rows = work_queue(session, settings, now=now_or(now), rep=rep, role=role, limit=limit)
+        rows = work_queue(
+            session,
+            settings,
+            now=now_or(now),
+            rep=rep,
+            role=role,
+            limit=limit,
+            playbook=loaded.playbook,
+        )
     columns = [
         Column("rank", kind="int"),
         Column("lead"),
@@ -108,5 +120,6 @@ def queue(
         Column("days_in_stage", "days in stage", kind="number"),
         Column("next_due", "next due"),
         Column("next_action", "next action"),
+        Column("next_item", "next checklist item"),
     ]
     render(Section("Queue", columns, rows), output)

@@ -29,10 +29,14 @@ def add(
         str | None, typer.Option(help="Country codes the rep covers, ';'-separated (FR;BE).")
     ] = None,
     capacity: Annotated[int | None, typer.Option(min=0, help="Maximum open leads.")] = None,
+    started: Annotated[
+        str | None,
+        typer.Option("--started", help="First day at the company (YYYY-MM-DD): day 0 of the ramp."),
+    ] = None,
 ) -> None:
     """Add a rep to the team.
 
-    Example: abs team add ana@acme.io --name "Ana Lima" --role sdr --territory "FR;BE"
+    Example: abs team add ana@acme.io --name "Ana Lima" --role sdr --started 2026-03-02
     """
     from pydantic import ValidationError
 
@@ -42,7 +46,14 @@ def add(
 
     state = get_state(ctx)
     try:
-        rep_in = RepIn(email=email, name=name, role=role, territory=territory, capacity=capacity)
+        rep_in = RepIn(
+            email=email,
+            name=name,
+            role=role,
+            territory=territory,
+            capacity=capacity,
+            started_at=started,
+        )
     except ValidationError as error:
         raise InputError(validation_message(error)) from None
     with state.store().session(write=True) as session:
@@ -122,6 +133,7 @@ def team_section(rows: list[dict]):  # type: ignore[no-untyped-def]
         Column("territory"),
         Column("capacity", kind="int"),
         Column("active"),
+        Column("started_at", "started", kind="datetime"),
         Column("open_leads", kind="int"),
     ]
     return Section("Team", columns, rows)

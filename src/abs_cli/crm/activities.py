@@ -36,8 +36,10 @@ def log_activity(
     outcome: str | None = None,
     notes: str | None = None,
     due: datetime | None = None,
+    content_id: str | None = None,
 ) -> dict[str, Any]:
-    """Record one activity; `due` makes it a planned one (it keeps a lead from going stale)."""
+    """Record one activity; `due` makes it a planned one (it keeps a lead from going stale);
+    `content_id` names the playbook content piece it used (checked by the caller)."""
     lead_id = find_lead_id(session, lead)
     kind = parse_activity_type(kind)
     rep_row = find_rep(session, rep) if rep else None
@@ -57,11 +59,18 @@ def log_activity(
         outcome=(outcome or "").strip() or None,
         notes=notes,
         due_at=due,
+        content_id=content_id,
     )
     session.add(row)
     session.flush()
     mark_activities(session, [(lead_id, kind, at)])
-    return {"lead": lead.strip(), "type": kind, "occurred_at": at, "due_at": due}
+    return {
+        "lead": lead.strip(),
+        "type": kind,
+        "occurred_at": at,
+        "due_at": due,
+        "content_id": content_id,
+    }
 
 
 def list_activities(
@@ -83,6 +92,7 @@ def list_activities(
             Activity.outcome,
             Activity.due_at,
             Activity.notes,
+            Activity.content_id,
             Lead.id.label("lead_id"),
             Lead.email,
             Lead.external_id,
@@ -113,6 +123,7 @@ def list_activities(
             "outcome": row.outcome,
             "rep": row.rep,
             "due_at": row.due_at,
+            "content": row.content_id,
             "notes": row.notes,
         }
         for row in session.execute(query)

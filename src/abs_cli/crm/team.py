@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from abs_cli.domain import ROLES, STAGES
 from abs_cli.errors import InputError, NotFoundError
+from abs_cli.imports.values import UTCDate
 from abs_cli.store.models import Lead, Rep
 from abs_cli.values import normalise_email, now, parse_territory
 
@@ -35,6 +36,8 @@ class RepIn(BaseModel):
     territory: str | None = None
     capacity: int | None = None
     active: bool = True
+    started_at: UTCDate | None = None
+    """The rep's first day: day 0 of their ramp."""
 
     @field_validator("email")
     @classmethod
@@ -134,6 +137,7 @@ def list_reps(
             "territory": rep.territory,
             "capacity": rep.capacity,
             "active": rep.active,
+            "started_at": rep.started_at,
             "open_leads": count,
         }
         for rep, count in session.execute(query)

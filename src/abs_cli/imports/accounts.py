@@ -108,6 +108,9 @@ TEAM_SPEC = ColumnSpec(
         "max open leads": "capacity",
         "is active": "active",
         "enabled": "active",
+        "started": "started_at",
+        "start date": "started_at",
+        "hire date": "started_at",
     },
 )
 

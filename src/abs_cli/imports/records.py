@@ -179,6 +179,10 @@ def _activity_type(value: Any, info: ValidationInfo) -> str:
     return text
 
 
+def _content_id(value: Any, info: ValidationInfo) -> str:
+    return str(value).strip().lower()
+
+
 class ActivityRow(LeadRef):
     type: Annotated[str, BeforeValidator(_activity_type)]
     occurred_at: UTCDate
@@ -186,6 +190,13 @@ class ActivityRow(LeadRef):
     outcome: Text(64) | None = None
     notes: Text(100_000) | None = None
     due_at: UTCDate | None = None
+    content_id: Annotated[str, BeforeValidator(_content_id)] | None = None
+
+
+def _known_content(context: WriteContext, rows: list[Row], result: BatchResult) -> list[Row]:
+    from abs_cli.imports.enablement import known_content
+
+    return known_content(context, rows, result)
 
 
 def _mark_activities(conn: Connection, records: list[dict[str, Any]]) -> None:
@@ -212,6 +223,7 @@ ACTIVITIES = Importer(
             "comment": "notes",
             "description": "notes",
             "due date": "due_at",
+            "content": "content_id",
         },
     ),
     model=ActivityRow,
@@ -219,6 +231,7 @@ ACTIVITIES = Importer(
     write=_writer(
         Activity.__table__,  # type: ignore[attr-defined]
         ["lead_id", "type", "occurred_at"],
+        _known_content,
         resolve_leads,
         resolve_rep,
         marks=_mark_activities,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abs_cli.imports.accounts import ACCOUNTS, TEAM
+from abs_cli.imports.enablement import CHECKLIST, FEEDBACK
 from abs_cli.imports.engine import Importer
 from abs_cli.imports.history import PIPELINE
 from abs_cli.imports.leads import LEADS
@@ -22,5 +23,7 @@ IMPORTERS: dict[str, Importer] = {
         USAGE,
         CAMPAIGNS,
         TICKETS,
+        CHECKLIST,
+        FEEDBACK,
     )
 }

@@ -1,5 +1,5 @@
 """Assemble docs/metrics.md's JSON document: period, as_of, settings, metrics, months, funnel,
-stages, team, features, campaigns, goals (docs/kpi-json.md)."""
+stages, team, features, campaigns, goals, enablement (docs/kpi-json.md)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from abs_cli.enablement.playbook import Playbook, resolve_playbook
 from abs_cli.errors import UsageError
 from abs_cli.kpi import customers as cust
 from abs_cli.kpi.assumptions import KpiSettings, load_kpi_settings
@@ -35,7 +36,7 @@ from abs_cli.kpi.team import (
     team_rows,
 )
 
-SECTIONS: tuple[str, ...] = ("pipeline", "team", "revenue", "customers")
+SECTIONS: tuple[str, ...] = ("pipeline", "team", "revenue", "customers", "enablement")
 
 
 def build_report(
@@ -47,8 +48,13 @@ def build_report(
     scope: Scope = Scope(),
     mode: str = "cohort",
     sections: Iterable[str] = SECTIONS,
+    playbook: Playbook | None = None,
 ) -> dict[str, Any]:
-    """The KPI document of `period` for the chosen sections (all by default)."""
+    """The KPI document of `period` for the chosen sections (all by default).
+
+    The enablement section needs the playbook; it covers the whole company, so a report
+    filtered by owner, role or source carries it as null.
+    """
     wanted = set(sections)
     whole: dict[str, Any] = {}
     months: list[dict[str, Any]] = [{} for _ in period.months]
@@ -91,6 +97,14 @@ def build_report(
         document["goals"] = goal_actuals(session, period, moves if scope.is_all else None)
     if "customers" in wanted and revenue is not None:
         _customers(session, period, scope, whole, months, revenue, document)
+    if "enablement" in wanted:
+        from abs_cli.enablement.metrics import enablement_document
+
+        document["enablement"] = (
+            enablement_document(session, playbook, period, as_of)
+            if scope.is_all and playbook is not None
+            else None
+        )
     return document
 
 
@@ -186,14 +200,20 @@ def kpi_document(
     source: str | None = None,
     mode: str = "cohort",
     sections: Iterable[str] = SECTIONS,
+    playbook_file: Path | None = None,
 ) -> dict[str, Any]:
-    """Resolve command-line values (period, as-of, settings, filters) and build the report."""
+    """Resolve command-line values (period, as-of, settings, filters, playbook) and build
+    the report."""
     moment = parse_as_of(as_of)
     if mode not in ("cohort", "period"):
         raise UsageError(f"--mode {mode!r} is not cohort or period")
     months = resolve_period(period, first, last, moment)
+    sections = tuple(sections)
     with Session(bind=session.get_bind()) as reading:  # its own, short, read transaction
         settings = load_kpi_settings(reading, settings_file)
+        playbook = (
+            resolve_playbook(reading, playbook_file).playbook if "enablement" in sections else None
+        )
     if owner is None and role is None and source is None:
         refresh_rollups(session, months, settings, sections)
     return build_report(
@@ -204,6 +224,7 @@ def kpi_document(
         scope=make_scope(session, owner, role, source),
         mode=mode,
         sections=sections,
+        playbook=playbook,
     )
 
 

@@ -11,6 +11,7 @@ those three, an unknown key or a bad value is an `InputError` naming the key.
     activity = ["meeting"]              # a held activity of one of these types
     [pipeline.gates.proposal]
     amount = true                       # the deal needs an amount
+    require = ["budget", "authority"]   # playbook checklist items ticked for the lead
     [pipeline.probabilities]
     discovery = 0.2                     # win probability, for weighted amounts
     [sla]
@@ -56,6 +57,8 @@ class Gate:
     readiness: str | None = None
     activity: tuple[str, ...] = ()
     amount: bool = False
+    require: tuple[str, ...] = ()
+    """Playbook checklist items the lead must have ticked (`abs leads check`)."""
 
 
 @dataclass(frozen=True)
@@ -256,7 +259,7 @@ class _Reader:
     def gate(self, spec: Any, key: str) -> Gate:
         if not isinstance(spec, Mapping):
             raise self.fail(key, "must be a table")
-        self.only(spec, key, ("readiness", "activity", "amount"))
+        self.only(spec, key, ("readiness", "activity", "amount", "require"))
         readiness = spec.get("readiness")
         if readiness is not None:
             readiness = self.choice(readiness, f"{key}.readiness", READINESS)
@@ -267,8 +270,17 @@ class _Reader:
         amount = spec.get("amount", False)
         if not isinstance(amount, bool):
             raise self.fail(f"{key}.amount", f"must be true or false (got {amount!r})")
+        require = tuple(
+            item.lower() for item in self.strings(spec.get("require", []), f"{key}.require")
+        )
+        for item in require:
+            if not item:
+                raise self.fail(f"{key}.require", "holds an empty item id")
         return Gate(
-            readiness=None if readiness == "none" else readiness, activity=activity, amount=amount
+            readiness=None if readiness == "none" else readiness,
+            activity=activity,
+            amount=amount,
+            require=require,
         )
 
     def role_routing(self, spec: Any, key: str) -> RoleRouting:

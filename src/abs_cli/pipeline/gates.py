@@ -2,8 +2,9 @@
 
 A move forward by one step is normal; `kind_of_move` names what makes any other move
 exceptional (skipping, moving back, reopening), which then needs `force` and a reason.
-A gate guards entering a stage (a readiness level, a held activity, a deal amount);
-`GateChecks` fetches what a chunk of moves needs in two queries and refuses one move at a
+A gate guards entering a stage (a readiness level, a held activity, a deal amount,
+ticked playbook checklist items); `GateChecks` fetches what a chunk of moves needs in three
+queries and refuses one move at a
 time with the gate's name and what would satisfy it.
 """
 
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from abs_cli.domain import EXIT_STAGES, READINESS, STEP_OF
 from abs_cli.pipeline.config import WorkflowConfig
-from abs_cli.store.models import Activity, LeadScore
+from abs_cli.store.models import Activity, ChecklistTick, LeadScore
 
 EXIT_FROM: dict[str, tuple[str, ...]] = {
     "lost": ("discovery", "demo", "proposal", "negotiation"),
@@ -53,11 +54,13 @@ def kind_of_move(current: str, target: str) -> str | None:
 
 @dataclass
 class GateChecks:
-    """What the gates of one chunk need, fetched set-based: scores and held activities."""
+    """What the gates of one chunk need, fetched set-based: scores, held activities and
+    ticked checklist items."""
 
     config: WorkflowConfig
     scores: dict[int, tuple[str, int]]
     activities: dict[int, set[str]]
+    ticks: dict[int, set[str]]
 
     @classmethod
     def load(
@@ -70,7 +73,9 @@ class GateChecks:
         """Fetch what the gates of these (lead id, target stage) moves need, as of `at`."""
         need_score: list[int] = []
         need_activity: list[int] = []
+        need_ticks: list[int] = []
         kinds: set[str] = set()
+        items: set[str] = set()
         for lead_id, target in targets:
             if target in EXIT_STAGES:
                 continue
@@ -80,6 +85,9 @@ class GateChecks:
             if gate.activity:
                 need_activity.append(lead_id)
                 kinds.update(gate.activity)
+            if gate.require:
+                need_ticks.append(lead_id)
+                items.update(gate.require)
         scores: dict[int, tuple[str, int]] = {}
         if need_score:
             query = select(LeadScore.lead_id, LeadScore.readiness, LeadScore.score).where(
@@ -102,14 +110,23 @@ class GateChecks:
             )
             for lead_id, kind in session.execute(held):
                 activities.setdefault(lead_id, set()).add(kind)
-        return cls(config, scores, activities)
+        ticks: dict[int, set[str]] = {}
+        if need_ticks:
+            ticked = select(ChecklistTick.lead_id, ChecklistTick.item).where(
+                ChecklistTick.lead_id.in_(need_ticks),
+                ChecklistTick.item.in_(sorted(items)),
+                ChecklistTick.checked_at <= at,
+            )
+            for lead_id, item in session.execute(ticked):
+                ticks.setdefault(lead_id, set()).add(item)
+        return cls(config, scores, activities, ticks)
 
     def check(self, row: Any, target: str, amount: int | None) -> None:
         """Refuse with the gate's name and what would satisfy it."""
         if target in EXIT_STAGES:
             return
         gate = self.config.gate_for(target)
-        if not (gate.readiness or gate.activity or gate.amount):
+        if not (gate.readiness or gate.activity or gate.amount or gate.require):
             return
         if gate.readiness and row.id in self.scores:
             readiness, score = self.scores[row.id]
@@ -124,5 +141,13 @@ class GateChecks:
                 f"gate {target}: needs a held {kinds} activity; log one with "
                 f"`abs activities log LEAD --type {gate.activity[0]}` or pass --force --reason"
             )
+        if gate.require:
+            ticked = self.ticks.get(row.id, set())
+            missing = [item for item in gate.require if item not in ticked]
+            if missing:
+                raise Refused(
+                    f"gate {target}: checklist items not ticked: {', '.join(missing)}; tick "
+                    f"them with `abs leads check LEAD {missing[0]}` or pass --force --reason"
+                )
         if gate.amount and amount is None:
             raise Refused(f"gate {target}: needs a deal amount; pass --amount")

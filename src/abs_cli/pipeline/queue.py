@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from abs_cli.domain import INBOUND_SOURCES, STAGES, TOUCH_TYPES, lead_label
+from abs_cli.enablement.checklists import next_unchecked
+from abs_cli.enablement.playbook import Playbook
 from abs_cli.pipeline.board import days_between, owner_filter, stale_condition
 from abs_cli.pipeline.config import WorkflowConfig
 from abs_cli.store.tables import activity, lead_score
@@ -56,8 +58,10 @@ def work_queue(
     rep: str | None = None,
     role: str | None = None,
     limit: int | None = 50,
+    playbook: Playbook | None = None,
 ) -> list[dict[str, Any]]:
-    """Open leads (and a CS's customers) in priority order, with the next action for each."""
+    """Open leads (and a CS's customers) in priority order, with the next action for each
+    and, given a playbook, the first item of the step's checklist not yet ticked."""
     late_touch = speed_to_lead_breach(config, now)
     stale = stale_condition(config, now)
     breached = case((or_(late_touch, stale), 1), else_=0)
@@ -95,7 +99,13 @@ def work_queue(
         .limit(limit)
     )
     rows = []
-    for rank, row in enumerate(session.execute(query), start=1):
+    found = session.execute(query).all()
+    unchecked = (
+        next_unchecked(session, playbook, ((row.id, row.stage) for row in found))
+        if playbook is not None
+        else {}
+    )
+    for rank, row in enumerate(found, start=1):
         sla = ""
         if row.late_touch:
             late = (now - row.created_at).total_seconds() / 3600 - config.speed_to_lead_minutes / 60
@@ -114,6 +124,7 @@ def work_queue(
                 "days_in_stage": days_between(row.stage_changed_at, now),
                 "next_due": row.next_due,
                 "next_action": next_action(row.stage, bool(row.late_touch), row.next_due),
+                "next_item": unchecked[row.id].id if row.id in unchecked else None,
             }
         )
     return rows

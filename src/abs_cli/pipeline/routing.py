@@ -372,3 +372,49 @@ def deactivate_and_reassign(
 def rep_id_for(session: Session, key: str | None) -> int | None:
     """The id of the rep named by e-mail or exact name, or None when no rep is named."""
     return find_rep(session, key).id if key else None
+
+
+def assignment_history(
+    session: Session,
+    *,
+    lead: str | None = None,
+    rep: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, object]]:
+    """The assignment log, newest first: when, which lead, which role, which rep (none when
+    no rep could take it) and the rule that chose; for one lead or one rep."""
+    from abs_cli.crm.lookup import find_lead_id
+
+    assigned = Rep.__table__.alias("assigned")  # type: ignore[attr-defined]
+    query = (
+        select(
+            LOG.c.assigned_at,
+            LOG.c.role,
+            LOG.c.rule,
+            LEAD.c.id,
+            LEAD.c.email,
+            LEAD.c.external_id,
+            assigned.c.email.label("rep"),
+        )
+        .select_from(
+            LOG.join(LEAD, LEAD.c.id == LOG.c.lead_id).outerjoin(
+                assigned, assigned.c.id == LOG.c.rep_id
+            )
+        )
+        .order_by(LOG.c.assigned_at.desc(), LOG.c.id.desc())
+        .limit(limit)
+    )
+    if lead is not None:
+        query = query.where(LOG.c.lead_id == find_lead_id(session, lead))
+    if rep is not None:
+        query = query.where(LOG.c.rep_id == find_rep(session, rep).id)
+    return [
+        {
+            "assigned_at": row.assigned_at,
+            "lead": lead_label(row.email, row.external_id, row.id),
+            "role": row.role,
+            "rep": row.rep,
+            "rule": row.rule,
+        }
+        for row in session.execute(query)
+    ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from abs_cli.render.enablement import enablement_sections
 from abs_cli.render.output import Column, Report, Section, format_cell
 
 MONEY = {
@@ -381,6 +382,7 @@ BUILDERS = {
     "team": team_sections,
     "revenue": revenue_sections,
     "customers": customers_sections,
+    "enablement": enablement_sections,
 }
 
 
@@ -391,7 +393,7 @@ def report_view(
     parts = [header(document)]
     for name in sections:
         parts += BUILDERS[name](document)
-    if by_month or len(document["months"]) > 1:
+    if (by_month or len(document["months"]) > 1) and set(sections) != {"enablement"}:
         parts.append(trend_section(document))
     if pyramid:
         parts.append(pyramid_section(document))
