@@ -12,6 +12,10 @@ seniority, ABM tier and company fit; that quality drives qualification, every AE
 and the win, so scoring and its calibration have a real signal to find. Won accounts
 get subscriptions with a lifecycle (trials, upgrades, downgrades, churn, a
 reactivation); customers produce product usage, NPS answers and support tickets.
+Enablement rides on top, from a random stream of its own (the rest stays as it was): the
+playbook (the template's, with Quillo's owners and review dates), checklist ticks that
+reps who move a lead forward complete more often, content used in activities, field
+feedback, and each rep's start date.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import bisect
 import csv
 import math
 import random
+import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -36,13 +41,15 @@ COMPANY_DOMAIN = "quillo.io"
 FAR = datetime(9999, 1, 1)
 
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "team.csv": words("email name role territory capacity active"),
+    "team.csv": words("email name role territory capacity active started_at"),
     "accounts.csv": words("domain name industry employees country target_tier owner"),
     "leads.csv": words(
         "email first_name last_name title phone company domain industry employees "
         "country source campaign created_at consent owner stage buying_role external_id"
     ),
-    "activities.csv": words("lead_email type occurred_at rep_email outcome notes due_at"),
+    "activities.csv": words(
+        "lead_email type occurred_at rep_email outcome notes due_at content_id"
+    ),
     "pipeline.csv": words("lead_email to_stage changed_at rep_email reason amount"),
     "subscriptions.csv": words("account started_at amount interval ended_at plan is_trial"),
     "spend.csv": words("month category amount channel"),
@@ -50,6 +57,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "usage.csv": words("user occurred_at account feature"),
     "campaigns.csv": words("campaign lead_email sent_at responded_at"),
     "tickets.csv": words("account opened_at type severity closed_at"),
+    "checklist.csv": words("lead_email item checked_at rep_email"),
+    "feedback.csv": words("stage tag body rep_email created_at"),
 }
 """Every file written, with its columns in docs/domain.md §4's order."""
 
@@ -71,6 +80,40 @@ TEAM: tuple[tuple[str, str, str, int | None, bool], ...] = (
     ("Pieter de Vries", "cs", "DE;NL;AT;CH;GB;US", 90, True),
 )
 """Name, role, territory, capacity, active. Ben Visser left; Sophie Wagner took over."""
+STARTED_MONTHS: dict[str, int] = {"Claire Dubois": -14, "Tom Becker": -3, "Sophie Wagner": 5}
+"""Start dates in months from the first month covered; the others started with it."""
+
+# --- enablement ----------------------------------------------------------------------
+
+TEMPLATE_PLAYBOOK = (
+    Path(__file__).resolve().parents[1] / "src" / "abs_cli" / "enablement" / "default.toml"
+)
+REVIEW_DAYS: tuple[int, ...] = (75, -20, 120, 40, -45, 150, 90)
+"""Each content piece's review date, in days from the anchor, in the template's order:
+two are overdue."""
+RAMP_TARGETS: dict[str, tuple[int, int, int]] = {
+    "sdr": (90, 200, 320),
+    "ir": (60, 140, 220),
+    "ae": (100, 220, 340),
+    "cs": (15, 35, 55),
+}
+"""Activities expected by day 30, 60 and 90 of a rep's ramp, in Quillo's playbook."""
+TICK_CHANCE = {"forward": 0.85, "exit": 0.45, "open": 0.55}
+"""How often an item of a step is ticked: leads moved on, leads lost, leads still there."""
+FEEDBACK_NOTES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("prospect", "data-quality"): ("Bounced e-mails on the purchased list", "Wrong titles"),
+    ("qualified", "pricing"): ("Too expensive for a team of five", "Wants monthly billing"),
+    ("qualified", "timing"): ("Budget only next fiscal year", "Busy with a reorganisation"),
+    ("demo", "missing-feature"): ("Asked for a Salesforce sync", "Wants a mobile app"),
+    ("demo", "integration"): ("Needs SSO with Okta", "Asked about the HubSpot connector"),
+    ("proposal", "pricing"): ("Per-seat price above the competition", "Wants a pilot price"),
+    ("negotiation", "pricing"): ("Annual prepay is a blocker", "Procurement asks for 20% off"),
+    ("negotiation", "legal"): ("DPA redlines take weeks", "Asks for EU-only hosting"),
+    ("negotiation", "competitor"): ("Competitor offered three months free", "Lost to a bundle"),
+    ("customer", "onboarding"): ("Kickoff slipped twice", "Import of old data was hard"),
+}
+FEEDBACK_RATE = {"pricing": 4.0, "legal": 1.5, "competitor": 1.5}
+"""Notes a month per step and tag (default 1); pricing notes grow over the year."""
 
 # --- companies and people ------------------------------------------------------------
 
@@ -359,6 +402,7 @@ class Rep:
     capacity: int | None
     active: bool
     left_at: datetime | None = None
+    started: datetime | None = None
 
 
 @dataclass
@@ -428,6 +472,7 @@ class Activity:
     outcome: str = ""
     notes: str = ""
     due_at: datetime | None = None
+    content: str = ""
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -508,6 +553,7 @@ class Generator:
 
     def __init__(self, seed: int, anchor: date) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
         self.anchor = anchor
         self.start = datetime.combine(add_months(anchor.replace(day=1), -11), time())
         self.end = datetime.combine(anchor + timedelta(days=1), time())
@@ -517,6 +563,9 @@ class Generator:
         self.activities: list[Activity] = []
         self.emails: set[str] = set()
         self.campaign_rows: list[tuple[str, Lead, datetime, datetime | None]] = []
+        self.playbook_text = ""
+        self.checklist_rows: list[tuple[str, str, datetime, str]] = []
+        self.feedback_rows: list[tuple[str, str, str, str, datetime]] = []
 
     # people and companies
 
@@ -534,6 +583,8 @@ class Generator:
             )
             if not active:
                 rep.left_at = datetime.combine(add_months(self.start.date(), 5), time())
+            offset = STARTED_MONTHS.get(name, 0)
+            rep.started = datetime.combine(add_months(self.start.date(), offset), time())
             self.reps.append(rep)
 
     def reps_of(self, role: str, country: str, when: datetime) -> list[Rep]:
@@ -1136,6 +1187,108 @@ class Generator:
         self.reactivate()
         self.campaigns()
         self.planned_activities()
+        self.enablement(random.Random(f"enablement-{self.seed}"))
+
+    # enablement
+
+    def enablement(self, rng: random.Random) -> None:
+        """The playbook, checklist ticks, content used in activities and field feedback,
+        from their own random stream so the rest of the company stays as it was."""
+        template = TEMPLATE_PLAYBOOK.read_text(encoding="utf-8")
+        self.playbook_text = self.quillo_playbook(template)
+        steps = tomllib.loads(self.playbook_text)["steps"]
+        items = {stage: [item["id"] for item in step["checklist"]] for stage, step in steps.items()}
+        pieces = {
+            stage: [piece["id"] for piece in step["content"]] for stage, step in steps.items()
+        }
+        for lead in self.leads:
+            self.ticks(rng, lead, items)
+        self.content_use(rng, pieces)
+        self.field_feedback(rng)
+
+    def quillo_playbook(self, template: str) -> str:
+        """The template with Quillo's owners, its review dates and its ramp targets."""
+        lines = []
+        reviews = iter(REVIEW_DAYS)
+        role = ""
+        for line in template.replace("example.com", COMPANY_DOMAIN).splitlines():
+            if line.startswith("[ramp."):
+                role = line.strip("[]").split(".")[1]
+            if line.startswith("review = "):
+                line = f"review = {self.anchor + timedelta(days=next(reviews))}"
+            elif line.startswith("activities_") and role in RAMP_TARGETS:
+                days = int(line.split("=")[0].strip().removeprefix("activities_"))
+                line = f"activities_{days} = {RAMP_TARGETS[role][(30, 60, 90).index(days)]}"
+            lines.append(line)
+        return "\n".join(lines) + "\n"
+
+    def ticks(self, rng: random.Random, lead: Lead, items: dict[str, list[str]]) -> None:
+        """Each stay of the lead in a step with a checklist: items ticked while it was
+        there, more often when the lead then moved forward."""
+        stays = lead.history
+        for index, (stage, entered, *_) in enumerate(stays):
+            if stage not in items:
+                continue
+            following = stays[index + 1] if index + 1 < len(stays) else None
+            left = following[1] if following else self.end
+            if left < self.start or left <= entered:
+                continue
+            if following is None:
+                chance = TICK_CHANCE["open"]
+            elif following[0] in ("lost", "disqualified", "churned"):
+                chance = TICK_CHANCE["exit"]
+            else:
+                chance = TICK_CHANCE["forward"]
+            worker = following[2] if following else lead.owner
+            for item in items[stage]:
+                if rng.random() < chance:
+                    span = (left - entered).total_seconds()
+                    moment = entered + timedelta(seconds=int(span * rng.uniform(0.1, 0.9)))
+                    self.checklist_rows.append((lead.email, item, moment, worker.email))
+
+    def content_use(self, rng: random.Random, pieces: dict[str, list[str]]) -> None:
+        """Reps use the step's content in some calls, e-mails, meetings and demos; more
+        often on leads that end up won (a correlation, as in real data)."""
+        for activity in self.activities:
+            if activity.rep is None or activity.type not in ("call", "email", "meeting", "demo"):
+                continue
+            if activity.occurred_at < self.start or activity.due_at is not None:
+                continue
+            history = activity.lead.history
+            times = [event[1] for event in history]
+            position = bisect.bisect_left(times, activity.occurred_at) - 1
+            if position < 0:
+                continue
+            stage = history[position][0]
+            if not pieces.get(stage):
+                continue
+            won = any(event[0] == "customer" for event in history)
+            if rng.random() < (0.35 if won else 0.2):
+                activity.content = rng.choice(pieces[stage])
+
+    def field_feedback(self, rng: random.Random) -> None:
+        """Notes sent up each month by the reps working each step; pricing ones grow."""
+        seen: set[tuple[str, datetime, str, str]] = set()
+        for offset in range(12):
+            month = add_months(self.start.date(), offset)
+            for (stage, tag), notes in FEEDBACK_NOTES.items():
+                roles = {"prospect": ("sdr",), "qualified": ("sdr", "ir"), "customer": ("cs",)}
+                rate = FEEDBACK_RATE.get(tag, 1.0) * (1 + offset / 11 if tag == "pricing" else 1)
+                senders = [
+                    rep
+                    for rep in self.reps
+                    if rep.role in roles.get(stage, ("ae",))
+                    and (rep.started or self.start) <= datetime.combine(month, time())
+                    and (rep.left_at is None or rep.left_at > datetime.combine(month, time()))
+                ]
+                for _ in range(poisson(rng, rate)):
+                    rep = rng.choice(senders)
+                    day = month + timedelta(days=rng.randrange(28))
+                    when = at_work_hours(rng, day)
+                    if (rep.email, when, stage, tag) in seen or when >= self.end:
+                        continue
+                    seen.add((rep.email, when, stage, tag))
+                    self.feedback_rows.append((stage, tag, rng.choice(notes), rep.email, when))
 
     def planned_activities(self) -> None:
         """Open leads with a next step planned after the anchor date (a `due_at`)."""
@@ -1385,6 +1538,7 @@ class Generator:
                     ";".join(rep.territory),
                     rep.capacity or "",
                     "true" if rep.active else "false",
+                    day_stamp(rep.started),
                 )
                 for rep in self.reps
             ),
@@ -1453,6 +1607,7 @@ class Generator:
                     a.outcome,
                     a.notes,
                     stamp(a.due_at),
+                    a.content,
                 )
                 for a in unique
             ),
@@ -1539,6 +1694,27 @@ class Generator:
             (
                 (account, stamp(opened), kind, severity, stamp(closed))
                 for account, opened, kind, severity, closed in self.ticket_rows()
+            ),
+        )
+        (out / "playbook.toml").write_text(self.playbook_text, encoding="utf-8")
+        write_csv(
+            out / "checklist.csv",
+            COLUMNS["checklist.csv"],
+            (
+                (email, item, stamp(when), rep)
+                for email, item, when, rep in sorted(
+                    self.checklist_rows, key=lambda row: (row[2], row[0], row[1])
+                )
+            ),
+        )
+        write_csv(
+            out / "feedback.csv",
+            COLUMNS["feedback.csv"],
+            (
+                (stage, tag, body, rep, stamp(when))
+                for stage, tag, body, rep, when in sorted(
+                    self.feedback_rows, key=lambda row: (row[4], row[3], row[0], row[1])
+                )
             ),
         )
 

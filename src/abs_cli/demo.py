@@ -23,7 +23,12 @@ DEMO_IMPORTS: tuple[str, ...] = (
     "usage",
     "campaigns",
     "tickets",
+    "checklist",
+    "feedback",
 )
+PLAYBOOK_FILE = "playbook.toml"
+"""The example company's playbook, stored in the demo store before anything that names
+its checklist items or content pieces is imported."""
 
 
 def example_folder() -> Path:
@@ -38,21 +43,45 @@ def example_folder() -> Path:
 
 
 def build_demo(store: Store, folder: Path) -> dict[str, Any]:
-    """Load every example file, score the leads, then run a working day on the store."""
+    """Load every example file, score the leads, then run a working day on the store.
+
+    The day is the one after the example data ends (not the clock's), so the demo's
+    report covers the example's last month whatever the date it is run.
+    """
     import_examples(store, folder)
     score_demo(store)
-    return working_day(store)
+    return working_day(store, now=day_after_data(store))
+
+
+def day_after_data(store: Store) -> datetime | None:
+    """Midnight UTC after the store's newest activity or lead (None for an empty store)."""
+    from datetime import time, timedelta
+
+    from abs_cli.scoring.engine import data_as_of
+
+    with store.session() as session:
+        latest = data_as_of(session)
+    if latest is None:
+        return None
+    return datetime.combine(latest.date() + timedelta(days=1), time(), tzinfo=latest.tzinfo)
 
 
 def import_examples(store: Store, folder: Path) -> list[str]:
-    """Load the example company's CSVs (`team.csv`, `leads.csv`, …) through the import engine.
+    """Store the example company's playbook, then load its CSVs (`team.csv`, `leads.csv`,
+    …) through the import engine.
 
     Strict: example files are clean, so a bad row is a bug in them. Returns the kinds loaded.
     """
+    from abs_cli.enablement.playbook import read_playbook_file, store_playbook
     from abs_cli.imports.engine import ImportOptions, run_import
     from abs_cli.imports.registry import IMPORTERS
 
     loaded = []
+    if (folder / PLAYBOOK_FILE).exists():
+        playbook = read_playbook_file(folder / PLAYBOOK_FILE)
+        with store.session(write=True) as session:
+            store_playbook(session, playbook)
+        loaded.append("playbook")
     for kind in DEMO_IMPORTS:
         path = folder / f"{kind}.csv"
         if path.exists():

@@ -30,11 +30,11 @@ GENERATOR = ROOT / "examples" / "generate.py"
 COMMITTED = ROOT / "examples" / "company"
 
 CANONICAL_COLUMNS = {
-    "team.csv": "email name role territory capacity active",
+    "team.csv": "email name role territory capacity active started_at",
     "accounts.csv": "domain name industry employees country target_tier owner",
     "leads.csv": "email first_name last_name title phone company domain industry employees "
     "country source campaign created_at consent owner stage buying_role external_id",
-    "activities.csv": "lead_email type occurred_at rep_email outcome notes due_at",
+    "activities.csv": "lead_email type occurred_at rep_email outcome notes due_at content_id",
     "pipeline.csv": "lead_email to_stage changed_at rep_email reason amount",
     "subscriptions.csv": "account started_at amount interval ended_at plan is_trial",
     "spend.csv": "month category amount channel",
@@ -42,6 +42,8 @@ CANONICAL_COLUMNS = {
     "usage.csv": "user occurred_at account feature",
     "campaigns.csv": "campaign lead_email sent_at responded_at",
     "tickets.csv": "account opened_at type severity closed_at",
+    "checklist.csv": "lead_email item checked_at rep_email",
+    "feedback.csv": "stage tag body rep_email created_at",
 }
 """docs/domain.md §4, transcribed: every column of every importer, in its order."""
 
@@ -87,8 +89,13 @@ def when(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
+PLAYBOOK = "playbook.toml"
+
+
 def test_headers_are_the_canonical_columns(generated: Path) -> None:
-    assert sorted(path.name for path in generated.iterdir()) == sorted(CANONICAL_COLUMNS)
+    assert sorted(path.name for path in generated.iterdir()) == sorted(
+        [*CANONICAL_COLUMNS, PLAYBOOK]
+    )
     for name, columns in CANONICAL_COLUMNS.items():
         with (generated / name).open(encoding="utf-8") as handle:
             assert next(csv.reader(handle)) == columns.split(), name
@@ -99,7 +106,7 @@ def test_same_seed_gives_the_same_bytes_as_the_committed_files(
     generated: Path, tmp_path: Path
 ) -> None:
     run_generator(tmp_path, "2")  # another hash seed: no set or dict order leaks out
-    names = sorted(CANONICAL_COLUMNS)
+    names = sorted([*CANONICAL_COLUMNS, PLAYBOOK])
     _, mismatch, errors = filecmp.cmpfiles(generated, tmp_path, names, shallow=False)
     assert (mismatch, errors) == ([], [])
     _, mismatch, errors = filecmp.cmpfiles(generated, COMMITTED, names, shallow=False)
@@ -282,3 +289,22 @@ def test_customer_signals(tables) -> None:
     assert {row["category"] for row in spend} == {"sales", "marketing"}
     assert len({row["month"] for row in spend}) == 12
     assert len({(r["month"], r["category"], r["channel"]) for r in spend}) == len(spend)
+
+
+def test_enablement_names_the_playbook_and_known_leads_and_reps(tables) -> None:
+    from abs_cli.enablement.playbook import read_playbook_file
+
+    playbook = read_playbook_file(COMMITTED / PLAYBOOK).playbook
+    reps = {rep["email"]: rep for rep in tables["team.csv"]}
+    leads = {lead["email"] for lead in tables["leads.csv"]}
+    assert all(rep["started_at"] for rep in reps.values())
+    assert {row["item"] for row in tables["checklist.csv"]} == set(playbook.items())
+    assert {row["lead_email"] for row in tables["checklist.csv"]} <= leads
+    assert {row["rep_email"] for row in tables["checklist.csv"]} <= set(reps)
+    used = {row["content_id"] for row in tables["activities.csv"]} - {""}
+    assert used == set(playbook.content())
+    feedback = tables["feedback.csv"]
+    assert {row["stage"] for row in feedback} <= set(STAGES)
+    assert {row["rep_email"] for row in feedback} <= set(reps)
+    keys = [(row["rep_email"], row["created_at"], row["stage"], row["tag"]) for row in feedback]
+    assert len(set(keys)) == len(keys)

@@ -79,6 +79,9 @@ def _kpi_report(store) -> None:  # type: ignore[no-untyped-def]
         document = kpi_document(session, as_of=iso_as_of(latest))
     render(
         report_view(
-            document, ("pipeline", "team", "revenue", "customers"), by_month=False, pyramid=True
+            document,
+            ("pipeline", "team", "revenue", "customers", "enablement"),
+            by_month=False,
+            pyramid=True,
         )
     )

@@ -17,7 +17,7 @@ from sqlalchemy import and_, case, distinct, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from abs_cli.domain import STAGES, STEP_OF
+from abs_cli.domain import SELLING_ROLES, STAGES, STEP_OF
 from abs_cli.enablement.content import stale_rows
 from abs_cli.enablement.playbook import RAMP_DAYS, Playbook
 from abs_cli.kpi.numbers import dec, mean, ratio
@@ -260,7 +260,7 @@ def feedback_trend(session: Session, period: Period, as_of: datetime) -> list[di
     counts: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     for stage, tag, key, count in session.execute(query):
         counts[(stage, tag)][key] = int(count)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for (stage, tag), by_bucket in counts.items():
         per_month = [by_bucket.get(month, 0) for month in months]
         total, before = sum(per_month), by_bucket.get("previous", 0)
@@ -280,9 +280,10 @@ def feedback_trend(session: Session, period: Period, as_of: datetime) -> list[di
 
 
 def ramp(session: Session, playbook: Playbook, as_of: datetime) -> dict[str, Any]:
-    """Per rep with a start date, and per hire cohort (the month they started): days to
-    the first held meeting, first lead qualified and first deal won (the rep's own moves,
-    as docs/metrics.md credits them), and activities logged in the first 30/60/90 days
+    """Per selling rep (SDR, IR, AE, CS) with a start date, and per hire cohort (the
+    month they started): days to the first held meeting, first lead qualified and first
+    deal won (the rep's own moves, as docs/metrics.md credits them), and activities
+    logged in the first 30/60/90 days
     against the playbook's ramp targets for the rep's role (null until the window ends)."""
     started = REP.c.started_at
     since_start = epoch(ACTIVITY.c.occurred_at) - epoch(started)
@@ -334,7 +335,7 @@ def ramp(session: Session, playbook: Playbook, as_of: datetime) -> dict[str, Any
         )
     reps = session.execute(
         select(REP.c.id, REP.c.email, REP.c.role, started)
-        .where(started.is_not(None), started <= as_of)
+        .where(started.is_not(None), started <= as_of, REP.c.role.in_(SELLING_ROLES))
         .order_by(started, REP.c.email)
     ).all()
     rows = []
