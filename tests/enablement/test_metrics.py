@@ -179,3 +179,29 @@ def test_the_full_report_carries_the_section_and_a_filtered_one_nulls_it(march, 
         assert title in table.stdout
     csv = cli("kpi", "report", *MARCH, "-f", "csv")
     assert csv.exit_code == 0
+
+
+def test_targets_per_step_and_per_rep_and_week(march, cli) -> None:
+    """Goals on step conversion and on demos per AE per week, in `goals list` and the
+    team report; a move is credited to the rep who made it."""
+    for args in (
+        ("--metric", "conversion_2", "--target", "0.8", "--role", "ae"),
+        ("--metric", "conversion_1", "--target", "1", "--role", "sdr"),
+        ("--metric", "demos_per_rep_week", "--target", "1", "--role", "ae"),
+    ):
+        assert cli("goals", "set", *args, "--period", "2026-03").exit_code == 0
+    listed = json.loads(
+        cli("goals", "list", "--period", "2026-03", "-f", "json").stdout, parse_float=Decimal
+    )
+    goals = {(row["role"], row["metric"]): row for row in listed}
+    # step 2: jo and li left to discovery by ana's moves, max to disqualified by sam's
+    assert goals["ae", "conversion_2"]["actual"] == 1
+    assert goals["sdr", "conversion_1"]["actual"] == 1  # sam moved all four forward
+    # two demos by the one AE at work in March (31 days: 31/7 weeks)
+    demos = goals["ae", "demos_per_rep_week"]
+    assert demos["actual"] == pytest.approx(Decimal(2) * 7 / 31)
+    assert demos["attainment"] == pytest.approx(Decimal(14) / 31)
+    report = json.loads(cli("kpi", "team", *MARCH, "-f", "json").stdout, parse_float=Decimal)
+    in_report = {(row["role"], row["metric"]): row for row in report["goals"]}
+    assert in_report["ae", "demos_per_rep_week"]["actual"] == pytest.approx(demos["actual"])
+    assert in_report["ae", "conversion_2"]["attainment"] == Decimal("1.25")

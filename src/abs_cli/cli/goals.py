@@ -21,7 +21,9 @@ def set_(
         typer.Option(
             "--metric",
             help="meetings_booked, activities, calls, emails, meetings, demos, deals_won, "
-            "deals_lost, won_amount, win_rate…",
+            "deals_lost, won_amount, win_rate; per step conversion_1 … conversion_6 (step "
+            "N to a later step); per rep and week demos_per_rep_week, "
+            "activities_per_rep_week…",
         ),
     ],
     target: Annotated[str, typer.Option("--target", help="The target for the month.")],
@@ -32,6 +34,9 @@ def set_(
     rep: Annotated[str | None, typer.Option("--rep", help="For one rep (e-mail or name).")] = None,
 ) -> None:
     """Set a monthly target for a role, a rep, or (with neither) the whole company.
+
+    Step conversions and per-rep-per-week counts are targets too: e.g. 0.6 for
+    conversion_2 (step 2 → 3) or 4 for demos_per_rep_week with --role ae.
 
     Example: abs goals set --metric meetings_booked --target 20 --period 2026-03 --role sdr
     """

@@ -63,6 +63,14 @@ class StageMoves:
     """Per (month, stage left): [exits, seconds spent in the stays that ended]."""
     entries: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     """Per (month, stage entered): changes into it (the period-mode funnel)."""
+    departures: dict[tuple[str, int | None, str], int] = field(
+        default_factory=lambda: defaultdict(int)
+    )
+    """Per (month, rep, step left): changes out of a step, credited to the rep who moved."""
+    advances: dict[tuple[str, int | None, str], int] = field(
+        default_factory=lambda: defaultdict(int)
+    )
+    """The departures to a later step (not an exit, not back)."""
 
     def total(self, name: str, months: list[str], rep_ids: set[int | None] | None = None) -> int:
         table: dict[tuple[str, int | None], int] = getattr(self, name)
@@ -118,6 +126,10 @@ def stage_moves(session: Session, period: Period, leads: Select[Any] | None = No
             exit_ = moves.exits[key, previous]
             exit_[0] += count
             exit_[1] += int(stay_seconds)
+            if previous in STEP_OF:
+                moves.departures[key, rep, previous] += count
+                if STEP_OF.get(to_stage, 0) > STEP_OF[previous]:
+                    moves.advances[key, rep, previous] += count
         if to_stage == "customer":
             moves.won[key, rep] += count
             moves.won_cents[key, rep] += int(cents)

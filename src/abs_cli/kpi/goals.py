@@ -21,7 +21,16 @@ from sqlalchemy.orm import Session
 from abs_cli.crm.team import find_rep, parse_role
 from abs_cli.errors import InputError
 from abs_cli.kpi.numbers import dec
-from abs_cli.kpi.team import GOAL_ACTIVITY_ALIASES, Figures, measure, month_of_figures
+from abs_cli.kpi.periods import days_in
+from abs_cli.kpi.team import (
+    CONVERSION_METRICS,
+    GOAL_ACTIVITY_ALIASES,
+    PER_REP_WEEK,
+    PER_REP_WEEK_BASES,
+    Figures,
+    measure,
+    month_of_figures,
+)
 from abs_cli.store.models import Goal, Rep
 
 ACTIVITY_METRICS: dict[str, str] = GOAL_ACTIVITY_ALIASES
@@ -32,7 +41,11 @@ METRICS: tuple[str, ...] = (
     *COUNT_METRICS,
     "won_amount",
     "win_rate",
+    *CONVERSION_METRICS,
+    *(f"{base}{PER_REP_WEEK}" for base in PER_REP_WEEK_BASES),
 )
+"""Per step: `conversion_2` is step 2 → a later step; per role or rep and week:
+`demos_per_rep_week` (docs/metrics.md, Goals)."""
 PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -55,11 +68,15 @@ def team_actuals(session: Session, period: str) -> dict[int | None, Figures]:
 
 
 def goal_actual(
-    figures: Mapping[int | None, Figures], metric: str, rep_ids: Iterable[int] | None
+    figures: Mapping[int | None, Figures],
+    metric: str,
+    rep_ids: Iterable[int] | None,
+    month: str | None = None,
 ) -> Decimal | int | None:
     """A metric summed over `rep_ids` (None: the whole company, rows without a rep too);
-    rates are recomputed from the summed counts."""
-    value = measure(dict(figures), metric, rep_ids)
+    rates are recomputed from the summed counts; `month` gives per-week metrics their
+    weeks."""
+    value = measure(dict(figures), metric, rep_ids, days_in(month) if month else None)
     return dec(value) if isinstance(value, Fraction) else value
 
 
@@ -128,7 +145,7 @@ def list_goals(session: Session, *, period: str | None = None) -> list[dict[str,
         rep_ids = (
             [goal.rep_id] if goal.rep_id else roles.get(goal.role or "", []) if goal.role else None
         )
-        actual = goal_actual(cache[goal.period], goal.metric, rep_ids)
+        actual = goal_actual(cache[goal.period], goal.metric, rep_ids, goal.period)
         target = Decimal(goal.target)
         rows.append(
             {

@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from abs_cli.domain import INBOUND_SOURCES, TOUCH_TYPES
+from abs_cli.domain import INBOUND_SOURCES, STAGES, TOUCH_TYPES
 from abs_cli.kpi.funnel import StageMoves, stage_moves
 from abs_cli.kpi.numbers import dec, median, percentile, ratio
-from abs_cli.kpi.periods import Period
+from abs_cli.kpi.periods import Period, days_in
 from abs_cli.kpi.revenue import OwnerCustomers, owner_customers
 from abs_cli.kpi.rollups import Rollup
 from abs_cli.kpi.scope import Scope
@@ -41,6 +41,18 @@ GOAL_ACTIVITY_ALIASES = {
     "notes": "note",
 }
 """Goal metrics that count one activity type."""
+CONVERSION_METRICS: dict[str, str] = {
+    f"conversion_{step}": stage for step, stage in enumerate(STAGES[:-1], start=1)
+}
+"""Goal metrics per step: the share of departures from step N that went to a later step."""
+PER_REP_WEEK = "_per_rep_week"
+PER_REP_WEEK_BASES: tuple[str, ...] = (
+    "activities",
+    *GOAL_ACTIVITY_ALIASES,
+    "meetings_booked",
+    "deals_won",
+)
+"""Counts a goal may set per rep and per week (`demos_per_rep_week`)."""
 
 
 @dataclass
@@ -57,10 +69,16 @@ class Figures:
     promoters: int = 0
     detractors: int = 0
     responses: int = 0
+    departures: Counter[str] = field(default_factory=Counter)
+    """Moves out of each step the rep made."""
+    advances: Counter[str] = field(default_factory=Counter)
+    """Of those, the moves to a later step."""
 
     def add(self, other: Figures, *, stock: bool = True) -> None:
         """Add another's figures; `stock=False` leaves `customers` (a month-end stock) alone."""
         self.activities.update(other.activities)
+        self.departures.update(other.departures)
+        self.advances.update(other.advances)
         for name in (
             "meetings_booked",
             "deals_won",
@@ -97,6 +115,9 @@ class Figures:
             return Fraction(self.won_cents, 100)
         if metric in ("win_rate", "nps"):
             return getattr(self, metric)
+        if metric in CONVERSION_METRICS:
+            stage = CONVERSION_METRICS[metric]
+            return ratio(self.advances[stage], self.departures[stage])
         return getattr(self, metric, None) if metric in ROW_METRICS else None
 
 
@@ -191,6 +212,10 @@ def month_figures(
         for (month, rep), value in table.items():
             figures_of = figures[month][rep]
             setattr(figures_of, name, getattr(figures_of, name) + value)
+    for (month, rep, stage), count in moves.departures.items():
+        figures[month][rep].departures[stage] += count
+    for (month, rep, stage), count in moves.advances.items():
+        figures[month][rep].advances[stage] += count
     _activities(session, period, scope, figures)
     if owners is None:
         owners = owner_customers(session, [period.before, *period.months], scope.accounts())
@@ -332,14 +357,28 @@ def month_of_figures(session: Session, month: str) -> dict[int | None, Figures]:
 
 
 def measure(
-    figures: dict[int | None, Figures], metric: str, rep_ids: Iterable[int | None] | None
+    figures: dict[int | None, Figures],
+    metric: str,
+    rep_ids: Iterable[int | None] | None,
+    days: int | None = None,
 ) -> Any:
     """A goal metric over `rep_ids` (None: the whole company, rows naming no rep too):
-    their figures summed, rates recomputed from the sums."""
-    total = Figures()
+    their figures summed, rates recomputed from the sums.
+
+    A `…_per_rep_week` metric divides the count by the reps among them with figures that
+    month (the reps at work) and by the weeks of the month (`days` ÷ 7).
+    """
+    total, working = Figures(), 0
     for rep_id in figures.keys() if rep_ids is None else rep_ids:
         if rep_id in figures:
             total.add(figures[rep_id])
+            working += rep_id is not None
+    if metric.endswith(PER_REP_WEEK):
+        count = total.value(metric.removesuffix(PER_REP_WEEK))
+        if count is None or days is None:
+            return None
+        per_rep = ratio(count, working)
+        return None if per_rep is None else per_rep * 7 / days
     return total.value(metric)
 
 
@@ -381,7 +420,7 @@ def goal_actuals(
             chosen = [rep_id for rep_id in of_month if roles.get(rep_id) == goal.role]
         else:
             chosen = None
-        actual = measure(of_month, goal.metric, chosen)
+        actual = measure(of_month, goal.metric, chosen, days_in(goal.period))
         target = goal.target
         result.append(
             {
