@@ -106,7 +106,8 @@ def test_show_lead(cli, tmp_path: Path) -> None:
     assert "Stage history" in table and "decision_maker" in table
     assert "Contributions" in table
     missing = cli("leads", "show", "nobody@acme.io")
-    assert missing.exit_code == 3 and "no lead nobody@acme.io" in missing.stderr
+    assert missing.exit_code == 3
+    assert "no lead with e-mail or external id 'nobody@acme.io'" in missing.stderr
 
 
 def test_export_reimports_losslessly_with_formula_escaping(cli, tmp_path: Path) -> None:

@@ -79,7 +79,7 @@ def list_(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    email: Annotated[str, typer.Argument(help="The lead's e-mail.")],
+    lead: Annotated[str, typer.Argument(help="The lead's e-mail or external id.")],
     playbook: PlaybookOption = None,
     output: FormatOption = OutputFormat.table,
 ) -> None:
@@ -102,8 +102,8 @@ def show(
     state = get_state(ctx)
     loaded = playbook_in_force(state, playbook)
     with state.store().session() as session:
-        shown = show_lead(session, email)
-        shown["checklist"] = lead_checklist(session, loaded.playbook, find_lead_id(session, email))
+        shown = show_lead(session, lead)
+        shown["checklist"] = lead_checklist(session, loaded.playbook, find_lead_id(session, lead))
         explained = None
         if shown["lead"].get("email"):
             explained = explanation_report(

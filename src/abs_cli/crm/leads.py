@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
+from abs_cli.crm.lookup import find_lead_id
 from abs_cli.crm.team import find_rep
 from abs_cli.domain import ROLES, stage_from_user
 from abs_cli.errors import InputError, NotFoundError
@@ -147,9 +148,10 @@ def get_lead(session: Session, email: str) -> Lead:
     return lead
 
 
-def show_lead(session: Session, email: str) -> dict[str, Any]:
-    """A lead with its account, owner, score, stage history and activities."""
-    lead = get_lead(session, email)
+def show_lead(session: Session, key: str) -> dict[str, Any]:
+    """A lead (by e-mail or external id) with its account, owner, score, stage history
+    and activities."""
+    lead = session.get_one(Lead, find_lead_id(session, key))
     account = session.get(Account, lead.account_id) if lead.account_id else None
     owner = session.get(Rep, lead.owner_id) if lead.owner_id else None
     score = session.get(LeadScore, lead.id)
