@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from pipeline_data import T0, add_activity, add_leads, add_reps, add_score
 
 from abs_cli.demo import working_day
@@ -58,3 +59,22 @@ def test_demo_command_prints_the_board(tmp_path, sqlite_cli) -> None:
     assert result.exit_code == 0, result.stderr
     assert "Pipeline" in result.stdout and "1 prospect" in result.stdout
     assert "working day: 0 leads assigned (0 left unassigned), 0 moved a step" in result.stderr
+
+
+@pytest.mark.slow
+def test_the_demo_reports_the_example_month_with_its_enablement(sqlite_cli) -> None:
+    """The whole example company: the report covers its last month (October 2026)
+    whatever today's date, enablement section included."""
+    result = sqlite_cli("demo")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "2026-10" in out and "3.7%" in out  # the README's north star
+    for title in (
+        "Checklists: completion and conversion",
+        "Content and closed deals",
+        "Stale content",
+        "Field feedback by step and tag",
+        "Ramp by hire cohort",
+    ):
+        assert title in out
+    assert "roi-calculator" in out and "2025-11" in out
