@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
@@ -59,7 +59,7 @@ SORTS = {
 }
 
 
-def _lead_query() -> Any:
+def _lead_query() -> Select[*tuple[Any, ...]]:
     return (
         select(
             Lead,
