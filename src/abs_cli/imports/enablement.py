@@ -76,7 +76,7 @@ def _tag(value: Any, info: ValidationInfo) -> str:
 class ChecklistRow(LeadRef):
     item: Annotated[str, BeforeValidator(_identifier)]
     checked_at: UTCDate
-    rep_email: Text(254) | None = None
+    rep_email: Annotated[str, Text(254)] | None = None
 
 
 CHECKLIST = Importer(
@@ -111,8 +111,8 @@ class FeedbackRow(BaseModel):
 
     stage: Annotated[str, BeforeValidator(_step)]
     tag: Annotated[str, BeforeValidator(_tag)] = "other"
-    body: Text(4000)
-    rep_email: Text(254)
+    body: Annotated[str, Text(4000)]
+    rep_email: Annotated[str, Text(254)]
     created_at: UTCDate
 
 
