@@ -26,11 +26,13 @@ def test_start_dates_from_the_command_line_and_a_file(cli) -> None:
 def test_the_routing_log_by_lead_and_by_rep(cli) -> None:
     cli("team", "import", "-", input="email,role\nsam@acme.io,sdr\nsue@acme.io,sdr\n")
     cli("leads", "import", "-", input="email,source\na@x.io,cold_call\nb@x.io,cold_call\n")
-    assert cli("leads", "assign", "--unassigned").exit_code == 0
+    assert cli("leads", "assign", "--unassigned", "--rep", "sue@acme.io").exit_code == 0
     rows = json.loads(cli("leads", "assignments", "-f", "json").stdout)
-    assert sorted((row["lead"], row["role"], row["rep"]) for row in rows) == [
-        ("a@x.io", "sdr", "sam@acme.io"),
-        ("b@x.io", "sdr", "sue@acme.io"),
+    assert sorted(
+        (row["lead"], row["role"], row["rep"], row["strategy"], row["by"]) for row in rows
+    ) == [
+        ("a@x.io", "sdr", "sam@acme.io", "round_robin", "sue@acme.io"),
+        ("b@x.io", "sdr", "sue@acme.io", "round_robin", "sue@acme.io"),
     ]
     assert all(row["rule"].startswith("round_robin") and row["assigned_at"] for row in rows)
     one = json.loads(cli("leads", "assignments", "b@x.io", "-f", "json").stdout)
@@ -38,3 +40,22 @@ def test_the_routing_log_by_lead_and_by_rep(cli) -> None:
     by_rep = json.loads(cli("leads", "assignments", "--rep", "sam@acme.io", "-f", "json").stdout)
     assert [row["lead"] for row in by_rep] == ["a@x.io"]
     assert cli("leads", "assignments", "--rep", "nobody@acme.io").exit_code == 3
+
+
+def test_a_handoff_logs_the_acting_rep(cli) -> None:
+    cli("team", "import", "-", input="email,role\nsam@acme.io,sdr\nana@acme.io,ae\n")
+    cli("leads", "import", "-", input="email,stage,owner\njo@x.io,demo,sam@acme.io\n")
+    moved = cli(
+        "pipeline",
+        "advance",
+        "jo@x.io",
+        "--to",
+        "proposal",
+        "--amount",
+        "900",
+        "--rep",
+        "sam@acme.io",
+    )
+    assert moved.exit_code == 0, moved.stdout
+    (row,) = json.loads(cli("leads", "assignments", "jo@x.io", "-f", "json").stdout)
+    assert (row["role"], row["rep"], row["by"]) == ("ae", "ana@acme.io", "sam@acme.io")

@@ -243,7 +243,8 @@ def assignments(
     limit: LimitOption = None,
     output: FormatOption = OutputFormat.table,
 ) -> None:
-    """The routing log: when each lead went to whom, for which role, and by which rule.
+    """The routing log: when each lead went to whom, for which role, by which strategy
+    and rule, and whose command routed it.
 
     Example: abs leads assignments --rep ana@acme.io -n 20
     """
@@ -257,6 +258,8 @@ def assignments(
         Column("lead"),
         Column("role"),
         Column("rep"),
+        Column("strategy"),
         Column("rule"),
+        Column("by"),
     ]
     render(Section("Assignments", columns, rows), output)

@@ -9,7 +9,14 @@ import typer
 from abs_cli.cli.options import FormatOption, LimitOption
 from abs_cli.cli.playbook import PlaybookOption, playbook_in_force
 from abs_cli.cli.state import get_state
-from abs_cli.cli.workflow import ConfigOption, NowOption, RoleOption, now_or, workflow_config
+from abs_cli.cli.workflow import (
+    ActingRepOption,
+    ConfigOption,
+    NowOption,
+    RoleOption,
+    now_or,
+    workflow_config,
+)
 from abs_cli.render.output import OutputFormat
 
 
@@ -24,10 +31,12 @@ def assign(
     ] = False,
     limit: LimitOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, change nothing.")] = False,
+    rep: ActingRepOption = None,
     config: ConfigOption = None,
     output: FormatOption = OutputFormat.table,
 ) -> None:
-    """Assign leads to reps by the routing rules, logging the rule that chose each rep.
+    """Assign leads to reps by the routing rules, logging the rule that chose each rep
+    (and who ran the command, with --rep or $ABS_REP).
 
     Steps 1-2 go by source (inbound → IR, outbound and referrals → SDR), steps 3-6 to an
     AE, step 7 to a CS; strategies, territories, weights and caps come from the config.
@@ -36,7 +45,7 @@ def assign(
     """
     from abs_cli.crm.lookup import find_lead_id
     from abs_cli.errors import UsageError
-    from abs_cli.pipeline.routing import assign_leads
+    from abs_cli.pipeline.routing import assign_leads, rep_id_for
     from abs_cli.render.output import Column, Section, render
     from abs_cli.values import now
 
@@ -54,6 +63,7 @@ def assign(
             unassigned=unassigned,
             limit=limit,
             dry_run=dry_run,
+            by=rep_id_for(session, rep),
         )
     rows = [
         {

@@ -163,7 +163,7 @@ def move_chunk(
     at = move.at or now
     seen = set() if seen is None else seen
     _check_move_options(move)
-    router = Router(session, config, now, lock=not move.dry_run)
+    router = Router(session, config, now, lock=not move.dry_run, by=move.rep_id)
     rows = resolve_leads(session, keys, _COLUMNS, lock=not move.dry_run)
     dialect = session.get_bind().dialect
     clock = _StoredTime(dialect, at)

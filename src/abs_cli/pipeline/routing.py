@@ -99,10 +99,12 @@ class Router:
     config: WorkflowConfig
     now: datetime
     lock: bool = True
+    by: int | None = None
+    """The rep whose command routes (logged as `assigned_by`)."""
     reps: dict[int, RepInfo] = field(init=False)
     _cursors: dict[str, _Cursor] = field(init=False)
     _loads: dict[str, dict[int, int]] = field(init=False, default_factory=dict)
-    _log: list[tuple[int, int | None, str, str]] = field(init=False, default_factory=list)
+    _log: list[tuple[int, int | None, str, str, str]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self._cursors = self._lock_cursors()
@@ -190,7 +192,9 @@ class Router:
             loads = self._loads.get(role)
             if loads is not None:
                 loads[rep.id] = loads.get(rep.id, 0) + 1
-        self._log.append((lead_id, assignment.rep_id, role, assignment.rule[:200]))
+        self._log.append(
+            (lead_id, assignment.rep_id, role, assignment.rule[:200], settings.strategy)
+        )
         return assignment
 
     def _narrow(
@@ -273,9 +277,11 @@ class Router:
                     ("rep_id", "int"),
                     ("role", "text"),
                     ("rule", "text"),
+                    ("strategy", "text"),
                     ("assigned_at", "timestamp"),
+                    ("assigned_by", "int"),
                 ),
-                [(*entry, at) for entry in self._log],
+                [(*entry, at, self.by) for entry in self._log],
             )
         self._log = []
 
@@ -301,10 +307,12 @@ def assign_leads(
     unassigned: bool = False,
     limit: int | None = None,
     dry_run: bool = False,
+    by: int | None = None,
 ) -> list[Assignment]:
     """Route leads to reps and record why; the function the importer's `--assign` calls.
 
     Args:
+        by: the rep whose command routes them, logged with each assignment.
         lead_ids: these leads, whether owned or not (an owned lead is re-routed).
         unassigned: every lead in steps 1–7 without an owner (at most `limit`, oldest
             first, so a cron job can work through a backlog in short transactions).
@@ -314,7 +322,7 @@ def assign_leads(
         One `Assignment` per lead considered, in lead id order; a lead no rep can take
         keeps no owner and is reported with the reason.
     """
-    router = Router(session, config, now, lock=not dry_run)
+    router = Router(session, config, now, lock=not dry_run, by=by)
     columns = (
         LEAD.c.id,
         LEAD.c.email,
@@ -394,21 +402,24 @@ def assignment_history(
     no rep could take it) and the rule that chose; for one lead or one rep."""
     from abs_cli.crm.lookup import find_lead_id
 
-    assigned = Rep.__table__.alias("assigned")  # type: ignore[attr-defined]
+    assigned = tables.rep.alias("assigned")
+    actor = tables.rep.alias("actor")
     query = (
         select(
             LOG.c.assigned_at,
             LOG.c.role,
+            LOG.c.strategy,
             LOG.c.rule,
+            actor.c.email.label("by"),
             LEAD.c.id,
             LEAD.c.email,
             LEAD.c.external_id,
             assigned.c.email.label("rep"),
         )
         .select_from(
-            LOG.join(LEAD, LEAD.c.id == LOG.c.lead_id).outerjoin(
-                assigned, assigned.c.id == LOG.c.rep_id
-            )
+            LOG.join(LEAD, LEAD.c.id == LOG.c.lead_id)
+            .outerjoin(assigned, assigned.c.id == LOG.c.rep_id)
+            .outerjoin(actor, actor.c.id == LOG.c.assigned_by)
         )
         .order_by(LOG.c.assigned_at.desc(), LOG.c.id.desc())
         .limit(limit)
@@ -423,7 +434,9 @@ def assignment_history(
             "lead": lead_label(row.email, row.external_id, row.id),
             "role": row.role,
             "rep": row.rep,
+            "strategy": row.strategy,
             "rule": row.rule,
+            "by": row.by,
         }
         for row in session.execute(query)
     ]

@@ -396,6 +396,10 @@ class AssignmentLog(SQLModel, table=True):
     role: str = Field(max_length=16)
     rule: str = Field(max_length=200)
     assigned_at: datetime = Field(sa_type=UTCDateTime)
+    strategy: str | None = Field(default=None, max_length=16)
+    """The role's routing strategy then (round_robin, least_loaded, territory)."""
+    assigned_by: int | None = Field(default=None, foreign_key="rep.id")
+    """The rep whose command routed the lead (an advance's acting rep, `--rep`)."""
 
 
 class ChecklistTick(SQLModel, table=True):

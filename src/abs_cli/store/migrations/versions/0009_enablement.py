@@ -3,7 +3,8 @@
 `checklist_tick` records which playbook checklist item was completed for a lead, by whom
 and when (one row per lead and item); `feedback` holds what reps send up from the field,
 by step and tag; `activity.content_id` names the playbook content piece an activity
-used; `rep.started_at` is day 0 of a rep's ramp.
+used; `rep.started_at` is day 0 of a rep's ramp; the assignment log gains the routing
+strategy in force and the rep whose command routed the lead.
 
 Revision ID: 0009_enablement
 Revises: 0008_history_indexes
@@ -27,6 +28,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("started_at", sa.DateTime(), nullable=True))
     with op.batch_alter_table("activity", schema=None) as batch_op:
         batch_op.add_column(sa.Column("content_id", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("assignment_log", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("strategy", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("assigned_by", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_assignment_log_assigned_by_rep"), "rep", ["assigned_by"], ["id"]
+        )
     op.create_table(
         "checklist_tick",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -70,6 +77,10 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_feedback_created_at"), table_name="feedback")
     op.drop_table("feedback")
     op.drop_table("checklist_tick")
+    with op.batch_alter_table("assignment_log", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_assignment_log_assigned_by_rep"), type_="foreignkey")
+        batch_op.drop_column("assigned_by")
+        batch_op.drop_column("strategy")
     with op.batch_alter_table("activity", schema=None) as batch_op:
         batch_op.drop_column("content_id")
     with op.batch_alter_table("rep", schema=None) as batch_op:
