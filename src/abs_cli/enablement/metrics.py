@@ -245,8 +245,8 @@ def feedback_trend(session: Session, period: Period, as_of: datetime) -> list[di
     previous_start = month_start(shift(period.first, -len(months)))
     bucket = case(
         (FEEDBACK.c.created_at < period.start, literal("previous")),
-        *((FEEDBACK.c.created_at < month_end(month), literal(month)) for month in months),
-        else_=literal("after"),
+        *((FEEDBACK.c.created_at < month_end(month), literal(month)) for month in months[:-1]),
+        else_=literal(months[-1]),
     )
     query = (
         select(FEEDBACK.c.stage, FEEDBACK.c.tag, bucket.label("bucket"), func.count())
