@@ -1,5 +1,5 @@
 """Assemble docs/metrics.md's JSON document: period, as_of, settings, metrics, months, funnel,
-stages, team, features, campaigns, goals (docs/kpi-json.md)."""
+stages, team, features, campaigns, goals, cohorts (docs/kpi-json.md)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from abs_cli.errors import UsageError
 from abs_cli.kpi import customers as cust
 from abs_cli.kpi.assumptions import KpiSettings, load_kpi_settings
+from abs_cli.kpi.cohorts import retention_cohorts
 from abs_cli.kpi.funnel import (
     COHORTS,
     MOVES,
@@ -91,6 +92,8 @@ def build_report(
         document["goals"] = goal_actuals(session, period, moves if scope.is_all else None)
     if "customers" in wanted and revenue is not None:
         _customers(session, period, scope, whole, months, revenue, document)
+    if "revenue" in wanted:
+        document["cohorts"] = retention_cohorts(session, period, scope.accounts())
     return document
 
 
