@@ -1,0 +1,141 @@
+"""`abs kpi report --format html`: one self-contained page whose numbers are the JSON's."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import Cli
+from html_checks import mismatches, read_page, shown_matches
+from kpi_data import open_store, seed
+from kpi_scenario import company
+
+from abs_cli.render.html import el
+
+AS_OF = "2026-02-02T06:00:00Z"
+RANGE = ("--from", "2025-11", "--to", "2026-01", "--as-of", AS_OF)
+CHARTS = {
+    "pyramid",
+    "funnel",
+    "stages",
+    "mrr",
+    "waterfall",
+    "movements",
+    "cohorts-logo",
+    "cohorts-revenue",
+    "features",
+}
+
+
+def _seeded(cli: Cli) -> Cli:
+    store = open_store(cli.url)
+    seed(store, **company())
+    store.dispose()
+    return cli
+
+
+@pytest.fixture
+def seeded(cli: Cli) -> Cli:
+    """The hand-computed company, on SQLite and PostgreSQL."""
+    return _seeded(cli)
+
+
+@pytest.fixture
+def seeded_sqlite(sqlite_cli: Cli) -> Cli:
+    return _seeded(sqlite_cli)
+
+
+def _report(cli: Cli, tmp_path: Path, *args: str) -> tuple[str, dict]:
+    page = tmp_path / "kpi.html"
+    written = cli("kpi", "report", *args, "--format", "html", "-o", str(page))
+    assert written.exit_code == 0, written.stderr
+    assert written.stdout == ""
+    as_json = cli("kpi", "report", *args, "--format", "json")
+    assert as_json.exit_code == 0, as_json.stderr
+    return page.read_text(encoding="utf-8"), json.loads(as_json.stdout)
+
+
+def test_every_number_and_chart_is_the_json_s(seeded: Cli, tmp_path: Path) -> None:
+    page, document = _report(seeded, tmp_path, *RANGE)
+    reader = read_page(page)
+    assert mismatches(page, document) == []
+    keys = {key for key, _, _ in reader.numbers}
+    assert {"metrics.mrr_growth_rate", "metrics.mrr", "funnel.0.reached"} <= keys
+    assert {"goals.0.attainment", "cohorts.2.retention.0.logo_retention"} <= keys
+    assert {f"months.{index}.metrics.mrr_churn" for index in range(3)} <= keys
+    # Every chart is an inline SVG, and nothing is fetched.
+    assert set(reader.charts) == CHARTS
+    assert all(count == 1 for count in reader.charts.values()), reader.charts
+    assert reader.references == []
+    assert "@import" not in page and "url(" not in page and "<script" not in page
+    assert "@page { size: A4 landscape" in page
+
+
+def test_a_section_command_draws_its_part(seeded_sqlite: Cli) -> None:
+    result = seeded_sqlite(
+        "kpi", "funnel", "--period", "2026-01", "--as-of", AS_OF, "--format", "html"
+    )
+    assert result.exit_code == 0, result.stderr
+    reader = read_page(result.stdout)
+    assert set(reader.charts) == {"funnel", "stages"}
+    assert result.stdout.startswith("<!DOCTYPE html>")
+
+
+def test_output_to_a_missing_folder_is_a_usage_error(sqlite_cli: Cli, tmp_path: Path) -> None:
+    target = tmp_path / "nowhere" / "kpi.html"
+    result = sqlite_cli("kpi", "report", "--format", "html", "-o", str(target))
+    assert result.exit_code == 2
+    assert "cannot write --output" in result.stderr and str(target) in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not target.parent.exists()
+
+
+def test_output_file_takes_every_format(seeded_sqlite: Cli, tmp_path: Path) -> None:
+    target = tmp_path / "kpi.csv"
+    result = seeded_sqlite(
+        "kpi", "revenue", "--period", "2026-01", "--format", "csv", "-o", str(target)
+    )
+    assert result.exit_code == 0, result.stderr
+    assert target.read_text(encoding="utf-8").startswith("field,value")
+    assert list(tmp_path.glob(".*partial")) == []
+
+
+def test_other_commands_print_their_tables_as_a_page(sqlite_cli: Cli) -> None:
+    sqlite_cli("db", "init")
+    added = sqlite_cli("team", "add", "ana@acme.io", "--name", "Ana <b>Lima</b>", "--role", "sdr")
+    assert added.exit_code == 0, added.stderr
+    result = sqlite_cli("team", "list", "--format", "html")
+    assert result.exit_code == 0, result.stderr
+    assert "<table>" in result.stdout and "ana@acme.io" in result.stdout
+    assert "Ana &lt;b&gt;Lima&lt;/b&gt;" in result.stdout
+
+
+def test_text_from_the_store_is_escaped() -> None:
+    assert el("td", {"title": 'a"b'}, "<script>") == '<td title="a&quot;b">&lt;script&gt;</td>'
+
+
+def test_a_report_of_an_empty_store_still_draws_every_chart(sqlite_cli: Cli) -> None:
+    sqlite_cli("db", "init")
+    args = ("kpi", "report", "--period", "2026-01", "--as-of", AS_OF)
+    page = sqlite_cli(*args, "--format", "html")
+    assert page.exit_code == 0, page.stderr
+    document = json.loads(sqlite_cli(*args, "--format", "json").stdout)
+    assert mismatches(page.stdout, document) == []
+    assert set(read_page(page.stdout).charts) == CHARTS - {"features"}
+
+
+@pytest.mark.parametrize(
+    ("value", "text", "right"),
+    [
+        (0.1235, "12.4%", True),
+        (0.1234, "12.4%", False),
+        (1134672.005, "1,134,672.01", True),
+        (1975, "−1,975.00", True),
+        (-1, "-1", True),
+        (None, "n/a", True),
+        (0, "n/a", False),
+    ],
+)
+def test_the_page_check_knows_half_up(value: object, text: str, right: bool) -> None:
+    assert shown_matches(value, text) is right
