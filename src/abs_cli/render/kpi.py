@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from abs_cli.render.output import Column, Report, Section, format_cell
+from abs_cli.render.output import Column, Report, Section, format_cell, sparkline
 
 MONEY = {
     "mrr",
@@ -108,6 +108,12 @@ def pipeline_sections(document: dict[str, Any]) -> list[Section]:
     metrics = document["metrics"]
     mode = document.get("funnel_mode", "cohort")
     count_key = "reached" if mode == "cohort" else "entered"
+    steps = document["funnel"]
+    first = steps[0].get(count_key) if steps else None
+    funnel_rows = [
+        {**step, "of_first": Decimal(step[count_key]) / Decimal(first) if first else None}
+        for step in steps
+    ]
     funnel = Section(
         "Funnel"
         + (
@@ -119,9 +125,10 @@ def pipeline_sections(document: dict[str, Any]) -> list[Section]:
             Column("step", kind="int"),
             Column("stage"),
             Column(count_key, kind="int"),
+            Column("of_first", "of step 1", kind="bar"),
             Column("conversion", "conversion to next", kind="bar"),
         ],
-        document["funnel"],
+        funnel_rows,
     )
     stages = Section(
         "Time in step",
@@ -132,6 +139,8 @@ def pipeline_sections(document: dict[str, Any]) -> list[Section]:
             Column("avg_days_in_stage", "avg days", kind="number"),
         ],
         document["stages"],
+        caption="avg days by step, 1 to 7: "
+        + sparkline([stage.get("avg_days_in_stage") for stage in document["stages"]]),
     )
     keys = [
         "leads_new",
