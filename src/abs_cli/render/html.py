@@ -253,7 +253,7 @@ def mrr_chart(document: Mapping[str, Any]) -> Markup:
     slot = (width - 20) / len(bars)
     bar_width = min(60.0, slot * 0.7)
     plot = height - bottom - top_margin
-    small = len(bars) > 13
+    small = len(bars) > 8
     parts: list[Any] = [rect(10, height - bottom, width - 20, 1, "#888")]
     for index, (name, key, value) in enumerate(bars):
         x = 10 + slot * index + (slot - bar_width) / 2
@@ -267,7 +267,7 @@ def mrr_chart(document: Mapping[str, Any]) -> Markup:
                 y - 6,
                 key,
                 value,
-                show("mrr", value),
+                _fmt(value, "number", 0),
                 **{"text-anchor": "middle", "class": "num small" if small else "num"},
             )
         )
@@ -369,9 +369,8 @@ def legend(keys: Iterable[str]) -> Markup:
 
 
 def _heat(share: float, low: float, high: float) -> tuple[str, str]:
-    """A cell's fill and text colour: the map's lowest share lightest, its highest darkest
-    (retention often moves within a few points, which a 0–100 % scale would hide)."""
-    level = 1.0 if high <= low else 0.12 + 0.88 * (share - low) / (high - low)
+    """A cell's fill and text colour, from lightest at `low` to darkest at `high`."""
+    level = 0.12 + 0.88 * (share - low) / (high - low)
     light, dark = (236, 242, 252), (31, 74, 160)
     fill = tuple(round(a + (b - a) * level) for a, b in zip(light, dark, strict=True))
     return f"rgb{fill}", "#fff" if level > 0.55 else "#1b2a44"
@@ -386,7 +385,9 @@ def heatmap_chart(document: Mapping[str, Any], field: str, title: str) -> Markup
         for cell in cohort["retention"]
         if cell.get(field) is not None
     ]
-    low, high = min(shares, default=0.0), max(shares, default=1.0)
+    # Shading runs from half the cohort (or less, when a share is lower) to its whole
+    # (or more, with expansion): a dip of a few points shows, and does not look like 0.
+    low, high = min([*shares, 0.5]), max([*shares, 1.0])
     columns = max((len(cohort["retention"]) for cohort in cohorts), default=1)
     left, cell_width, cell_height, header = 170, min(60.0, 780 / columns), 24, 24
     width = left + cell_width * columns + 10
@@ -690,7 +691,11 @@ def revenue_sheet(document: Mapping[str, Any]) -> Markup:
                 )
             ),
         ),
-        figure("mrr", "MRR at each month end", mrr_chart(document)),
+        figure(
+            "mrr",
+            "MRR at each month end (whole units; the table below has cents)",
+            mrr_chart(document),
+        ),
         figure("waterfall", "MRR bridge over the period", waterfall_chart(document)),
         el("div", {"class": "page-break"}),
         figure(
