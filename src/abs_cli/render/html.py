@@ -28,7 +28,7 @@ from importlib.resources import files
 from typing import Any
 
 from abs_cli.render.kpi import PYRAMID, WATERFALL, show
-from abs_cli.render.output import Report, Section, format_cell, sparkline
+from abs_cli.render.output import NUMERIC_KINDS, Report, Section, format_cell
 
 # The colours of MRR movements, shared by the waterfall, the stacked bars and the legend.
 MOVEMENT_COLOURS = {
@@ -897,21 +897,17 @@ def sections_page(report: Report) -> str:
 
 
 def _section_table(section: Section) -> Markup:
+    """A section as a table; a `bar` column shows its percentage (a page draws no text bars)."""
     columns = list(section.columns)
+    kinds = ["rate" if column.kind == "bar" else column.kind for column in columns]
     rows = [
         [
-            format_cell(row.get(column.key), column.kind, column.decimals)
-            if column.kind not in ("spark", "bar")
-            else (
-                sparkline(row.get(column.key) or [])
-                if column.kind == "spark"
-                else format_cell(row.get(column.key), "rate", column.decimals)
-            )
-            for column in columns
+            format_cell(row.get(column.key), kind, column.decimals)
+            for column, kind in zip(columns, kinds, strict=True)
         ]
         for row in section.rows
     ]
-    numeric = [column.kind in ("int", "money", "rate", "number", "bar") for column in columns]
+    numeric = [column.kind in NUMERIC_KINDS for column in columns]
     return el(
         "section",
         {"class": "plain"},
