@@ -280,7 +280,7 @@ def mrr_chart(document: Mapping[str, Any]) -> Markup:
 def waterfall_chart(document: Mapping[str, Any]) -> Markup:
     """The period's MRR bridge: start, each movement up or down, end."""
     metrics = document["metrics"]
-    width, height, bottom, top_margin = 960, 300, 40, 28
+    width, height, bottom, top_margin = 960, 310, 50, 28
     steps = []
     level = 0.0
     for label, key, sign in WATERFALL:
@@ -293,20 +293,29 @@ def waterfall_chart(document: Mapping[str, Any]) -> Markup:
             low, high = (level, level + amount) if sign > 0 else (level - amount, level)
             level = high if sign > 0 else low
         steps.append((label, key, value, sign, low, high))
-    top = max(max(step[5] for step in steps), 1.0)
-    floor = min(min(step[4] for step in steps), 0.0)
+    base = _bridge_base(steps)
+    top = max(max(step[5] for step in steps), base + 1.0)
+    floor = base or min(min(step[4] for step in steps), 0.0)
     plot = height - bottom - top_margin
     scale = plot / (top - floor)
     slot = (width - 20) / len(steps)
     bar_width = slot * 0.62
-    parts: list[Any] = []
-    zero_y = height - bottom + floor * scale
-    parts.append(rect(10, zero_y, width - 20, 1, "#888"))
+    axis_y = height - bottom
+    parts: list[Any] = [rect(10, axis_y, width - 20, 1, "#888")]
+    if base > 0:
+        parts.append(
+            text(
+                width - 14,
+                axis_y + 34,
+                f"MRR bars start at {_fmt(base, 'int')}, not 0",
+                **{"text-anchor": "end", "class": "axis"},
+            )
+        )
     for index, (label, key, value, sign, low, high) in enumerate(steps):
         x = 10 + slot * index + (slot - bar_width) / 2
-        y = zero_y - high * scale
+        y = axis_y - (high - floor) * scale
         colour = MOVEMENT_COLOURS.get(key, ACCENT if key == "mrr" else MUTED)
-        parts.append(rect(x, y, bar_width, (high - low) * scale, colour, rx=2))
+        parts.append(rect(x, y, bar_width, (high - max(low, floor)) * scale, colour, rx=2))
         shown = show(key, value)
         if key not in ("mrr_start", "mrr") and value:
             shown = ("+" if sign > 0 else "−") + shown
@@ -314,10 +323,21 @@ def waterfall_chart(document: Mapping[str, Any]) -> Markup:
         parts.append(
             svg_number(centre, y - 6, f"metrics.{key}", value, shown, **{"text-anchor": "middle"})
         )
-        parts.append(
-            text(centre, height - bottom + 18, label, **{"text-anchor": "middle", "class": "axis"})
-        )
+        parts.append(text(centre, axis_y + 18, label, **{"text-anchor": "middle", "class": "axis"}))
     return svg(width, height, *parts, label="MRR bridge over the period")
+
+
+def _bridge_base(steps: Sequence[tuple[str, str, Any, int, float, float]]) -> float:
+    """Where the bridge's bars start: 0, unless the movements are small beside MRR (a
+    month's bridge, typically), when bars from 0 would flatten them; then a round number
+    below the lowest level by twice the movements, which the chart states."""
+    lowest = min(step[4] if step[1] not in ("mrr_start", "mrr") else step[5] for step in steps)
+    moved = sum(step[5] - step[4] for step in steps if step[1] not in ("mrr_start", "mrr"))
+    if lowest <= 0 or not moved or moved * 4 > lowest:
+        return 0.0
+    base = lowest - 2 * moved
+    magnitude = 10 ** max(len(str(int(base))) - 2, 0)
+    return float(int(base // magnitude) * magnitude)
 
 
 def movements_chart(document: Mapping[str, Any]) -> Markup:
