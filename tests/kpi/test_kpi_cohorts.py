@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kpi_data import T0, accounts, open_store, seed
-from sqlalchemy import delete
+from sqlalchemy import delete, literal, select
 
 from abs_cli.kpi.assumptions import KpiSettings
 from abs_cli.kpi.cohorts import cohort_months, retention_cohorts
@@ -151,3 +151,16 @@ def test_a_cohort_is_its_month_s_new_customers(sqlite_store, drawn, last) -> Non
         assert cohort["retention"][-1]["month"] == last
     still_paying = sum(Fraction(cohort["retention"][-1]["mrr"]) for cohort in cohorts)
     assert still_paying <= Fraction(months[-1]["mrr"]) + Fraction(1, 10**20)
+
+
+def test_a_scope_keeps_its_accounts_customers(store) -> None:
+    seed(store, account=accounts(7), subscription=SUBSCRIPTIONS)
+    with store.session() as session:
+        scoped = retention_cohorts(session, MARCH, select(literal(3)))
+    by_cohort = {row["cohort"]: row for row in scoped}
+    assert [row["customers"] for row in scoped if row["customers"]] == [1]
+    assert _cells(by_cohort["2026-01"]) == [
+        ("2026-01", 1, 100, 1, 1),
+        ("2026-02", 1, 150, 1, Decimal("1.5")),
+        ("2026-03", 1, 150, 1, Decimal("1.5")),
+    ]

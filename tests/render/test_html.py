@@ -11,7 +11,7 @@ from html_checks import mismatches, read_page, shown_matches
 from kpi_data import open_store, seed
 from kpi_scenario import company
 
-from abs_cli.render.html import el
+from abs_cli.render.html import el, waterfall_chart
 
 AS_OF = "2026-02-02T06:00:00Z"
 RANGE = ("--from", "2025-11", "--to", "2026-01", "--as-of", AS_OF)
@@ -139,3 +139,20 @@ def test_a_report_of_an_empty_store_still_draws_every_chart(sqlite_cli: Cli) -> 
 )
 def test_the_page_check_knows_half_up(value: object, text: str, right: bool) -> None:
     assert shown_matches(value, text) is right
+
+
+def _bridge(start: float, new: float, churn: float) -> dict:
+    end = start + new - churn
+    movements = {"mrr_new": new, "mrr_expansion": 0, "mrr_reactivation": 0}
+    return {
+        "metrics": {"mrr_start": start, "mrr": end, "mrr_contraction": 0, "mrr_churn": churn}
+        | movements
+    }
+
+
+def test_a_month_s_bridge_starts_its_bars_at_a_stated_round_number() -> None:
+    small = waterfall_chart(_bridge(204_217.33, 5_113.92, 2_502))
+    assert "MRR bars start at 180,000, not 0" in small
+    assert mismatches(small, _bridge(204_217.33, 5_113.92, 2_502)) == []
+    assert "bars start at" not in waterfall_chart(_bridge(35_855.17, 167_093.83, 15_944.75))
+    assert "bars start at" not in waterfall_chart(_bridge(0, 100, 0))
