@@ -88,10 +88,6 @@ def metric(document: Mapping[str, Any], name: str, tag: str = "span", **attribut
     return number(f"metrics.{name}", value, show(name, value), tag, **attributes)
 
 
-def _fmt(value: Any, kind: str, decimals: int = 1) -> str:
-    return format_cell(value, kind, decimals)
-
-
 # ---------------------------------------------------------------------------- SVG primitives
 
 
@@ -194,7 +190,7 @@ def funnel_chart(document: Mapping[str, Any]) -> Markup:
                 f"{step['step']} {step['stage']}",
                 f"funnel.{index}.{count_key}",
                 value,
-                _fmt(value, "int"),
+                format_cell(value, "int"),
             )
         )
         conversion = step.get("conversion")
@@ -206,7 +202,7 @@ def funnel_chart(document: Mapping[str, Any]) -> Markup:
                 5 + index * 34 + 21,
                 f"funnel.{index}.conversion",
                 conversion,
-                "→ " + _fmt(conversion, "rate"),
+                "→ " + format_cell(conversion, "rate"),
                 **{"text-anchor": "end", "class": "num note"},
             )
         )
@@ -223,7 +219,7 @@ def stages_chart(document: Mapping[str, Any]) -> Markup:
                 f"{stage['step']} {stage['stage']}",
                 f"stages.{index}.avg_days_in_stage",
                 days,
-                _fmt(days, "number") + " d" if days is not None else "n/a",
+                format_cell(days, "number") + " d" if days is not None else "n/a",
             )
         )
         exits = stage.get("exits")
@@ -233,7 +229,7 @@ def stages_chart(document: Mapping[str, Any]) -> Markup:
                 5 + index * 34 + 21,
                 f"stages.{index}.exits",
                 exits,
-                f"{_fmt(exits, 'int')} exits",
+                f"{format_cell(exits, 'int')} exits",
                 **{"text-anchor": "end", "class": "num note"},
             )
         )
@@ -267,7 +263,7 @@ def mrr_chart(document: Mapping[str, Any]) -> Markup:
                 y - 6,
                 key,
                 value,
-                _fmt(value, "number", 0),
+                format_cell(value, "number", 0),
                 **{"text-anchor": "middle", "class": "num small" if small else "num"},
             )
         )
@@ -307,7 +303,7 @@ def waterfall_chart(document: Mapping[str, Any]) -> Markup:
             text(
                 width - 14,
                 axis_y + 34,
-                f"MRR bars start at {_fmt(base, 'int')}, not 0",
+                f"MRR bars start at {format_cell(base, 'int')}, not 0",
                 **{"text-anchor": "end", "class": "axis"},
             )
         )
@@ -396,6 +392,12 @@ def _heat(share: float, low: float, high: float) -> tuple[str, str]:
     return f"rgb{fill}", "#fff" if level > 0.55 else "#1b2a44"
 
 
+def first_cohort(cohorts: Sequence[Mapping[str, Any]]) -> int:
+    """The index of the first cohort with customers (0 when none has): the months before
+    it are left out of the heat-maps, which say so."""
+    return next((index for index, cohort in enumerate(cohorts) if cohort["customers"]), 0)
+
+
 def heatmap_chart(document: Mapping[str, Any], field: str, title: str) -> Markup:
     """Cohorts as rows, months since the cohort's first as columns, each cell its share."""
     cohorts = document["cohorts"]
@@ -408,10 +410,12 @@ def heatmap_chart(document: Mapping[str, Any], field: str, title: str) -> Markup
     # Shading runs from half the cohort (or less, when a share is lower) to its whole
     # (or more, with expansion): a dip of a few points shows, and does not look like 0.
     low, high = min([*shares, 0.5]), max([*shares, 1.0])
-    columns = max((len(cohort["retention"]) for cohort in cohorts), default=1)
+    first = first_cohort(cohorts)
+    shown = list(enumerate(cohorts))[first:]
+    columns = max((len(cohort["retention"]) for _, cohort in shown), default=1)
     left, cell_width, cell_height, header = 170, min(60.0, 780 / columns), 24, 24
     width = left + cell_width * columns + 10
-    height = header + cell_height * len(cohorts) + 6
+    height = header + cell_height * len(shown) + 6
     parts: list[Any] = [
         text(left - 10, 16, "cohort (customers)", **{"text-anchor": "end", "class": "axis"})
     ]
@@ -424,8 +428,8 @@ def heatmap_chart(document: Mapping[str, Any], field: str, title: str) -> Markup
                 **{"text-anchor": "middle", "class": "axis"},
             )
         )
-    for row, cohort in enumerate(cohorts):
-        y = header + row * cell_height
+    for line, (row, cohort) in enumerate(shown):
+        y = header + line * cell_height
         parts.append(
             text(left - 52, y + 16, cohort["cohort"], **{"text-anchor": "end", "class": "axis"})
         )
@@ -435,7 +439,7 @@ def heatmap_chart(document: Mapping[str, Any], field: str, title: str) -> Markup
                 y + 16,
                 f"cohorts.{row}.customers",
                 cohort["customers"],
-                _fmt(cohort["customers"], "int"),
+                format_cell(cohort["customers"], "int"),
                 **{"text-anchor": "end", "class": "num axis"},
             )
         )
@@ -453,7 +457,7 @@ def heatmap_chart(document: Mapping[str, Any], field: str, title: str) -> Markup
                     y + 16,
                     f"cohorts.{row}.retention.{age}.{field}",
                     share,
-                    _fmt(share, "rate"),
+                    format_cell(share, "rate"),
                     **{"text-anchor": "middle", "class": "num cell", "style": f"fill:{ink}"},
                 )
             )
@@ -518,7 +522,8 @@ def pyramid_chart(document: Mapping[str, Any]) -> Markup:
 
 
 def attainment_bar(key: str, value: Any) -> Markup:
-    """A goal's attainment as a bar to 100 % (a tick marks the target when it is passed)."""
+    """A goal's attainment as a bar: the tick is the target (100 %), the bar runs to 150 %;
+    green from 100 %, orange from 70 %, red below."""
     width, height = 160, 14
     share = _value(value)
     filled = min(share, 1.5) / 1.5 * width
@@ -530,7 +535,9 @@ def attainment_bar(key: str, value: Any) -> Markup:
         rect(0, 0, width, height, "#eef1f6", rx=2),
         rect(0, 0, filled, height, colour, rx=2),
         rect(target_x, 0, 1.5, height, "#1b2a44"),
-        svg_number(width + 56, 11, key, value, _fmt(value, "rate"), **{"text-anchor": "end"}),
+        svg_number(
+            width + 56, 11, key, value, format_cell(value, "rate"), **{"text-anchor": "end"}
+        ),
         label="attainment",
     )
 
@@ -600,7 +607,7 @@ def overview(document: Mapping[str, Any]) -> Markup:
     facts = [
         f"as of {document['as_of']}",
         f"currency {settings['currency']}",
-        f"gross margin {_fmt(settings['gross_margin'], 'rate')}",
+        f"gross margin {format_cell(settings['gross_margin'], 'rate')}",
     ]
     if scope:
         facts.append(f"filter: {scope}")
@@ -729,6 +736,8 @@ def revenue_sheet(document: Mapping[str, Any]) -> Markup:
 
 
 def cohorts_sheet(document: Mapping[str, Any]) -> Markup:
+    cohorts = document["cohorts"]
+    first = first_cohort(cohorts)
     return sheet(
         "cohorts",
         "Cohort retention",
@@ -738,6 +747,7 @@ def cohorts_sheet(document: Mapping[str, Any]) -> Markup:
             "Customers grouped by the month they first paid; each column is a later month end. "
             "Logo: share of the cohort still paying. Revenue: the cohort's MRR against its first "
             "month's (expansion included, so it can pass 100 %).",
+            f" Before {cohorts[first]['cohort']}, no month had new customers." if first else "",
         ),
         figure(
             "cohorts-logo",
@@ -767,7 +777,7 @@ def pyramid_sheet(document: Mapping[str, Any]) -> Markup:
 
 
 def _cell(key: str, value: Any, kind: str, decimals: int = 1) -> Markup:
-    return number(key, value, _fmt(value, kind, decimals))
+    return number(key, value, format_cell(value, kind, decimals))
 
 
 def team_sheet(document: Mapping[str, Any]) -> Markup:
@@ -812,7 +822,7 @@ def team_sheet(document: Mapping[str, Any]) -> Markup:
         [
             goal["month"],
             goal["role"] or "",
-            goal["rep"] or "",
+            goal["rep"] or ("all of the role" if goal["role"] else "company"),
             goal["metric"],
             _cell(f"goals.{index}.target", goal["target"], "number", 2),
             _cell(f"goals.{index}.actual", goal["actual"], "number", 2),
@@ -839,7 +849,7 @@ def customers_sheet(document: Mapping[str, Any]) -> Markup:
             row["feature"],
             f"features.{index}.adoption",
             row["adoption"],
-            _fmt(row["adoption"], "rate"),
+            format_cell(row["adoption"], "rate"),
         )
         for index, row in enumerate(features[:12])
     ]
