@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -162,7 +162,7 @@ def report(
     )
 
 
-def _section_command(name: str, summary: str, example: str):  # type: ignore[no-untyped-def]
+def _section_command(name: str, summary: str, example: str) -> Callable[..., None]:
     def command(
         ctx: typer.Context,
         period: PeriodOption = None,
