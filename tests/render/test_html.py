@@ -158,3 +158,12 @@ def test_a_month_s_bridge_starts_its_bars_at_a_stated_round_number() -> None:
     assert mismatches(small, _bridge(204_217.33, 5_113.92, 2_502)) == []
     assert "bars start at" not in waterfall_chart(_bridge(35_855.17, 167_093.83, 15_944.75))
     assert "bars start at" not in waterfall_chart(_bridge(0, 100, 0))
+
+
+def test_writing_a_file_says_where(sqlite_cli: Cli, tmp_path: Path) -> None:
+    sqlite_cli("db", "init")
+    target = tmp_path / "kpi.html"
+    result = sqlite_cli("kpi", "report", "--period", "2026-01", "-f", "html", "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert f"wrote {target}" in result.stderr
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

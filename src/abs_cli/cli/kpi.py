@@ -112,9 +112,10 @@ def _show(
 
             # The page is drawn from the JSON `--format json` prints, so its numbers are those.
             (out or sys.stdout).write(kpi_page(json.loads(to_json(document))))
-            return
-        pyramid = len(sections) == 4
-        render(report_view(document, sections, by_month=by_month, pyramid=pyramid), output, out)
+        else:
+            pyramid = len(sections) == 4
+            view = report_view(document, sections, by_month=by_month, pyramid=pyramid)
+            render(view, output, out)
     if destination is not None:
         get_state(ctx).info(f"wrote {destination}")
 
