@@ -11,7 +11,7 @@ from html_checks import mismatches, read_page, shown_matches
 from kpi_data import open_store, seed
 from kpi_scenario import company
 
-from abs_cli.render.html import el, waterfall_chart
+from abs_cli.render.html import el, heatmap_chart, waterfall_chart
 
 AS_OF = "2026-02-02T06:00:00Z"
 RANGE = ("--from", "2025-11", "--to", "2026-01", "--as-of", AS_OF)
@@ -167,3 +167,28 @@ def test_writing_a_file_says_where(sqlite_cli: Cli, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert f"wrote {target}" in result.stderr
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_a_long_range_heat_map_shows_whole_percents() -> None:
+    months = [f"2025-{month:02d}" for month in range(1, 13)] + ["2026-01", "2026-02"]
+
+    def cohort(index: int) -> dict:
+        cells = [
+            {
+                "month": month,
+                "age": age,
+                "customers": 3,
+                "mrr": 30.0,
+                "logo_retention": 0.9444,
+                "revenue_retention": 1.0,
+            }
+            for age, month in enumerate(months[index:])
+        ]
+        return {"cohort": months[index], "customers": 3, "mrr": 30.0, "retention": cells}
+
+    document = {"cohorts": [cohort(index) for index in range(len(months))]}
+    chart = heatmap_chart(document, "logo_retention", "logo")
+    assert ">94%<" in chart and "94.4%" not in chart
+    assert mismatches(chart, document) == []
+    short = {"cohorts": document["cohorts"][-12:]}
+    assert ">94.4%<" in heatmap_chart(short, "logo_retention", "logo")

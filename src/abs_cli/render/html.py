@@ -413,7 +413,10 @@ def heatmap_chart(document: Mapping[str, Any], field: str, title: str) -> Markup
     first = first_cohort(cohorts)
     shown = list(enumerate(cohorts))[first:]
     columns = max((len(cohort["retention"]) for _, cohort in shown), default=1)
-    left, cell_width, cell_height, header = 170, min(60.0, 780 / columns), 24, 24
+    # Up to a year of columns fits at 0.1 %; a longer range shows whole percents in
+    # narrower cells (and a wider drawing) rather than overlapping labels.
+    decimals = 1 if columns <= 13 else 0
+    left, cell_width, cell_height, header = 170, 60.0 if decimals else 40.0, 24, 24
     width = left + cell_width * columns + 10
     height = header + cell_height * len(shown) + 6
     parts: list[Any] = [
@@ -457,7 +460,7 @@ def heatmap_chart(document: Mapping[str, Any], field: str, title: str) -> Markup
                     y + 16,
                     f"cohorts.{row}.retention.{age}.{field}",
                     share,
-                    format_cell(share, "rate"),
+                    format_cell(share, "rate", decimals),
                     **{"text-anchor": "middle", "class": "num cell", "style": f"fill:{ink}"},
                 )
             )
