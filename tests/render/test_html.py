@@ -11,7 +11,7 @@ from html_checks import mismatches, read_page, shown_matches
 from kpi_data import open_store, seed
 from kpi_scenario import company
 
-from abs_cli.render.html import el, heatmap_chart, waterfall_chart
+from abs_cli.render.html import el, heatmap_chart, mrr_chart, waterfall_chart
 
 AS_OF = "2026-02-02T06:00:00Z"
 RANGE = ("--from", "2025-11", "--to", "2026-01", "--as-of", AS_OF)
@@ -192,3 +192,15 @@ def test_a_long_range_heat_map_shows_whole_percents() -> None:
     assert mismatches(chart, document) == []
     short = {"cohorts": document["cohorts"][-12:]}
     assert ">94.4%<" in heatmap_chart(short, "logo_retention", "logo")
+
+
+def test_many_months_turn_their_labels_and_keep_their_numbers() -> None:
+    months = [
+        {"month": f"20{24 + index // 12}-{index % 12 + 1:02d}", "metrics": {"mrr": 1000.0 * index}}
+        for index in range(1, 25)
+    ]
+    document = {"metrics": {"mrr_start": 0}, "months": months}
+    chart = mrr_chart(document)
+    assert mismatches(chart, document) == []
+    assert chart.count("rotate(-90") == 25 and chart.count("rotate(-45") == 25
+    assert "rotate(" not in mrr_chart({"metrics": {"mrr_start": 0}, "months": months[:6]})

@@ -236,20 +236,38 @@ def stages_chart(document: Mapping[str, Any]) -> Markup:
     return hbar_chart(rows, label="Mean days in each step", notes=notes, colour="#7b61c4")
 
 
+CROWDED = 13
+"""Bars per chart beyond which labels turn: month names slanted, values upright."""
+
+
+def month_label(x: float, y: float, name: str, crowded: bool) -> Markup:
+    """A month under its bar: level, or slanted when the bars are many."""
+    if not crowded:
+        return text(x, y, name, **{"text-anchor": "middle", "class": "axis"})
+    return text(
+        x,
+        y - 4,
+        name,
+        **{"text-anchor": "end", "class": "axis", "transform": f"rotate(-45 {x:.1f} {y - 4:.1f})"},
+    )
+
+
 def mrr_chart(document: Mapping[str, Any]) -> Markup:
-    """MRR at the end of the month before the period, then at each month's end."""
+    """MRR at the end of the month before the period, then at each month's end. With many
+    bars, each value is written up its bar (inside when it fits, else above)."""
     months = document["months"]
     bars = [("start", "metrics.mrr_start", document["metrics"].get("mrr_start"))]
     bars += [
         (month["month"], f"months.{index}.metrics.mrr", month["metrics"].get("mrr"))
         for index, month in enumerate(months)
     ]
-    width, height, bottom, top_margin = 960, 300, 40, 28
+    crowded = len(bars) > CROWDED
+    width, height, top_margin = 960, 300, 28
+    bottom = 64 if crowded else 40
     top = _scale(value for _, _, value in bars)
     slot = (width - 20) / len(bars)
     bar_width = min(60.0, slot * 0.7)
     plot = height - bottom - top_margin
-    small = len(bars) > 8
     parts: list[Any] = [rect(10, height - bottom, width - 20, 1, "#888")]
     for index, (name, key, value) in enumerate(bars):
         x = 10 + slot * index + (slot - bar_width) / 2
@@ -257,19 +275,21 @@ def mrr_chart(document: Mapping[str, Any]) -> Markup:
         y = height - bottom - bar_height
         parts.append(rect(x, y, bar_width, bar_height, MUTED if index == 0 else ACCENT, rx=2))
         centre = x + bar_width / 2
-        parts.append(
-            svg_number(
-                centre,
-                y - 6,
-                key,
-                value,
-                format_cell(value, "number", 0),
-                **{"text-anchor": "middle", "class": "num small" if small else "num"},
-            )
-        )
-        parts.append(
-            text(centre, height - bottom + 18, name, **{"text-anchor": "middle", "class": "axis"})
-        )
+        shown = format_cell(value, "number", 0)
+        if not crowded:
+            label = {"text-anchor": "middle", "class": "num small" if len(bars) > 8 else "num"}
+            parts.append(svg_number(centre, y - 6, key, value, shown, **label))
+        else:
+            inside = bar_height > 8 * len(shown)
+            anchor_y = y + 6 if inside else y - 4
+            upright = {
+                "text-anchor": "end" if inside else "start",
+                "class": "num small",
+                "transform": f"rotate(-90 {centre + 4:.1f} {anchor_y:.1f})",
+                "style": "fill:#fff" if inside else None,
+            }
+            parts.append(svg_number(centre + 4, anchor_y, key, value, shown, **upright))
+        parts.append(month_label(centre, height - bottom + 18, name, crowded))
     return svg(width, height, *parts, label="MRR at each month end")
 
 
@@ -339,18 +359,21 @@ def _bridge_base(steps: Sequence[tuple[str, str, Any, int, float, float]]) -> fl
 def movements_chart(document: Mapping[str, Any]) -> Markup:
     """Each month's movements as stacked bars: gains above the line, losses below."""
     months = document["months"]
-    width, height, bottom = 960, 260, 30
+    crowded = len(months) > CROWDED
+    width, height = 960, 260
+    bottom = 58 if crowded else 30
     gains = [sum(_value(m["metrics"].get(key)) for key in GAINS) for m in months]
     losses = [sum(_value(m["metrics"].get(key)) for key in LOSSES) for m in months]
     top, low = max(gains, default=0) or 1.0, max(losses, default=0)
     plot = height - bottom - 12
     scale = plot / (top + low or 1.0)
     zero_y = 8 + top * scale
-    slot = (width - 20) / max(len(months), 1)
+    left = 40 if crowded else 10  # room for the first slanted month
+    slot = (width - left - 10) / max(len(months), 1)
     bar_width = min(48.0, slot * 0.6)
     parts: list[Any] = []
     for index, month in enumerate(months):
-        x = 10 + slot * index + (slot - bar_width) / 2
+        x = left + slot * index + (slot - bar_width) / 2
         up = zero_y
         for key in GAINS:
             size = _value(month["metrics"].get(key)) * scale
@@ -361,15 +384,8 @@ def movements_chart(document: Mapping[str, Any]) -> Markup:
             size = _value(month["metrics"].get(key)) * scale
             parts.append(rect(x, down, bar_width, size, MOVEMENT_COLOURS[key]))
             down += size
-        parts.append(
-            text(
-                x + bar_width / 2,
-                height - 8,
-                month["month"],
-                **{"text-anchor": "middle", "class": "axis"},
-            )
-        )
-    parts.append(rect(10, zero_y, width - 20, 1, "#888"))
+        parts.append(month_label(x + bar_width / 2, height - bottom + 18, month["month"], crowded))
+    parts.append(rect(left, zero_y, width - left - 10, 1, "#888"))
     return svg(width, height, *parts, label="MRR movements per month")
 
 
