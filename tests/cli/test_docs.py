@@ -47,7 +47,7 @@ def test_reference_lists_each_command_with_its_options() -> None:
     listing = next(entry for entry in COMMANDS if entry.path == "abs team list")
     assert (
         "--format, -f",
-        "table\\|json\\|jsonl\\|csv\\|tsv\\|markdown",
+        "table\\|json\\|jsonl\\|csv\\|tsv\\|markdown\\|html",
         "table",
         "Output format.",
     ) in parameter_rows(listing.command)

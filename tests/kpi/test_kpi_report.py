@@ -45,6 +45,7 @@ def test_document_shape(report) -> None:
         "features",
         "campaigns",
         "enablement",
+        "cohorts",
     ]
     assert report["period"] == {"from": "2026-01", "to": "2026-01"}
     assert report["months"] == [{"month": "2026-01", "metrics": report["metrics"]}]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 import typer
 
 from abs_cli.cli.options import FormatOption
 from abs_cli.cli.playbook import PlaybookOption
 from abs_cli.cli.state import get_state
+from abs_cli.errors import UsageError
 from abs_cli.render.output import OutputFormat
 
 app = typer.Typer(
@@ -56,6 +59,11 @@ ModeOption = Annotated[
     ),
 ]
 
+OutputFileOption = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write to this file instead of stdout (e.g. report.html)."),
+]
+
 
 def _document(ctx: typer.Context, sections: tuple[str, ...], **options: Any) -> dict[str, Any]:
     from abs_cli.kpi.report import kpi_document
@@ -64,19 +72,55 @@ def _document(ctx: typer.Context, sections: tuple[str, ...], **options: Any) -> 
         return kpi_document(session, sections=sections, **options)
 
 
+@contextmanager
+def _destination(path: Path | None) -> Iterator[IO[str] | None]:
+    """stdout (None), or `path` written whole: into a temporary file beside it, renamed
+    over it once complete, so a failed report never leaves half a page."""
+    if path is None:
+        yield None
+        return
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="\n") as out:
+            yield out
+        partial.replace(path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise UsageError(
+            f"cannot write --output {str(path)!r}: {error.strerror or error}",
+            hint="name a file in a folder that exists and that you may write to",
+        ) from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
 def _show(
     ctx: typer.Context,
     sections: tuple[str, ...],
     output: OutputFormat,
     by_month: bool,
+    destination: Path | None = None,
     **options: Any,
 ) -> None:
     from abs_cli.render.kpi import report_view
-    from abs_cli.render.output import render
+    from abs_cli.render.output import render, to_json
 
     document = _document(ctx, sections, **options)
-    pyramid = len(sections) > 1
-    render(report_view(document, sections, by_month=by_month, pyramid=pyramid), output)
+    with _destination(destination) as out:
+        if output is OutputFormat.html:
+            import json
+
+            from abs_cli.render.html import kpi_page
+
+            # The page is drawn from the JSON `--format json` prints, so its numbers are those.
+            (out or sys.stdout).write(kpi_page(json.loads(to_json(document))))
+        else:
+            pyramid = len(sections) > 1
+            view = report_view(document, sections, by_month=by_month, pyramid=pyramid)
+            render(view, output, out)
+    if destination is not None:
+        get_state(ctx).info(f"wrote {destination}")
 
 
 @app.command("report")
@@ -94,10 +138,14 @@ def report(
     mode: ModeOption = "cohort",
     playbook: PlaybookOption = None,
     output: FormatOption = OutputFormat.table,
+    destination: OutputFileOption = None,
 ) -> None:
     """The full KPI report: pipeline, team, revenue, customers, enablement and the pyramid.
 
-    Example: abs kpi report --from 2026-01 --to 2026-03 --format markdown
+    --format html writes one self-contained page with charts (funnel, MRR and its
+    movements, cohort retention, the pyramid, the team), printable on A4 landscape.
+
+    Example: abs kpi report --from 2026-01 --to 2026-06 --format html -o kpi.html
     """
     from abs_cli.kpi.report import SECTIONS
 
@@ -106,6 +154,7 @@ def report(
         SECTIONS,
         output,
         by_month,
+        destination,
         period=period,
         first=first,
         last=last,
@@ -133,12 +182,14 @@ def _section_command(name: str, summary: str, example: str) -> Callable[..., Non
         settings: SettingsOption = None,
         mode: ModeOption = "cohort",
         output: FormatOption = OutputFormat.table,
+        destination: OutputFileOption = None,
     ) -> None:
         _show(
             ctx,
             (name,),
             output,
             by_month,
+            destination,
             period=period,
             first=first,
             last=last,

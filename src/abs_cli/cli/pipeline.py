@@ -321,7 +321,7 @@ def board(
 
 def board_report(steps: list[dict[str, Any]]) -> Report:
     """The board as a report: one column per step in tables, one record per step in data."""
-    from abs_cli.render.output import Column, Report, Section
+    from abs_cli.render.output import Column, Report, Section, sparkline
 
     rows = [
         step
@@ -341,7 +341,14 @@ def board_report(steps: list[dict[str, Any]]) -> Report:
         Column("weighted_amount", "weighted", kind="money"),
         Column("oldest", "oldest leads"),
     ]
-    return Report([Section("Pipeline", columns, rows, transpose=True)], document=steps)
+    open_deals = [step for step in steps if 3 <= step["step"] <= 6]
+    shape = (
+        f"leads by step, 1 to 7: {sparkline([step['leads'] for step in steps])}"
+        f"   weighted value, steps 3 to 6: "
+        f"{sparkline([step['weighted_amount'] for step in open_deals])}"
+    )
+    section = Section("Pipeline", columns, rows, caption=shape, transpose=True)
+    return Report([section], document=steps)
 
 
 @app.command("stale")

@@ -1,5 +1,5 @@
 """Assemble docs/metrics.md's JSON document: period, as_of, settings, metrics, months, funnel,
-stages, team, features, campaigns, goals, enablement (docs/kpi-json.md)."""
+stages, team, features, campaigns, goals, enablement, cohorts (docs/kpi-json.md)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from abs_cli.enablement.playbook import Playbook, resolve_playbook
 from abs_cli.errors import UsageError
 from abs_cli.kpi import customers as cust
 from abs_cli.kpi.assumptions import KpiSettings, load_kpi_settings
+from abs_cli.kpi.cohorts import retention_cohorts
 from abs_cli.kpi.funnel import (
     COHORTS,
     MOVES,
@@ -106,6 +107,8 @@ def build_report(
             if scope.is_all and playbook is not None
             else None
         )
+    if "revenue" in wanted:
+        document["cohorts"] = retention_cohorts(session, period, scope.accounts())
     return document
 
 

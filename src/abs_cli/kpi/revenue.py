@@ -90,14 +90,14 @@ def customer_mrr(
             earlier.c.is_trial.is_(False),
             type_coerce(earlier.c.amount, BigInteger) > 0,
             earlier.c.ended_at < first_end,
-            _visible(earlier.c),
+            visible_at_a_month_end(earlier.c),
         )
         .exists()
     )
     columns.append(
         case(
             (paid_before, literal(months[0], String)),
-            else_=func.min(case((_visible(SUB), month_key(SUB.started_at)))),
+            else_=func.min(case((visible_at_a_month_end(SUB), month_key(SUB.started_at)))),
         ).label("first_month")
     )
     query = select(*columns).where(
@@ -110,7 +110,7 @@ def customer_mrr(
     return query.group_by(SUB.account_id)
 
 
-def _visible(rows: Any) -> ColumnElement[bool]:
+def visible_at_a_month_end(rows: Any) -> ColumnElement[bool]:
     """A subscription row seen at a month end: not ended within the month it started."""
     return or_(rows.ended_at.is_(None), month_key(rows.ended_at) > month_key(rows.started_at))
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from abs_cli.render.enablement import enablement_sections
-from abs_cli.render.output import Column, Report, Section, format_cell
+from abs_cli.render.output import Column, Report, Section, format_cell, sparkline
 
 MONEY = {
     "mrr",
@@ -109,6 +109,12 @@ def pipeline_sections(document: dict[str, Any]) -> list[Section]:
     metrics = document["metrics"]
     mode = document.get("funnel_mode", "cohort")
     count_key = "reached" if mode == "cohort" else "entered"
+    steps = document["funnel"]
+    first = steps[0].get(count_key) if steps else None
+    funnel_rows = [
+        {**step, "of_first": Decimal(step[count_key]) / Decimal(first) if first else None}
+        for step in steps
+    ]
     funnel = Section(
         "Funnel"
         + (
@@ -120,9 +126,10 @@ def pipeline_sections(document: dict[str, Any]) -> list[Section]:
             Column("step", kind="int"),
             Column("stage"),
             Column(count_key, kind="int"),
+            Column("of_first", "of step 1", kind="bar"),
             Column("conversion", "conversion to next", kind="bar"),
         ],
-        document["funnel"],
+        funnel_rows,
     )
     stages = Section(
         "Time in step",
@@ -133,6 +140,8 @@ def pipeline_sections(document: dict[str, Any]) -> list[Section]:
             Column("avg_days_in_stage", "avg days", kind="number"),
         ],
         document["stages"],
+        caption="avg days by step, 1 to 7: "
+        + sparkline([stage.get("avg_days_in_stage") for stage in document["stages"]]),
     )
     keys = [
         "leads_new",

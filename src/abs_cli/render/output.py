@@ -31,6 +31,7 @@ class OutputFormat(StrEnum):
     csv = "csv"
     tsv = "tsv"
     markdown = "markdown"
+    html = "html"
 
 
 NUMERIC_KINDS = frozenset({"int", "money", "rate", "number", "bar"})
@@ -213,6 +214,10 @@ def render(
         _render_delimited(report, out, "," if fmt is OutputFormat.csv else "\t")
     elif fmt is OutputFormat.markdown:
         _render_markdown(report, out)
+    elif fmt is OutputFormat.html:
+        from abs_cli.render.html import sections_page
+
+        out.write(sections_page(report))
     else:
         _render_table(report, out)
 
