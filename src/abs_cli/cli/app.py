@@ -57,6 +57,9 @@ class AbsGroup(TyperGroup):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args))
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -82,6 +85,34 @@ class AbsGroup(TyperGroup):
             state = ctx.obj
             if isinstance(state, AppState):
                 state.close()
+
+
+GLOBAL_FLAGS = frozenset({"-q", "--quiet", "--debug"})
+GLOBAL_VALUE_OPTIONS = frozenset({"--db"})
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Move the global options found after the subcommand in front of it, so that
+    `abs team list --db x.db` means `abs --db x.db team list` (docs/domain.md §3.6).
+    Nothing after a `--` is touched."""
+    hoisted: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest.extend(args[index:])
+            break
+        name = arg.split("=", 1)[0]
+        if arg in GLOBAL_FLAGS or (name in GLOBAL_VALUE_OPTIONS and "=" in arg):
+            hoisted.append(arg)
+        elif arg in GLOBAL_VALUE_OPTIONS and index + 1 < len(args):
+            hoisted.extend(args[index : index + 2])
+            index += 1
+        else:
+            rest.append(arg)
+        index += 1
+    return [*hoisted, *rest]
 
 
 def _report(ctx: Any, message: str, hint: str | None, error: BaseException | None) -> None:
