@@ -210,3 +210,19 @@ def test_accounts_import_list_show_target(cli, tmp_path: Path) -> None:
     assert cli("accounts", "target", "bobco.com").exit_code == 2
     missing = cli("accounts", "show", "nope.io")
     assert missing.exit_code == 3 and "no account nope.io" in missing.stderr
+
+
+def test_abm_coverage_counts_only_contacts_still_in_play(cli, tmp_path: Path) -> None:
+    leads = tmp_path / "committee.csv"
+    leads.write_text(
+        "email,stage,buying_role\n"
+        "dm@target.io,lost,decision_maker\n"
+        "champ@target.io,disqualified,champion\n"
+        "gone@target.io,prospect,influencer\n"
+        "user@target.io,prospect,user\n",
+        encoding="utf-8",
+    )
+    assert cli("leads", "import", str(leads)).exit_code == 0
+    assert cli("leads", "forget", "gone@target.io").exit_code == 0
+    shown = json.loads(cli("accounts", "show", "target.io", "-f", "json").stdout)
+    assert shown["uncovered_roles"] == ["decision_maker", "champion", "influencer", "blocker"]
