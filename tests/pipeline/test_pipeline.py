@@ -306,7 +306,7 @@ def test_at_is_validated_against_the_current_stage(cli, store, team) -> None:
         "--at 2026-01-01T00:00:00Z is before the lead entered prospect (2026-03-02T09:00:00Z)"
     )
     bad = cli("pipeline", "advance", "ana@client.io", "--at", "yesterday")
-    assert bad.exit_code == 3 and "--at 'yesterday' is not an ISO 8601 time" in bad.stderr
+    assert bad.exit_code == 2 and "--at 'yesterday' is not an ISO 8601 time" in bad.stderr
     ok = cli("pipeline", "advance", "ana@client.io", "--at", "2026-03-03T10:00:00+01:00")
     assert ok.exit_code == 0
     rows = json.loads(cli("pipeline", "history", "ana@client.io", "-f", "json").stdout)

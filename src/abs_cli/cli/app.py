@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -63,20 +66,32 @@ class AbsGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            _silence_stdout()
+            raise typer.Exit(int(ExitCode.CLOSED_PIPE)) from None
+        except (typer.Exit, typer.Abort) as exit_:
+            if INTERRUPTED.is_set():
+                _interrupted(ctx)
+            raise exit_
+        except KeyboardInterrupt:
+            _interrupted(ctx)
         except AbsError as error:
+            if INTERRUPTED.is_set():  # the Ctrl-C surfaced as another error: it wins
+                _interrupted(ctx)
             _report(ctx, error.message, error.hint, error)
             raise typer.Exit(int(error.exit_code)) from None
-        except KeyboardInterrupt:
-            _report(ctx, "interrupted; the current batch was rolled back", None, None)
-            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-        except (typer.Exit, typer.Abort):
-            raise
         except Exception as error:
+            if INTERRUPTED.is_set():
+                _interrupted(ctx)
             if "click" in type(error).__module__:  # usage errors: Click prints them, exit 2
                 raise
+            mapped = _store_error(ctx, error)
+            if mapped is not None:
+                _report(ctx, mapped.message, mapped.hint, error)
+                raise typer.Exit(int(mapped.exit_code)) from None
             _report(
                 ctx,
-                f"unexpected error: {type(error).__name__}: {error}",
+                f"unexpected error: {type(error).__name__}: {_first_line(error)}",
                 "run again with --debug for the traceback, and report it",
                 error,
             )
@@ -85,6 +100,54 @@ class AbsGroup(TyperGroup):
             state = ctx.obj
             if isinstance(state, AppState):
                 state.close()
+
+
+INTERRUPTED = threading.Event()
+"""Set by the SIGINT handler of `main`: a Ctrl-C exits 130 whatever error it surfaced as
+(a lock wait cut short, a rolled-back transaction…)."""
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    INTERRUPTED.set()
+    raise KeyboardInterrupt
+
+
+def _interrupted(ctx: Any) -> NoReturn:
+    _report(ctx, "interrupted; the current batch was rolled back", None, None)
+    raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush on exit does not
+    complain about the closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (an in-process test runner)
+        pass
+
+
+def _first_line(error: BaseException) -> str:
+    """A driver error's own first line: never the SQL statement and parameters that
+    SQLAlchemy appends (docs/domain.md §3.3), nor its link to the docs."""
+    original = getattr(error, "orig", None) or error
+    text = str(original).strip()
+    return text.splitlines()[0] if text else type(original).__name__
+
+
+def _store_error(ctx: Any, error: Exception) -> AbsError | None:
+    """An OS or driver error about the store, as the contract's store error (exit 4)."""
+    if not type(error).__module__.startswith(("sqlalchemy", "sqlite3", "psycopg")):
+        return None
+    from abs_cli.store.engine import describe_store_error
+
+    state = ctx.obj if isinstance(ctx.obj, AppState) else AppState()
+    try:
+        location = state.location
+    except Exception:  # the locator itself is what failed: say so without a location
+        return None
+    return describe_store_error(location, error)
 
 
 GLOBAL_FLAGS = frozenset({"-q", "--quiet", "--debug"})
@@ -280,5 +343,6 @@ _register()
 
 def main() -> None:
     """Console-script entry point."""
+    signal.signal(signal.SIGINT, _on_sigint)
     app(prog_name="abs")
     sys.exit(0)

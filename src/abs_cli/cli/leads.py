@@ -36,7 +36,7 @@ def list_(
     Example: abs leads list --stage qualified --owner ana@acme.io --min-score 60 -n 20
     """
     from abs_cli.crm.leads import list_leads
-    from abs_cli.errors import InputError
+    from abs_cli.errors import UsageError
     from abs_cli.imports.values import parse_datetime
     from abs_cli.render.output import Column, Section, render
 
@@ -45,7 +45,7 @@ def list_(
         try:
             created_since = parse_datetime(since)
         except ValueError:
-            raise InputError(f"--since {since!r} is not a date (use 2026-03-31)") from None
+            raise UsageError(f"--since {since!r} is not a date", hint="use 2026-03-31") from None
     with get_state(ctx).store().session() as session:
         rows = list_leads(
             session,
