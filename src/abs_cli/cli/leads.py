@@ -59,8 +59,12 @@ def list_(
             sort=sort,
             limit=limit,
         )
+    # A lead is named by its e-mail, else its external id (`lead`); scripts also get both.
+    named = [Column("lead")]
+    if output not in (OutputFormat.table, OutputFormat.markdown):
+        named += [Column("email"), Column("external_id")]
     columns = [
-        Column("email"),
+        *named,
         Column("name"),
         Column("company"),
         Column("account"),
@@ -77,7 +81,7 @@ def list_(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    email: Annotated[str, typer.Argument(help="The lead's e-mail.")],
+    lead: Annotated[str, typer.Argument(help="The lead's e-mail or external id.")],
     output: FormatOption = OutputFormat.table,
 ) -> None:
     """Show a lead: fields, account, owner, stage history, activities, and why it scores.
@@ -94,12 +98,10 @@ def show(
     from abs_cli.scoring.model import resolve_model
 
     with get_state(ctx).store().session() as session:
-        shown = show_lead(session, email)
-        explained = None
-        if shown["lead"].get("email"):
-            explained = explanation_report(
-                explain_lead(session, shown["lead"]["email"], loaded=resolve_model(session))
-            )
+        shown = show_lead(session, lead)
+        explained = explanation_report(
+            explain_lead(session, lead, loaded=resolve_model(session)), lead.strip()
+        )
     history = Section(
         "Stage history",
         [
@@ -157,7 +159,7 @@ def export(
 @app.command("forget")
 def forget(
     ctx: typer.Context,
-    email: Annotated[str, typer.Argument(help="The lead's e-mail.")],
+    lead: Annotated[str, typer.Argument(help="The lead's e-mail or external id.")],
     reason: Annotated[str | None, typer.Option(help="Why (kept in the erasure log).")] = None,
 ) -> None:
     """Erase a lead's personal data (right to erasure); KPIs keep an anonymous record.
@@ -168,5 +170,5 @@ def forget(
 
     state = get_state(ctx)
     with state.store().session(write=True) as session:
-        lead_id = forget_lead(session, email, reason)
+        lead_id = forget_lead(session, lead, reason)
     state.info(f"personal data of lead #{lead_id} erased; the erasure is logged")

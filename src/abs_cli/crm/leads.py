@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
+from abs_cli.crm.lookup import find_lead_id
 from abs_cli.crm.team import find_rep
-from abs_cli.domain import ROLES, stage_from_user
-from abs_cli.errors import InputError, NotFoundError
+from abs_cli.domain import ROLES, lead_label, stage_from_user
+from abs_cli.errors import InputError
 from abs_cli.store.marks import mark
 from abs_cli.store.models import (
     Account,
@@ -25,7 +26,7 @@ from abs_cli.store.models import (
     UsageEvent,
 )
 from abs_cli.store.sql import month_key
-from abs_cli.values import normalise_email, now
+from abs_cli.values import now
 
 EXPORT_COLUMNS: tuple[str, ...] = (
     "email",
@@ -116,7 +117,9 @@ def list_leads(
         query = query.limit(limit)
     return [
         {
+            "lead": lead_label(lead.email, lead.external_id, lead.id),  # type: ignore[arg-type]
             "email": lead.email,
+            "external_id": lead.external_id,
             "name": _name(lead),
             "company": lead.company,
             "account": domain,
@@ -136,20 +139,16 @@ def _name(lead: Lead) -> str | None:
     return " ".join(parts) or None
 
 
-def get_lead(session: Session, email: str) -> Lead:
-    try:
-        key = normalise_email(email)
-    except ValueError as error:
-        raise InputError(str(error)) from None
-    lead = session.scalar(select(Lead).where(Lead.email == key))
-    if lead is None:
-        raise NotFoundError(f"no lead {key}", hint="see `abs leads list`")
+def get_lead(session: Session, key: str) -> Lead:
+    """The lead named by its e-mail or its external id (`crm.lookup`), or NotFoundError."""
+    lead = session.get(Lead, find_lead_id(session, key))
+    assert lead is not None  # the id was just read in this transaction
     return lead
 
 
-def show_lead(session: Session, email: str) -> dict[str, Any]:
+def show_lead(session: Session, key: str) -> dict[str, Any]:
     """A lead with its account, owner, score, stage history and activities."""
-    lead = get_lead(session, email)
+    lead = get_lead(session, key)
     account = session.get(Account, lead.account_id) if lead.account_id else None
     owner = session.get(Rep, lead.owner_id) if lead.owner_id else None
     score = session.get(LeadScore, lead.id)
@@ -225,13 +224,13 @@ def export_leads(session: Session) -> Iterator[dict[str, Any]]:
         yield row
 
 
-def forget_lead(session: Session, email: str, reason: str | None = None) -> int:
+def forget_lead(session: Session, key: str, reason: str | None = None) -> int:
     """Erase a lead's personal data, keep an anonymous row (KPIs unchanged), log it.
 
     Returns the lead's id, the only thing kept that points at it.
     """
-    lead = get_lead(session, email)
-    key = lead.email
+    lead = get_lead(session, key)
+    email = lead.email
     anonymous = f"forgotten-{lead.id}"
     stamp = now()
     for column in ("email", "external_id", "first_name", "last_name", "title", "phone", "referrer"):
@@ -239,14 +238,16 @@ def forget_lead(session: Session, email: str, reason: str | None = None) -> int:
     lead.forgotten_at = stamp
     lead.updated_at = stamp
     session.execute(update(Activity).where(Activity.lead_id == lead.id).values(notes=None))
-    session.execute(
-        update(NpsResponse)
-        .where((NpsResponse.lead_id == lead.id) | (NpsResponse.respondent == key))
-        .values(respondent=anonymous, comment=None)
-    )
-    erased = select(month_key(UsageEvent.occurred_at)).where(UsageEvent.user_key == key)
-    mark(session, "usage", erased)  # the counts stay, but their months are re-read
-    session.execute(update(UsageEvent).where(UsageEvent.user_key == key).values(user_key=anonymous))
+    answered = NpsResponse.lead_id == lead.id
+    if email is not None:
+        answered = answered | (NpsResponse.respondent == email)
+    session.execute(update(NpsResponse).where(answered).values(respondent=anonymous, comment=None))
+    if email is not None:  # usage events name a user by e-mail, never by CRM id
+        erased = select(month_key(UsageEvent.occurred_at)).where(UsageEvent.user_key == email)
+        mark(session, "usage", erased)  # the counts stay, but their months are re-read
+        session.execute(
+            update(UsageEvent).where(UsageEvent.user_key == email).values(user_key=anonymous)
+        )
     session.add(ErasureLog(lead_id=lead.id, erased_at=stamp, reason=reason))
     session.flush()
     return lead.id  # type: ignore[return-value]
