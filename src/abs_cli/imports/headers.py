@@ -290,10 +290,10 @@ def plan_header(
     canonical = {normalise_header(column): column for column in spec.columns}
     aliases = {normalise_header(k): v for k, v in spec.aliases.items()}
     keys = [normalise_header(cell) for cell in header]
-    for key, given in maps.items():
+    for key, mapped in maps.items():
         if key not in keys:
             raise UsageError(
-                f"{given}: the file has no column {given.source!r}",
+                f"{mapped}: the file has no column {mapped.source!r}",
                 hint="its columns: " + ", ".join(cell.strip() for cell in header if cell.strip()),
             )
     positions: dict[str, int] = {}

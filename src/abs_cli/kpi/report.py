@@ -4,6 +4,7 @@ stages, team, features, campaigns, goals (docs/kpi-json.md)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from abs_cli.kpi.team import (
     speed_to_lead,
     team_rows,
 )
+from abs_cli.store.as_of import as_of_views
 
 SECTIONS: tuple[str, ...] = ("pipeline", "team", "revenue", "customers")
 
@@ -187,24 +189,31 @@ def kpi_document(
     mode: str = "cohort",
     sections: Iterable[str] = SECTIONS,
 ) -> dict[str, Any]:
-    """Resolve command-line values (period, as-of, settings, filters) and build the report."""
+    """Resolve command-line values (period, as-of, settings, filters) and build the report.
+
+    With `as_of`, the report reads the store as recorded at that moment (docs/domain.md
+    §3.7): facts dated later are hidden (`store.as_of`), so writes dated after it never
+    change the report. Without it, the report is as of now, from the rollups.
+    """
     moment = parse_as_of(as_of)
     if mode not in ("cohort", "period"):
         raise UsageError(f"--mode {mode!r} is not cohort or period")
     months = resolve_period(period, first, last, moment)
     with Session(bind=session.get_bind()) as reading:  # its own, short, read transaction
         settings = load_kpi_settings(reading, settings_file)
-    if owner is None and role is None and source is None:
+    if as_of is None and owner is None and role is None and source is None:
         refresh_rollups(session, months, settings, sections)
-    return build_report(
-        session,
-        months,
-        as_of=moment,
-        settings=settings,
-        scope=make_scope(session, owner, role, source),
-        mode=mode,
-        sections=sections,
-    )
+    scope = make_scope(session, owner, role, source)
+    with nullcontext() if as_of is None else as_of_views(session, moment):
+        return build_report(
+            session,
+            months,
+            as_of=moment,
+            settings=settings,
+            scope=scope,
+            mode=mode,
+            sections=sections,
+        )
 
 
 def latest_data_time(session: Session) -> datetime | None:
