@@ -247,6 +247,39 @@ def test_a_huge_field_is_a_rejected_row_not_a_crash(shared: tuple[str, Path]) ->
     assert result.exit_code == 3 and summary(result)["rejected"] == 1
 
 
+def test_an_unwritable_rejects_file_is_said_not_crashed(shared: tuple[str, Path]) -> None:
+    url, folder = shared
+    path = write(folder, "rj.csv", "email\nbad@\n")
+    (folder / "rj.rejects.csv").mkdir()  # root writes anywhere: a folder stands in its way
+    result = run_import(url, "leads", path)
+    assert result.exit_code == 3
+    assert "the rejects file" in result.stderr and "cannot be written" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "words"),
+    [
+        ("leads", "", "stdin is empty"),
+        ("leads", '{"email": "a@x.io"}\n{"email": \n', "line 2: stdin is not valid JSON"),
+        ("subscriptions", "account,started_at,amount,currency\nacme.io,2026-01-01,5,JPY\n", ""),
+    ],
+)
+def test_stdin_faults(shared: tuple[str, Path], kind: str, text: str, words: str) -> None:
+    url, _ = shared
+    result = CliRunner().invoke(app, ["--db", url, kind, "import", "-"], input=text)
+    assert result.exit_code == 3, result.output
+    assert words in result.stderr
+
+
+def test_strict_refuses_the_whole_file_for_one_bad_row(shared: tuple[str, Path]) -> None:
+    url, folder = shared
+    path = write(folder, "strict.csv", "email\nfine1@strict.io\nbad@\nfine2@strict.io\n")
+    result = run_import(url, "leads", path, "--strict")
+    assert result.exit_code == 3 and "nothing was imported (--strict)" in result.stderr
+    listed = CliRunner().invoke(app, ["--db", url, "leads", "list", "-f", "json"])
+    assert "strict.io" not in listed.stdout
+
+
 # the command line ---------------------------------------------------------------------------
 
 
@@ -356,6 +389,13 @@ def test_postgresql_url_without_the_driver_says_what_to_install(
     assert result.exit_code == 4
     assert "pip install 'abs-cli[postgres]'" in result.stderr
     assert "ModuleNotFoundError" not in result.stderr
+
+
+def test_an_unreachable_postgresql_server_is_a_store_error() -> None:
+    url = "postgresql://abs:abs@127.0.0.1:1/abs"  # nothing listens on port 1
+    result = CliRunner().invoke(app, ["--db", url, "team", "list"])
+    assert result.exit_code == 4
+    assert "cannot open store postgresql+psycopg://abs:***@127.0.0.1:1/abs" in result.stderr
 
 
 def test_corrupt_and_foreign_databases_are_refused(tmp_path: Path) -> None:

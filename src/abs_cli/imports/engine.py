@@ -31,7 +31,7 @@ from abs_cli.imports.headers import (
     plan_header,
     value_translations,
 )
-from abs_cli.imports.reader import SourceInfo, open_csv
+from abs_cli.imports.reader import SourceInfo, open_csv, read_failure
 from abs_cli.imports.resolve import ACCOUNTS_CREATED
 from abs_cli.store.engine import WRITE_OPTION, Store
 from abs_cli.store.sql import is_sqlite, tune_for_bulk_load
@@ -236,7 +236,15 @@ class _Rejects:
         if self.path is None:
             return
         if self.writer is None:
-            self.handle = self.path.open("w", newline="", encoding="utf-8")
+            try:
+                self.handle = self.path.open("w", newline="", encoding="utf-8")
+            except OSError as error:
+                raise InputError(
+                    f"line {line} is rejected ({reason}) but the rejects file {self.path} "
+                    f"cannot be written: {read_failure(error)}; batches already committed "
+                    "are kept",
+                    hint="choose where rejected rows go with --rejects PATH",
+                ) from None
             self.writer = csv.writer(self.handle)
             self.writer.writerow(["line", "reason", *self.header])
         self.writer.writerow([line, reason, *cells])
