@@ -140,3 +140,19 @@ _COUNTERS: dict[str, itertools.count[int]] = {}
 
 def _rounds(cli: Cli) -> itertools.count[int]:
     return _COUNTERS.setdefault(cli.url + str(id(cli)), itertools.count())
+
+
+def test_a_store_with_nothing_after_t_is_the_store_as_of_t(seeded: Cli) -> None:
+    """Then the report may read the rollups: nothing is hidden."""
+    from kpi_data import open_store as opened
+
+    from abs_cli.kpi.periods import parse_as_of
+    from abs_cli.store.as_of import facts_after
+
+    store = opened(seeded.url)
+    try:
+        with store.session() as session:
+            assert facts_after(session, parse_as_of(AS_OF))  # an NPS answer of 2026-02-01
+            assert not facts_after(session, parse_as_of("2026-02-02T06:00:00Z"))
+    finally:
+        store.dispose()

@@ -35,7 +35,7 @@ from abs_cli.kpi.team import (
     speed_to_lead,
     team_rows,
 )
-from abs_cli.store.as_of import as_of_views
+from abs_cli.store.as_of import as_of_views, facts_after
 
 SECTIONS: tuple[str, ...] = ("pipeline", "team", "revenue", "customers")
 
@@ -193,7 +193,8 @@ def kpi_document(
 
     With `as_of`, the report reads the store as recorded at that moment (docs/domain.md
     §3.7): facts dated later are hidden (`store.as_of`), so writes dated after it never
-    change the report. Without it, the report is as of now, from the rollups.
+    change the report; from the rollups only when the store holds nothing dated later.
+    Without it, the report is as of now, from the rollups.
     """
     moment = parse_as_of(as_of)
     if mode not in ("cohort", "period"):
@@ -201,10 +202,11 @@ def kpi_document(
     months = resolve_period(period, first, last, moment)
     with Session(bind=session.get_bind()) as reading:  # its own, short, read transaction
         settings = load_kpi_settings(reading, settings_file)
-    if as_of is None and owner is None and role is None and source is None:
+    past = as_of is not None and facts_after(session, moment)
+    if not past and owner is None and role is None and source is None:
         refresh_rollups(session, months, settings, sections)
     scope = make_scope(session, owner, role, source)
-    with nullcontext() if as_of is None else as_of_views(session, moment):
+    with as_of_views(session, moment) if past else nullcontext():
         return build_report(
             session,
             months,

@@ -11,7 +11,8 @@ A view keeps a table's columns. Rows whose event happened after T are left out; 
 that came after T (a subscription's `ended_at`, a stay's `left_at`, a ticket's
 `closed_at`, a campaign response) is not known yet at T and reads as NULL. The monthly
 rollups are built from every row, so a report as of T reads the source rows instead
-(`reads_as_of`).
+(`reads_as_of`), unless the store holds nothing dated after T (`facts_after`): it then
+is the store as of T.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import Table, text
+from sqlalchemy import Table, exists, or_, select, text
 from sqlalchemy.orm import Session
 
 from abs_cli.store import tables
@@ -54,6 +55,18 @@ FACT_TABLES: tuple[Table, ...] = (
     tables.campaign_member,
     tables.ticket,
 )
+
+
+def facts_after(session: Session, moment: datetime) -> bool:
+    """Whether the store holds a fact dated after `moment` (a row or a later event). When
+    it holds none, the store as of `moment` is the store itself, rollups included."""
+    checks = [
+        exists().where(table.c[column] > moment)
+        for table in FACT_TABLES
+        for column in (EVENT_TIMES[table.name][0], *EVENT_TIMES[table.name][1])
+    ]
+    checks.append(exists().where(tables.spend.c.month > f"{moment.astimezone(UTC):%Y-%m}"))
+    return bool(session.scalar(select(or_(*checks))))
 
 
 def reads_as_of(session: Session) -> datetime | None:
