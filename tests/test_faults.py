@@ -62,7 +62,15 @@ DATED = {
 }
 """The same row with a date that is no date."""
 
-KINDS = sorted(VALID)
+KINDS = [
+    kind if kind in ("leads", "usage") else pytest.param(kind, marks=pytest.mark.slow)
+    for kind in sorted(VALID)
+]
+"""Every importer; two of them in the fast run (one per writer family), all in the slow."""
+DATED_KINDS = [
+    kind if kind == "usage" else pytest.param(kind, marks=pytest.mark.slow)
+    for kind in sorted(DATED)
+]
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +159,7 @@ def test_utf8_bom_and_semicolons_are_read(shared: tuple[str, Path], kind: str) -
     assert summary(result)["read"] == 1 and summary(result)["rejected"] == 0
 
 
-@pytest.mark.parametrize("kind", sorted(DATED))
+@pytest.mark.parametrize("kind", DATED_KINDS)
 def test_bad_dates_go_to_the_rejects_file(shared: tuple[str, Path], kind: str) -> None:
     url, folder = shared
     path = write(folder, f"{kind}-dates.csv", VALID[kind][0] + "\n" + DATED[kind] + "\n")
