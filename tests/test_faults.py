@@ -354,6 +354,23 @@ def test_read_only_postgresql_session_is_a_store_error() -> None:
     assert "is read-only" in result.stderr and "INSERT" not in result.stderr
 
 
+def test_an_as_of_report_on_a_read_only_postgresql_session_says_why() -> None:
+    """Known limit: a report as of an earlier moment needs temporary views."""
+    if _pg_reachable() is not None:
+        pytest.skip("no PostgreSQL server reachable")
+    _reset_pg_schema()
+    init_store(PG_URL)
+    Cli(PG_URL, init=False)("team", "add", "ana@acme.io", "--role", "sdr")
+    leads = Cli(PG_URL, init=False)(
+        "leads", "import", "-", input="email,created_at\na@x.io,2026-03-01\n"
+    )
+    assert leads.exit_code == 0
+    read_only = PG_URL + "?options=-c%20default_transaction_read_only%3Don"
+    result = Cli(read_only, init=False)("kpi", "report", "--as-of", "2026-02-01")
+    assert result.exit_code == 4
+    assert "temporary views" in result.stderr and "CREATE" not in result.stderr.split("(")[0]
+
+
 def test_full_disk_is_a_store_error_and_keeps_the_store(
     sqlite_cli: Cli, tmp_path: Path, on_connect: list[str]
 ) -> None:

@@ -197,6 +197,7 @@ app = typer.Typer(
     name="abs",
     cls=AbsGroup,
     help="Activity-based selling from the terminal: leads, pipeline, team and SaaS KPIs.\n\n"
+    "The global options --db, -q and --debug may also follow the subcommand.\n\n"
     "Example: abs demo",
     no_args_is_help=True,
     # Plain Click help: Typer's Rich help formatter imports rich.markdown and markdown-it,

@@ -22,8 +22,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import Table, exists, or_, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from abs_cli.errors import StoreError
 from abs_cli.store import tables
 
 AS_OF_KEY = "abs_as_of"
@@ -79,6 +81,7 @@ def reads_as_of(session: Session) -> datetime | None:
 def as_of_views(session: Session, moment: datetime) -> Iterator[None]:
     """Within the block, the session's queries see the store as recorded at `moment`."""
     connection = session.connection()
+    location = connection.engine.url.render_as_string(hide_password=True)
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
     if dialect.name == "sqlite":
@@ -95,9 +98,17 @@ def as_of_views(session: Session, moment: datetime) -> Iterator[None]:
     try:
         for name, body in views.items():
             source = f"{quote(schema)}.{quote(name)}"
-            connection.exec_driver_sql(
-                f"CREATE TEMPORARY VIEW {quote(name)} AS {body.format(source=source)}"
-            )
+            try:
+                connection.exec_driver_sql(
+                    f"CREATE TEMPORARY VIEW {quote(name)} AS {body.format(source=source)}"
+                )
+            except DBAPIError as error:
+                raise StoreError(
+                    "a report --as-of an earlier moment reads the store through temporary "
+                    f"views, which the store {location} refuses here ({first_line(error)})",
+                    hint="run it in a session that may create temporary objects (not a "
+                    "read-only transaction or replica), or without --as-of",
+                ) from error
         session.info[AS_OF_KEY] = moment
         yield
         for name in views:
@@ -106,6 +117,12 @@ def as_of_views(session: Session, moment: datetime) -> Iterator[None]:
         # On an error the views go with the transaction, which the caller rolls back
         # (DDL is transactional on both databases, the temporary schema included).
         session.info.pop(AS_OF_KEY, None)
+
+
+def first_line(error: DBAPIError) -> str:
+    """The driver's own first line: no SQL statement, no parameters."""
+    text_ = str(error.orig).strip()
+    return text_.splitlines()[0] if text_ else type(error.orig).__name__
 
 
 def _view(table: Table, dated: str, later: tuple[str, ...], at: str) -> str:
