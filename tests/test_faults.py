@@ -306,6 +306,13 @@ def test_strict_refuses_the_whole_file_for_one_bad_row(shared: tuple[str, Path])
         (("pipeline", "advance", "a@acme.io", "--at", "noon"), "--at 'noon' is not an ISO"),
         (("leads", "score", "--as-of", "later"), "--as-of 'later' is not a date"),
         (("leads", "list", "--since", "then"), "--since 'then' is not a date"),
+        (("leads", "list", "--stage", "won"), "--stage: unknown stage 'won'"),
+        (("leads", "list", "--sort", "size"), "--sort 'size' is not one of"),
+        (("pipeline", "board", "--role", "boss"), "--role 'boss' is not one of"),
+        (("team", "add", "x@acme.io", "--role", "boss"), "role 'boss' is not one of"),
+        (("pipeline", "advance", "a@acme.io", "--to", "heaven"), "unknown stage 'heaven'"),
+        (("pipeline", "advance", "a@acme.io", "--amount", "lots"), "'lots' is not a number"),
+        (("pipeline", "advance", "a@acme.io", "--to", "lost"), "needs --reason"),
     ],
 )
 def test_malformed_command_line_values_are_usage_errors(

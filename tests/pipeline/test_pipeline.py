@@ -320,7 +320,7 @@ def test_bad_options_are_rejected_before_any_move(cli, store, team) -> None:
         in cli("pipeline", "advance", "ana@client.io", "--amount", "lots").stderr
     )
     unknown = cli("pipeline", "advance", "ana@client.io", "--to", "heaven")
-    assert unknown.exit_code == 3 and "--to: unknown stage 'heaven'" in unknown.stderr
+    assert unknown.exit_code == 2 and "--to: unknown stage 'heaven'" in unknown.stderr
     both = cli("pipeline", "advance", "ana@client.io", "--to", "2", "--next")
     assert both.exit_code == 2 and "give --to or --next, not both" in both.stderr
     nobody = cli("pipeline", "advance", "ana@client.io", "--rep", "nobody@acme.io")
@@ -332,10 +332,10 @@ def test_bad_options_are_rejected_before_any_move(cli, store, team) -> None:
 def test_exit_via_advance_needs_a_reason(cli, store, team) -> None:
     put(store, team, "ana@client.io", "demo")
     result = cli("pipeline", "advance", "ana@client.io", "--to", "lost")
-    assert result.exit_code == 3
+    assert result.exit_code == 2
     assert "moving a lead to lost needs --reason" in result.stderr
     long = cli("pipeline", "lose", "ana@client.io", "--reason", "x" * 501)
-    assert long.exit_code == 3 and "--reason is 501 characters long; at most 500" in long.stderr
+    assert long.exit_code == 2 and "--reason is 501 characters long; at most 500" in long.stderr
 
 
 STAGE_CHOICES = [None, *STAGES, "lost", "disqualified", "churned"]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from abs_cli.crm.lookup import find_lead_id
 from abs_cli.crm.team import find_rep
 from abs_cli.domain import ROLES, lead_label, stage_from_user
-from abs_cli.errors import InputError
+from abs_cli.errors import UsageError
 from abs_cli.store.marks import mark
 from abs_cli.store.models import (
     Account,
@@ -93,12 +93,12 @@ def list_leads(
         try:
             query = query.where(Lead.stage == stage_from_user(stage))
         except ValueError as error:
-            raise InputError(str(error)) from None
+            raise UsageError(f"--stage: {error}") from None
     if owner:
         query = query.where(Lead.owner_id == find_rep(session, owner).id)
     if role:
         if role.lower() not in ROLES:
-            raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}")
+            raise UsageError(f"--role {role!r} is not one of {', '.join(ROLES)}")
         query = query.where(Rep.role == role.lower())
     if source:
         from abs_cli.imports.values import normalise_source
@@ -111,7 +111,7 @@ def list_leads(
     if since is not None:
         query = query.where(Lead.created_at >= since)
     if sort not in SORTS:
-        raise InputError(f"sort {sort!r} is not one of {', '.join(SORTS)}")
+        raise UsageError(f"--sort {sort!r} is not one of {', '.join(SORTS)}")
     query = query.order_by(*SORTS[sort])
     if limit:
         query = query.limit(limit)

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from abs_cli.domain import ROLES, STAGES
-from abs_cli.errors import InputError, NotFoundError
+from abs_cli.errors import InputError, NotFoundError, UsageError
 from abs_cli.store.models import Lead, Rep
 from abs_cli.values import normalise_email, now, parse_territory
 
@@ -91,7 +91,7 @@ def set_role(session: Session, key: str, role: str) -> Rep:
     try:
         rep.role = parse_role(role)
     except ValueError as error:
-        raise InputError(str(error)) from None
+        raise UsageError(str(error)) from None
     rep.updated_at = now()
     session.flush()
     return rep
@@ -122,7 +122,7 @@ def list_reps(
         try:
             query = query.where(Rep.role == parse_role(role))
         except ValueError as error:
-            raise InputError(str(error)) from None
+            raise UsageError(str(error)) from None
     if not include_inactive:
         query = query.where(Rep.active.is_(True))
     order = {name: index for index, name in enumerate(ROLES)}
