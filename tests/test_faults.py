@@ -307,6 +307,8 @@ def test_strict_refuses_the_whole_file_for_one_bad_row(shared: tuple[str, Path])
         (("leads", "score", "--as-of", "later"), "--as-of 'later' is not a date"),
         (("leads", "list", "--since", "then"), "--since 'then' is not a date"),
         (("leads", "list", "--stage", "won"), "--stage: unknown stage 'won'"),
+        (("accounts", "list", "--tier", "9"), "'9' is more than 3"),
+        (("leads", "list", "-n", "abc"), "'abc' is not a whole number"),
         (("leads", "list", "--sort", "size"), "--sort 'size' is not one of"),
         (("pipeline", "board", "--role", "boss"), "--role 'boss' is not one of"),
         (("team", "add", "x@acme.io", "--role", "boss"), "role 'boss' is not one of"),

@@ -84,6 +84,7 @@ class AbsGroup(TyperGroup):
             if INTERRUPTED.is_set():
                 _interrupted(ctx)
             if "click" in type(error).__module__:  # usage errors: Click prints them, exit 2
+                _in_plain_words(error)
                 raise
             mapped = _store_error(ctx, error)
             if mapped is not None:
@@ -126,6 +127,40 @@ def _silence_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError):  # no real file descriptor (an in-process test runner)
         pass
+
+
+PLAIN_WORDS: dict[str, str] = {
+    "less_than_equal": "{input!r} is more than {le}",
+    "less_than": "{input!r} is not less than {lt}",
+    "greater_than_equal": "{input!r} is less than {ge}",
+    "greater_than": "{input!r} is not more than {gt}",
+    "int_parsing": "{input!r} is not a whole number",
+    "int_from_float": "{input!r} is not a whole number",
+    "float_parsing": "{input!r} is not a number",
+    "decimal_parsing": "{input!r} is not a number",
+    "bool_parsing": "{input!r} is not true or false",
+    "enum": "{input!r} is not one of {expected}",
+}
+"""Typer checks option values with pydantic; its messages ("Input should be less than or
+equal to 3") become what the user typed and what is allowed."""
+
+
+def _in_plain_words(error: Exception) -> None:
+    """Rewrite a Typer option error worded by pydantic (docs/domain.md §3.3)."""
+    cause = error.__cause__
+    if not hasattr(error, "message") or not hasattr(cause, "errors"):
+        return
+    details = cause.errors()
+    if not details:
+        return
+    first = details[0]
+    template = PLAIN_WORDS.get(str(first.get("type")))
+    if template is None:
+        return
+    try:
+        error.message = template.format(input=first.get("input"), **(first.get("ctx") or {}))
+    except (KeyError, IndexError, ValueError):
+        return
 
 
 def _first_line(error: BaseException) -> str:
