@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -31,7 +31,9 @@ def _lazy_typer(name: str) -> typer.Typer:
 def _lazy_command(name: str) -> Any:
     wrapper = typer.Typer(rich_markup_mode=None)
     wrapper.add_typer(_lazy_typer(name), name=name)
-    return typer.main.get_command(wrapper).commands[name]  # type: ignore[attr-defined]
+    group = typer.main.get_command(wrapper)
+    assert isinstance(group, TyperGroup)  # a Typer holding a sub-app compiles to a group
+    return group.commands[name]
 
 
 class AbsGroup(TyperGroup):
@@ -147,10 +149,10 @@ equal to 3") become what the user typed and what is allowed."""
 
 def _in_plain_words(error: Exception) -> None:
     """Rewrite a Typer option error worded by pydantic (docs/domain.md §3.3)."""
-    cause = error.__cause__
-    if not hasattr(error, "message") or not hasattr(cause, "errors"):
+    errors = getattr(error.__cause__, "errors", None)
+    if not hasattr(error, "message") or not callable(errors):
         return
-    details = cause.errors()
+    details = errors()
     if not details:
         return
     first = details[0]
@@ -290,8 +292,9 @@ def _lazy(name: str) -> Callable[[Callable[[], typer.Typer]], Callable[[], typer
 def _with_import(noun: Any, kind: str) -> typer.Typer:
     from abs_cli.cli import imports
 
-    noun.app.command("import")(imports.import_command(kind))
-    return noun.app
+    app: typer.Typer = noun.app
+    app.command("import")(imports.import_command(kind))
+    return app
 
 
 @_lazy("db")
@@ -363,7 +366,7 @@ def _register_import_groups() -> None:
     from abs_cli.cli.imports import GROUP_HELP, import_group
 
     for kind in GROUP_HELP:
-        LAZY_GROUPS[kind] = lambda kind=kind: import_group(kind)
+        LAZY_GROUPS[kind] = partial(import_group, kind)
 
 
 def _register() -> None:

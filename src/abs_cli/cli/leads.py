@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterable
+from typing import Annotated, Any
 
 import typer
 
@@ -150,9 +151,9 @@ def export(
     from abs_cli.render.output import Column, Section, render
 
     with get_state(ctx).store().session() as session:
-        rows = export_leads(session)
+        rows: Iterable[dict[str, Any]] = export_leads(session)
         if output in (OutputFormat.json, OutputFormat.table, OutputFormat.markdown):
-            rows = list(rows)  # type: ignore[assignment]
+            rows = list(rows)
         render(Section("Leads", [Column(name) for name in EXPORT_COLUMNS], rows), output)
 
 

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, aliased
+from sqlmodel import col
 
 from abs_cli.crm.lookup import find_lead_id
 from abs_cli.crm.team import find_rep
@@ -51,26 +52,26 @@ EXPORT_COLUMNS: tuple[str, ...] = (
 """The columns of `abs leads export`, exactly those `abs leads import` reads."""
 
 SORTS = {
-    "created": (Lead.created_at.desc(), Lead.id.desc()),
-    "email": (Lead.email.asc(),),
-    "stage": (Lead.stage.asc(), Lead.email.asc()),
-    "score": (func.coalesce(LeadScore.score, -1).desc(), Lead.email.asc()),
-    "updated": (Lead.updated_at.desc(), Lead.id.desc()),
+    "created": (col(Lead.created_at).desc(), col(Lead.id).desc()),
+    "email": (col(Lead.email).asc(),),
+    "stage": (col(Lead.stage).asc(), col(Lead.email).asc()),
+    "score": (func.coalesce(col(LeadScore.score), -1).desc(), col(Lead.email).asc()),
+    "updated": (col(Lead.updated_at).desc(), col(Lead.id).desc()),
 }
 
 
-def _lead_query() -> Any:
+def _lead_query() -> Select[*tuple[Any, ...]]:
     return (
         select(
             Lead,
-            Account.domain.label("domain"),
-            Rep.email.label("owner"),
-            LeadScore.score.label("score"),
+            col(Account.domain).label("domain"),
+            col(Rep.email).label("owner"),
+            col(LeadScore.score).label("score"),
         )
-        .outerjoin(Account, Account.id == Lead.account_id)
-        .outerjoin(Rep, Rep.id == Lead.owner_id)
-        .outerjoin(LeadScore, LeadScore.lead_id == Lead.id)
-        .where(Lead.forgotten_at.is_(None))
+        .outerjoin(Account, col(Account.id) == col(Lead.account_id))
+        .outerjoin(Rep, col(Rep.id) == col(Lead.owner_id))
+        .outerjoin(LeadScore, col(LeadScore.lead_id) == col(Lead.id))
+        .where(col(Lead.forgotten_at).is_(None))
     )
 
 
@@ -91,25 +92,25 @@ def list_leads(
     query = _lead_query()
     if stage:
         try:
-            query = query.where(Lead.stage == stage_from_user(stage))
+            query = query.where(col(Lead.stage) == stage_from_user(stage))
         except ValueError as error:
             raise UsageError(f"--stage: {error}") from None
     if owner:
-        query = query.where(Lead.owner_id == find_rep(session, owner).id)
+        query = query.where(col(Lead.owner_id) == find_rep(session, owner).id)
     if role:
         if role.lower() not in ROLES:
             raise UsageError(f"--role {role!r} is not one of {', '.join(ROLES)}")
-        query = query.where(Rep.role == role.lower())
+        query = query.where(col(Rep.role) == role.lower())
     if source:
         from abs_cli.imports.values import normalise_source
 
-        query = query.where(Lead.source == normalise_source(source))
+        query = query.where(col(Lead.source) == normalise_source(source))
     if account:
-        query = query.where(Account.domain == account.strip().lower())
+        query = query.where(col(Account.domain) == account.strip().lower())
     if min_score is not None:
-        query = query.where(LeadScore.score >= min_score)
+        query = query.where(col(LeadScore.score) >= min_score)
     if since is not None:
-        query = query.where(Lead.created_at >= since)
+        query = query.where(col(Lead.created_at) >= since)
     if sort not in SORTS:
         raise UsageError(f"--sort {sort!r} is not one of {', '.join(SORTS)}")
     query = query.order_by(*SORTS[sort])
@@ -117,7 +118,7 @@ def list_leads(
         query = query.limit(limit)
     return [
         {
-            "lead": lead_label(lead.email, lead.external_id, lead.id),  # type: ignore[arg-type]
+            "lead": lead_label(lead.email, lead.external_id, lead.id),
             "email": lead.email,
             "external_id": lead.external_id,
             "name": _name(lead),
@@ -164,10 +165,10 @@ def show_lead(session: Session, key: str) -> dict[str, Any]:
             "origin": row.origin,
         }
         for row, rep_email in session.execute(
-            select(StageHistory, by.email)
-            .outerjoin(by, by.id == StageHistory.rep_id)
-            .where(StageHistory.lead_id == lead.id)
-            .order_by(StageHistory.changed_at, StageHistory.id)
+            select(StageHistory, col(by.email))
+            .outerjoin(by, col(by.id) == col(StageHistory.rep_id))
+            .where(col(StageHistory.lead_id) == lead.id)
+            .order_by(col(StageHistory.changed_at), col(StageHistory.id))
         )
     ]
     activities = [
@@ -180,10 +181,10 @@ def show_lead(session: Session, key: str) -> dict[str, Any]:
             "due_at": row.due_at,
         }
         for row, rep_email in session.execute(
-            select(Activity, by.email)
-            .outerjoin(by, by.id == Activity.rep_id)
-            .where(Activity.lead_id == lead.id)
-            .order_by(Activity.occurred_at, Activity.id)
+            select(Activity, col(by.email))
+            .outerjoin(by, col(by.id) == col(Activity.rep_id))
+            .where(col(Activity.lead_id) == lead.id)
+            .order_by(col(Activity.occurred_at), col(Activity.id))
         )
     ]
     fields = {
@@ -216,7 +217,7 @@ def show_lead(session: Session, key: str) -> dict[str, Any]:
 
 def export_leads(session: Session) -> Iterator[dict[str, Any]]:
     """Every lead (not forgotten) as `abs leads import` reads it, streamed."""
-    query = _lead_query().order_by(Lead.id).execution_options(yield_per=2000)
+    query = _lead_query().order_by(col(Lead.id)).execution_options(yield_per=2000)
     for lead, domain, owner_email, _score in session.execute(query):
         row = {name: getattr(lead, name, None) for name in EXPORT_COLUMNS}
         row["domain"] = domain
@@ -237,17 +238,21 @@ def forget_lead(session: Session, key: str, reason: str | None = None) -> int:
         setattr(lead, column, None)
     lead.forgotten_at = stamp
     lead.updated_at = stamp
-    session.execute(update(Activity).where(Activity.lead_id == lead.id).values(notes=None))
-    answered = NpsResponse.lead_id == lead.id
+    session.execute(update(Activity).where(col(Activity.lead_id) == lead.id).values(notes=None))
+    answered = col(NpsResponse.lead_id) == lead.id
     if email is not None:
-        answered = answered | (NpsResponse.respondent == email)
+        answered = answered | (col(NpsResponse.respondent) == email)
     session.execute(update(NpsResponse).where(answered).values(respondent=anonymous, comment=None))
     if email is not None:  # usage events name a user by e-mail, never by CRM id
-        erased = select(month_key(UsageEvent.occurred_at)).where(UsageEvent.user_key == email)
+        erased = select(month_key(col(UsageEvent.occurred_at))).where(
+            col(UsageEvent.user_key) == email
+        )
         mark(session, "usage", erased)  # the counts stay, but their months are re-read
         session.execute(
-            update(UsageEvent).where(UsageEvent.user_key == email).values(user_key=anonymous)
+            update(UsageEvent).where(col(UsageEvent.user_key) == email).values(user_key=anonymous)
         )
-    session.add(ErasureLog(lead_id=lead.id, erased_at=stamp, reason=reason))
+    lead_id = lead.id
+    assert lead_id is not None  # read from the store, so it has its id
+    session.add(ErasureLog(lead_id=lead_id, erased_at=stamp, reason=reason))
     session.flush()
-    return lead.id  # type: ignore[return-value]
+    return lead_id

@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO
 
 from abs_cli.errors import InputError
 
@@ -51,7 +51,7 @@ class CsvSource:
         self.handle.close()
 
 
-def _binary_stream(path: str) -> IO[bytes]:
+def _binary_stream(path: str) -> BinaryIO | gzip.GzipFile:
     if path == "-":
         return sys.stdin.buffer
     file = Path(path)
@@ -67,7 +67,7 @@ def _binary_stream(path: str) -> IO[bytes]:
             hint="check the file's permissions, or pipe it in: abs … import - < FILE",
         ) from None
     if raw.peek(2)[:2] == b"\x1f\x8b" or path.endswith(".gz"):
-        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+        return gzip.GzipFile(fileobj=raw)
     return raw
 
 
@@ -140,7 +140,7 @@ def open_csv(path: str, *, encoding: str | None = None, delimiter: str | None = 
     """
     name = "stdin" if path == "-" else path
     raw = _binary_stream(path)
-    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[type-var]  # stdin's BinaryIO has readinto at runtime
     try:
         sample = buffered.peek(SAMPLE_BYTES)[:SAMPLE_BYTES]
     except (OSError, EOFError, zlib.error) as error:
@@ -265,6 +265,8 @@ def _chain(first: str, text: IO[str]) -> Iterator[str]:
     yield from text
 
 
-def _chain_one(first: tuple[int, object], rest: Iterator[tuple[int, object]]):  # type: ignore[no-untyped-def]
+def _chain_one(
+    first: tuple[int, object], rest: Iterator[tuple[int, object]]
+) -> Iterator[tuple[int, object]]:
     yield first
     yield from rest

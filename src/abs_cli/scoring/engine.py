@@ -10,10 +10,11 @@ lead's outcome date for backtesting, so nothing after that instant is ever count
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 from sqlalchemy import (
@@ -26,15 +27,16 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Select, Subquery
+from sqlalchemy.sql import FromClause, Select, Subquery
 
 from abs_cli.errors import UsageError
 from abs_cli.scoring.model import LoadedModel
 from abs_cli.scoring.rules import BatchInput, BatchScores, CompiledModel, compile_model, evaluate
 from abs_cli.scoring.writer import staging, write_scores
+from abs_cli.store import tables
 from abs_cli.store.engine import WRITE_OPTION
-from abs_cli.store.models import Account, Activity, Lead, LeadScore
 from abs_cli.store.settings import get_setting, set_setting
 from abs_cli.store.sql import days_before, joined_text, julian_day, rounded_bigint
 from abs_cli.store.types import UTCDateTime
@@ -44,10 +46,10 @@ BATCH_SIZE = 10_000
 SETTING_LAST_RUN = "scoring.last_run"
 SETTING_LAST_ACTIVITY = "scoring.last_activity_id"
 
-lead_t = Lead.__table__
-account_t = Account.__table__
-activity_t = Activity.__table__
-score_t = LeadScore.__table__
+lead_t = tables.lead
+account_t = tables.account
+activity_t = tables.activity
+score_t = tables.lead_score
 
 FIELD_COLUMNS: dict[str, ColumnElement] = {
     "title": lead_t.c.title,
@@ -188,7 +190,7 @@ def _activity_stream(
     low: int,
     high: int,
     as_of_day: float | None = None,
-) -> Select:  # type: ignore[type-arg]
+) -> Select[Any, Any]:
     """Two texts, the `key`s and the `age`s of every activity of the leads in [low, high).
 
     `key` = (lead_id - low) * width + code; `age` in whole milliseconds before the
@@ -199,7 +201,7 @@ def _activity_stream(
     """
     if scope.instant is not None:
         as_of: ColumnElement = literal(scope.instant, UTCDateTime)
-        source = activity_t
+        source: FromClause = activity_t
     else:
         assert scope.leads is not None
         as_of = scope.leads.c.as_of
@@ -249,7 +251,7 @@ def read_leads(
     as_of = _scope_as_of(scope)
     if scope.instant is not None:
         joined = lead_t.outerjoin(account_t, account_t.c.id == lead_t.c.account_id)
-        conditions = [lead_t.c.forgotten_at.is_(None)]
+        conditions: list[ColumnElement[bool]] = [lead_t.c.forgotten_at.is_(None)]
         if scope.where is not None:
             conditions.append(scope.where)
     else:
@@ -317,29 +319,32 @@ def fetch_batch(
     return batch
 
 
-def _raw_rows(session: Session, query: Select) -> tuple[list[str], list[tuple]]:  # type: ignore[type-arg]
+def _raw_rows(
+    session: Session, query: Select[*tuple[Any, ...]]
+) -> tuple[list[str], Sequence[tuple[Any, ...]]]:
     """Column names and the driver's own row tuples, skipping per-row result processing.
 
     Only plain values are selected here (ids, text, numbers, 0/1 or true/false), which
     the rules read the same with or without SQLAlchemy's conversions.
     """
     result = session.execute(query)
+    assert isinstance(result, CursorResult)  # a Core SELECT's result holds the driver's cursor
     rows = result.cursor.fetchall()
     result.close()
     return list(result.keys()), rows
 
 
-def _columns(keys: list[str], rows: list) -> dict[str, tuple]:  # type: ignore[type-arg]
+def _columns(keys: list[str], rows: Sequence[tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
     return dict(zip(keys, zip(*rows, strict=True) if rows else [()] * len(keys), strict=True))
 
 
-def _lead_input(rows: list) -> BatchInput:  # type: ignore[type-arg]
+def _lead_input(rows: Sequence[tuple[Any, ...]]) -> BatchInput:
     """The leads' fields as lists; activity aggregates zero until `_add_activities`."""
     n = len(rows)
     keys = ["id", "email", "created_age", *FIELD_COLUMNS]
     data = _columns(keys, rows)
     emails = list(data["email"])
-    fields = {name: data[name] for name in FIELD_COLUMNS}
+    fields: dict[str, Sequence[Any]] = {name: data[name] for name in FIELD_COLUMNS}
     fields["email_domain"] = [
         email.rpartition("@")[2].lower() if email else None for email in emails
     ]
@@ -475,7 +480,9 @@ def _read_in_two(
     lead_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="abs-score-leads")
     activity_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="abs-score-activities")
 
-    def submit(bounds: tuple[int, int]) -> tuple[Future[BatchInput], Future[tuple]]:  # type: ignore[type-arg]
+    def submit(
+        bounds: tuple[int, int],
+    ) -> tuple[Future[BatchInput], Future[tuple[np.ndarray, np.ndarray]]]:
         return (
             lead_pool.submit(read_leads, readers[0], scope, *bounds, day),
             activity_pool.submit(read_activities, readers[1], codes, scope, *bounds, day),
@@ -498,7 +505,7 @@ def _read_in_two(
 def _readers(session: Session, wanted: bool) -> Iterator[tuple[Session, Session] | None]:
     """Two read-only sessions on other connections of the same store, or None."""
     bind = session.get_bind()
-    if not wanted or str(bind.url).endswith(":memory:"):
+    if not wanted or not isinstance(bind, Engine) or str(bind.url).endswith(":memory:"):
         yield None
         return
     reading = bind.execution_options(**{WRITE_OPTION: False})
