@@ -74,6 +74,18 @@ def sqlite_url(tmp_path: Path) -> str:
     return to_url(str(tmp_path / "abs.db"))
 
 
+def init_store(url: str) -> None:
+    """Create the store at `url` at the newest schema, as `abs db init` would: commands
+    other than `db init` and `demo` refuse a store that does not exist."""
+    from abs_cli.store.engine import Store, make_engine
+    from abs_cli.store.migrate import ensure_current
+
+    location = StoreLocation(url, "test")
+    opened = Store(location, make_engine(location))
+    ensure_current(opened)
+    opened.dispose()
+
+
 @pytest.fixture
 def store(db_url: str):  # type: ignore[no-untyped-def]
     """An opened store at the newest schema."""
@@ -87,11 +99,14 @@ def store(db_url: str):  # type: ignore[no-untyped-def]
 
 
 class Cli:
-    """Runs `abs --db URL ...` in-process and returns the result."""
+    """Runs `abs --db URL ...` in-process and returns the result; the store at URL is
+    created first unless `init=False`."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, init: bool = True) -> None:
         self.url = url
         self.runner = CliRunner()
+        if init:
+            init_store(url)
 
     def __call__(self, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
         return self.runner.invoke(

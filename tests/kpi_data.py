@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from abs_cli.store import models
 from abs_cli.store.stays import refresh_stays
@@ -65,6 +65,11 @@ def seed(store: Any, **tables: Iterable[Mapping[str, Any]]) -> None:
                         row[key] = Decimal(str(value))
             keys = sorted({key for row in rows for key in row})
             session.execute(insert(model), [{key: row.get(key) for key in keys} for row in rows])
+            if "id" in keys and session.get_bind().dialect.name == "postgresql":
+                # explicit ids leave the serial behind: move it past them, as a writer would
+                table = model.__table__.name  # type: ignore[attr-defined]
+                serial = f"pg_get_serial_sequence('{table}', 'id')"
+                session.execute(text(f"SELECT setval({serial}, max(id)) FROM {table}"))
         if tables.get("stage_history"):
             refresh_stays(session)  # as every writer of stage history does
 

@@ -15,6 +15,9 @@ class ExitCode(IntEnum):
     STORE = 4
     CHECK_BREACHED = 5
     INTERRUPTED = 130
+    CLOSED_PIPE = 141
+    """The reader of stdout went away (`abs … | head`): ended quietly with the status git
+    and coreutils get from SIGPIPE (128 + 13), so `set -o pipefail` scripts see the same."""
 
 
 class AbsError(Exception):

@@ -31,6 +31,7 @@ def test_working_day(store) -> None:
         ):
             add_activity(session, ids[email], kind, T0 + timedelta(hours=1))
         add_score(session, ids["mql@x.io"], 55, "mql")
+        add_score(session, ids["touched@x.io"], 80, "sql")
     day = working_day(store, now=T0 + timedelta(days=1))
     assert {key: day[key] for key in ("assigned", "unassigned", "moved", "refused")} == {
         "assigned": 4,

@@ -64,7 +64,7 @@ def test_list_filters_and_sorts(cli, store, tmp_path: Path) -> None:
         )
     assert emails(cli, "--min-score", "70") == ["cy@acme.io"]
     result = cli("leads", "list", "--stage", "won")
-    assert result.exit_code == 3
+    assert result.exit_code == 2  # a value outside its choices: the command line is wrong
     assert "unknown stage 'won'" in result.stderr
 
 
@@ -106,8 +106,10 @@ def test_show_lead(cli, tmp_path: Path) -> None:
     assert "Stage history" in table and "decision_maker" in table
     assert "Contributions" in table
     missing = cli("leads", "show", "nobody@acme.io")
-    assert missing.exit_code == 3
-    assert "no lead with e-mail or external id 'nobody@acme.io'" in missing.stderr
+    assert (
+        missing.exit_code == 3
+        and "no lead with e-mail or external id 'nobody@acme.io'" in missing.stderr
+    )
 
 
 def test_export_reimports_losslessly_with_formula_escaping(cli, tmp_path: Path) -> None:
@@ -169,7 +171,9 @@ def test_forget_erases_personal_data_and_keeps_the_count(cli, store, tmp_path: P
         )
         assert len(session.scalars(select(Lead.id)).all()) == 3
     again = cli("leads", "forget", "ann@acme.io")
-    assert again.exit_code == 3 and "no lead ann@acme.io" in again.stderr
+    assert (
+        again.exit_code == 3 and "no lead with e-mail or external id 'ann@acme.io'" in again.stderr
+    )
 
 
 def test_accounts_import_list_show_target(cli, tmp_path: Path) -> None:
@@ -211,3 +215,44 @@ def test_accounts_import_list_show_target(cli, tmp_path: Path) -> None:
     assert cli("accounts", "target", "bobco.com").exit_code == 2
     missing = cli("accounts", "show", "nope.io")
     assert missing.exit_code == 3 and "no account nope.io" in missing.stderr
+
+
+def test_abm_coverage_counts_only_contacts_still_in_play(cli, tmp_path: Path) -> None:
+    leads = tmp_path / "committee.csv"
+    leads.write_text(
+        "email,stage,buying_role\n"
+        "dm@target.io,lost,decision_maker\n"
+        "champ@target.io,disqualified,champion\n"
+        "gone@target.io,prospect,influencer\n"
+        "user@target.io,prospect,user\n",
+        encoding="utf-8",
+    )
+    assert cli("leads", "import", str(leads)).exit_code == 0
+    assert cli("leads", "forget", "gone@target.io").exit_code == 0
+    shown = json.loads(cli("accounts", "show", "target.io", "-f", "json").stdout)
+    assert shown["uncovered_roles"] == ["decision_maker", "champion", "influencer", "blocker"]
+
+
+def test_a_lead_without_e_mail_is_known_by_its_crm_id_everywhere(cli, tmp_path: Path) -> None:
+    leads = tmp_path / "crm.csv"
+    leads.write_text(
+        "external_id,first_name,company,created_at\nCRM-0001,Ann,Acme,2026-01-05\n",
+        encoding="utf-8",
+    )
+    imported = cli("leads", "import", str(leads))
+    assert imported.exit_code == 0, imported.stderr
+    listed = json.loads(cli("leads", "list", "-f", "json").stdout)
+    assert [(row["lead"], row["email"], row["external_id"]) for row in listed] == [
+        ("CRM-0001", None, "CRM-0001")
+    ]
+    assert "CRM-0001" in cli("leads", "list").stdout
+    shown = cli("leads", "show", "CRM-0001", "-f", "json")
+    assert shown.exit_code == 0, shown.stderr
+    assert json.loads(shown.stdout)["lead"]["external_id"] == "CRM-0001"
+    explained = cli("leads", "score", "--explain", "CRM-0001")
+    assert explained.exit_code == 0, explained.stderr
+    assert "Score of CRM-0001" in explained.stdout
+    forced = ["--force", "--reason", "met at a fair"]
+    assert cli("pipeline", "advance", "CRM-0001", "--to", "qualified", *forced).exit_code == 0
+    assert cli("leads", "forget", "CRM-0001").exit_code == 0
+    assert cli("leads", "show", "CRM-0001").exit_code == 3

@@ -10,7 +10,7 @@ def test_start_dates_from_the_command_line_and_a_file(cli) -> None:
     added = cli("team", "add", "ana@acme.io", "--role", "ae", "--started", "2026-03-02")
     assert added.exit_code == 0, added.stderr
     bad = cli("team", "add", "bob@acme.io", "--role", "ae", "--started", "2026-13-02")
-    assert bad.exit_code == 3 and "'2026-13-02' is not a date" in bad.stderr
+    assert bad.exit_code == 2 and "'2026-13-02' is not a date" in bad.stderr
     imported = cli(
         "team",
         "import",

@@ -265,6 +265,45 @@ def test_header_aliases_map_and_unknown_columns(cli, tmp_path: Path) -> None:
     assert "--map Mail Address=colour: 'colour' is not a column of this import" in result.stderr
 
 
+def test_a_mistyped_map_is_echoed_as_typed(cli, tmp_path: Path) -> None:
+    path = write(tmp_path, "Mail,ID\na@acme.io,CRM-1\n")
+    wrong_column = cli("leads", "import", str(path), "--map", "ID=Lead_External-ID")
+    assert wrong_column.exit_code == 2
+    assert "--map ID=Lead_External-ID: 'Lead_External-ID' is not a column" in wrong_column.stderr
+    wrong_source = cli("leads", "import", str(path), "--map", "E Mail Adress=email")
+    assert wrong_source.exit_code == 2
+    assert "the file has no column 'E Mail Adress'" in wrong_source.stderr
+    assert "its columns: Mail, ID" in wrong_source.stderr
+
+
+def test_two_columns_for_one_field_are_refused_unless_map_says_which(cli, tmp_path: Path) -> None:
+    path = write(tmp_path, "email,title,Email Address\nold@acme.io,CEO,new@acme.io\n")
+    refused = cli("leads", "import", str(path))
+    assert refused.exit_code == 3
+    assert (
+        "columns 'email' (column 1) and 'Email Address' (column 3) both give email"
+        in refused.stderr
+    )
+    assert "--map 'Email Address=email'" in refused.stderr
+    assert lead_rows(cli) == []
+    _, summary = run(cli, str(path), "--map", "Email Address=email")
+    assert summary["inserted"] == 1 and summary["unknown_columns"] == ["email"]
+    assert [row["email"] for row in lead_rows(cli)] == ["new@acme.io"]
+    same = write(tmp_path, "email,E-Mail\na@acme.io,b@acme.io\n", name="same.csv")
+    twice = cli("leads", "import", str(same))
+    assert twice.exit_code == 3 and "remove or rename one of them" in twice.stderr
+
+
+def test_a_presets_alternative_headers_are_not_two_columns(cli, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "Person - Email,Organization - Name,Person - Organization,Deal - Stage\n"
+        "a@acme.io,Acme Inc,Acme,Lead In\n",
+    )
+    result, summary = run(cli, str(path))
+    assert summary["inserted"] == 1, result.stderr
+
+
 def test_hubspot_and_salesforce_presets(cli, tmp_path: Path) -> None:
     hubspot = write(
         tmp_path,

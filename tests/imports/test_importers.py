@@ -301,3 +301,25 @@ def test_demo_loads_example_files_through_the_engine(sqlite_url: str, tmp_path: 
         assert session.scalar(select(Lead.source)) == "webinar"
         assert session.scalar(select(Spend.amount)) == 100
     store.dispose()
+
+
+def test_accounts_created_as_a_side_effect_are_counted(seeded, tmp_path: Path) -> None:
+    usage = write(
+        tmp_path,
+        "usage.csv",
+        "user,occurred_at,account\nU1,2026-03-01,acme.io\nU2,2026-03-01,new-one.io\n"
+        "U3,2026-03-02,new-two.io\nU4,2026-03-02,NEW-ONE.io\n",
+    )
+    dry = imported(seeded, "usage", usage, "--dry-run")[1]
+    assert dry["accounts_created"] == 2
+    code, summary = imported(seeded, "usage", usage)
+    assert code == 0 and summary["accounts_created"] == 2
+    assert imported(seeded, "usage", usage)[1]["accounts_created"] == 0
+    table = seeded(
+        "usage",
+        "import",
+        str(write(tmp_path, "more.csv", "user,occurred_at,account\nU9,2026-03-03,third.io\n")),
+    )
+    assert "accounts created" in table.stdout
+    listed = json.loads(seeded("accounts", "list", "-f", "json").stdout)
+    assert {"new-one.io", "new-two.io", "third.io"} <= {account["domain"] for account in listed}

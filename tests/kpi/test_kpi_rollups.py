@@ -23,7 +23,7 @@ from abs_cli.store.rollup_tables import kpi_built, kpi_stale
 
 FIRST, LAST = "2025-11", "2026-10"
 YEAR = Period(FIRST, LAST)
-AS_OF = "2026-11-01T00:00:00Z"
+AS_OF = "2026-12-01T00:00:00Z"  # after every fact of the example company: rollups apply
 REP = "sophie.wagner@quillo.io"  # an SDR of the example company
 CS_REPS = ("lea.fontaine@quillo.io", "pieter.devries@quillo.io")
 

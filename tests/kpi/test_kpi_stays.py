@@ -181,7 +181,16 @@ def test_every_writer_keeps_the_stays_fresh(cli, store, tmp_path: Path) -> None:
     assert cli("leads", "import", str(leads)).exit_code == 0
     assert_fresh(store)
     steps = [
-        ("pipeline", "advance", "a@x.io", "--at", "2026-02-01T10:00:00Z"),
+        (
+            "pipeline",
+            "advance",
+            "a@x.io",
+            "--force",
+            "--reason",
+            "unscored",
+            "--at",
+            "2026-02-01T10:00:00Z",
+        ),
         ("pipeline", "advance", "-", "--force", "--reason", "fast", "--at", "2026-02-02T10:00:00Z"),
         ("pipeline", "win", "d@x.io", "--amount", "900", "--at", "2026-02-03T10:00:00Z"),
         ("pipeline", "lose", "c@x.io", "--reason", "price", "--at", "2026-02-04T10:00:00Z"),

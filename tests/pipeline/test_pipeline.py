@@ -32,12 +32,16 @@ def team(store) -> dict[str, int]:  # type: ignore[no-untyped-def]
     return reps
 
 
-def put(store, team, email: str, stage: str = "prospect", **extra) -> int:  # type: ignore[no-untyped-def]
-    """One lead at `stage`, owned by the usual role for it unless told otherwise."""
+def put(store, team, email: str, stage: str = "prospect", *, scored: bool = True, **extra) -> int:  # type: ignore[no-untyped-def]
+    """One lead at `stage`, owned by the usual role for it unless told otherwise, with a
+    sales-ready score (the readiness gate of `qualified` refuses an unscored lead)."""
     owner = {"prospect": "sdr", "qualified": "sdr", "customer": "cs"}.get(stage, "ae1")
     row = {"email": email, "stage": stage, "owner_id": team[f"{owner}@acme.io"]} | extra
     with store.session(write=True) as session:
-        return add_leads(session, [row])[email]
+        lead_id = add_leads(session, [row])[email]
+        if scored:
+            add_score(session, lead_id, 90, "sql")
+    return lead_id
 
 
 def moves(result) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -146,10 +150,10 @@ def test_forced_skip_and_back_are_recorded(cli, store, team) -> None:
     ]
 
 
-def test_qualified_gate_uses_readiness_only_when_scored(cli, store, team) -> None:
-    cold = put(store, team, "cold@client.io")
-    hot = put(store, team, "hot@client.io")
-    put(store, team, "new@client.io")
+def test_qualified_gate_refuses_low_and_missing_scores(cli, store, team) -> None:
+    cold = put(store, team, "cold@client.io", scored=False)
+    hot = put(store, team, "hot@client.io", scored=False)
+    new = put(store, team, "new@client.io", scored=False)
     with store.session(write=True) as session:
         add_score(session, cold, 41, "mql")
         add_score(session, hot, 88, "sql")
@@ -165,11 +169,15 @@ def test_qualified_gate_uses_readiness_only_when_scored(cli, store, team) -> Non
             "raise the score or pass --force --reason",
         ),
         "hot@client.io": ("moved", ""),
-        "new@client.io": ("moved", ""),
+        "new@client.io": (
+            "refused",
+            "gate qualified: needs readiness sql, the lead has no score; "
+            "score it with `abs leads score` or pass --force --reason",
+        ),
     }
     forced = ["--force", "--reason", "manager call"]
-    assert cli("pipeline", "advance", "cold@client.io", *forced).exit_code == 0
-    assert lead_state(store, cold)[0] == "qualified"
+    assert cli("pipeline", "advance", "cold@client.io", "new@client.io", *forced).exit_code == 0
+    assert lead_state(store, cold)[0] == lead_state(store, new)[0] == "qualified"
 
 
 def test_discovery_gate_needs_a_held_meeting_and_hands_to_an_ae(cli, store, team) -> None:
@@ -240,11 +248,13 @@ def test_handoff_without_an_available_rep_leaves_the_lead_unassigned(cli, store,
 
 def test_bulk_from_stdin_with_failures_and_duplicates(cli, store, team) -> None:
     with store.session(write=True) as session:
-        add_leads(
+        ids = add_leads(
             session,
             [{"email": f"l{n}@client.io", "external_id": f"crm-{n}"} for n in range(30)]
             + [{"email": "done@client.io", "stage": "lost"}],
         )
+        for lead_id in ids.values():
+            add_score(session, lead_id, 90, "sql")
     keys = [f"l{n}@client.io" for n in range(25)] + ["crm-25", "", "ghost@client.io"]
     keys += ["done@client.io", "l3@client.io", "crm-3"]
     result = cli("pipeline", "advance", "-", "-f", "jsonl", input="\n".join(keys) + "\n")
@@ -270,7 +280,9 @@ def test_bulk_from_stdin_with_failures_and_duplicates(cli, store, team) -> None:
 
 def test_bulk_core_in_small_chunks_keeps_order(store, team) -> None:
     with store.session(write=True) as session:
-        add_leads(session, [{"email": f"l{n}@client.io"} for n in range(50)])
+        ids = add_leads(session, [{"email": f"l{n}@client.io"} for n in range(50)])
+        for lead_id in ids.values():
+            add_score(session, lead_id, 90, "sql")
     keys = [f"l{n}@client.io" for n in reversed(range(50))] + ["l0@client.io"]
     move = Move(at=T0 + timedelta(days=1))
     results = list(advance(store, keys, move, WorkflowConfig(), now=T0, chunk_size=7))
@@ -294,7 +306,7 @@ def test_at_is_validated_against_the_current_stage(cli, store, team) -> None:
         "--at 2026-01-01T00:00:00Z is before the lead entered prospect (2026-03-02T09:00:00Z)"
     )
     bad = cli("pipeline", "advance", "ana@client.io", "--at", "yesterday")
-    assert bad.exit_code == 3 and "--at 'yesterday' is not an ISO 8601 time" in bad.stderr
+    assert bad.exit_code == 2 and "--at 'yesterday' is not an ISO 8601 time" in bad.stderr
     ok = cli("pipeline", "advance", "ana@client.io", "--at", "2026-03-03T10:00:00+01:00")
     assert ok.exit_code == 0
     rows = json.loads(cli("pipeline", "history", "ana@client.io", "-f", "json").stdout)
@@ -308,7 +320,7 @@ def test_bad_options_are_rejected_before_any_move(cli, store, team) -> None:
         in cli("pipeline", "advance", "ana@client.io", "--amount", "lots").stderr
     )
     unknown = cli("pipeline", "advance", "ana@client.io", "--to", "heaven")
-    assert unknown.exit_code == 3 and "--to: unknown stage 'heaven'" in unknown.stderr
+    assert unknown.exit_code == 2 and "--to: unknown stage 'heaven'" in unknown.stderr
     both = cli("pipeline", "advance", "ana@client.io", "--to", "2", "--next")
     assert both.exit_code == 2 and "give --to or --next, not both" in both.stderr
     nobody = cli("pipeline", "advance", "ana@client.io", "--rep", "nobody@acme.io")
@@ -320,10 +332,10 @@ def test_bad_options_are_rejected_before_any_move(cli, store, team) -> None:
 def test_exit_via_advance_needs_a_reason(cli, store, team) -> None:
     put(store, team, "ana@client.io", "demo")
     result = cli("pipeline", "advance", "ana@client.io", "--to", "lost")
-    assert result.exit_code == 3
+    assert result.exit_code == 2
     assert "moving a lead to lost needs --reason" in result.stderr
     long = cli("pipeline", "lose", "ana@client.io", "--reason", "x" * 501)
-    assert long.exit_code == 3 and "--reason is 501 characters long; at most 500" in long.stderr
+    assert long.exit_code == 2 and "--reason is 501 characters long; at most 500" in long.stderr
 
 
 STAGE_CHOICES = [None, *STAGES, "lost", "disqualified", "churned"]

@@ -124,7 +124,7 @@ def test_board_counts_amounts_and_oldest(cli, floor) -> None:
     csv_lines = cli("pipeline", "board", "-f", "csv").stdout.splitlines()
     assert csv_lines[0] == "column,leads,amount,probability,weighted_amount,oldest"
     bad = cli("pipeline", "board", "--role", "boss")
-    assert bad.exit_code == 3 and "role 'boss' is not one of" in bad.stderr
+    assert bad.exit_code == 2 and "role 'boss' is not one of" in bad.stderr
 
 
 def test_board_probabilities_from_settings_then_config(cli, store, floor, tmp_path) -> None:
@@ -438,7 +438,7 @@ def test_goals_with_actuals_and_attainment(cli, store, floor) -> None:
         ),
     ):
         result = cli("goals", "set", *args)
-        assert result.exit_code == 3 and message in result.stderr
+        assert result.exit_code == 2 and message in result.stderr  # the command line is wrong
 
 
 def test_team_actuals_core(store, floor) -> None:

@@ -360,13 +360,13 @@ def test_cli_scores_and_explains_in_json(cli) -> None:
 
     invalid = cli("leads", "score", "--explain", "lead1")
     assert invalid.exit_code == 3
-    assert "email 'lead1' is not a valid address" in invalid.stderr
+    assert "no lead with e-mail or external id 'lead1'" in invalid.stderr
     both = cli("leads", "score", "--explain", "nobody@nowhere.io", "--changed")
     assert both.exit_code == 2
     assert "--explain scores one lead; it does not combine with --changed" in both.stderr
     missing = cli("leads", "score", "--explain", "nobody@nowhere.io")
     assert missing.exit_code == 3
-    assert "no lead nobody@nowhere.io in the store" in missing.stderr
+    assert "no lead with e-mail or external id 'nobody@nowhere.io'" in missing.stderr
 
 
 def test_demo_scores_as_of_the_data_and_lists_the_leads_to_call(store) -> None:

@@ -7,6 +7,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
+import pytest
+from conftest import Cli
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -56,15 +58,51 @@ def test_store_chosen_by_env_then_default(tmp_path: Path, monkeypatch) -> None:
     assert (tmp_path / "home" / "abs.db").exists()
 
 
-def test_info_on_a_missing_store_does_not_create_it(tmp_path: Path, sqlite_cli) -> None:
-    result = sqlite_cli("db", "info")
+def test_info_on_a_missing_store_does_not_create_it(tmp_path: Path, sqlite_url: str) -> None:
+    result = Cli(sqlite_url, init=False)("db", "info")
     assert result.exit_code == 4
-    assert "no store at" in result.stderr
+    assert "no abs store at" in result.stderr
     assert not (tmp_path / "abs.db").exists()
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("kpi", "report"),
+        ("team", "list"),
+        ("team", "add", "ana@acme.io", "--role", "sdr"),
+        ("leads", "list"),
+        ("db", "migrate"),
+        ("db", "rebuild"),
+    ],
+)
+def test_a_mistyped_store_is_refused_not_created(db_url: str, command: tuple[str, ...]) -> None:
+    result = Cli(db_url, init=False)(*command)
+    assert result.exit_code == 4, result.output
+    assert "no abs store at" in result.stderr and "abs db init" in result.stderr
+    assert Cli(db_url, init=False)("db", "info").exit_code == 4  # still nothing created
+
+
+def test_a_mistyped_store_in_abs_db_is_refused(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ABS_DB", str(tmp_path / "typo.db"))
+    result = CliRunner().invoke(app, ["kpi", "report"])
+    assert result.exit_code == 4
+    assert "ABS_DB" in result.stderr
+    assert not (tmp_path / "typo.db").exists()
+
+
+def test_db_init_creates_a_named_store_and_the_default_store_is_created_on_first_use(
+    db_url: str, tmp_path: Path
+) -> None:
+    assert Cli(db_url, init=False)("db", "init").exit_code == 0
+    assert Cli(db_url, init=False)("team", "list").exit_code == 0
+    result = CliRunner().invoke(app, ["team", "add", "ana@acme.io", "--role", "sdr"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "home" / "abs.db").exists()
+
+
 def test_unreachable_folder_is_a_store_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["--db", str(tmp_path / "nope" / "x.db"), "team", "list"])
+    result = CliRunner().invoke(app, ["--db", str(tmp_path / "nope" / "x.db"), "db", "init"])
     assert result.exit_code == 4
     assert "folder" in result.stderr and "does not exist" in result.stderr
 

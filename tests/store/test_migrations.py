@@ -304,7 +304,7 @@ def test_sqlite_store_opened_by_abs_has_its_pragmas(tmp_path: Path) -> None:
     from abs_cli.cli.state import AppState
 
     state = AppState(db_option=str(tmp_path / "abs.db"))
-    store = state.store()
+    store = state.store(create=True)
     try:
         with store.engine.connect() as connection:
             pragma = connection.exec_driver_sql

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from functools import cache, partial
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -59,23 +62,39 @@ class AbsGroup(TyperGroup):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args))
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            _silence_stdout()
+            raise typer.Exit(int(ExitCode.CLOSED_PIPE)) from None
+        except (typer.Exit, typer.Abort) as exit_:
+            if INTERRUPTED.is_set():
+                _interrupted(ctx)
+            raise exit_
+        except KeyboardInterrupt:
+            _interrupted(ctx)
         except AbsError as error:
+            if INTERRUPTED.is_set():  # the Ctrl-C surfaced as another error: it wins
+                _interrupted(ctx)
             _report(ctx, error.message, error.hint, error)
             raise typer.Exit(int(error.exit_code)) from None
-        except KeyboardInterrupt:
-            _report(ctx, "interrupted; the current batch was rolled back", None, None)
-            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-        except (typer.Exit, typer.Abort):
-            raise
         except Exception as error:
+            if INTERRUPTED.is_set():
+                _interrupted(ctx)
             if "click" in type(error).__module__:  # usage errors: Click prints them, exit 2
+                _in_plain_words(error)
                 raise
+            mapped = _store_error(ctx, error)
+            if mapped is not None:
+                _report(ctx, mapped.message, mapped.hint, error)
+                raise typer.Exit(int(mapped.exit_code)) from None
             _report(
                 ctx,
-                f"unexpected error: {type(error).__name__}: {error}",
+                f"unexpected error: {type(error).__name__}: {_first_line(error)}",
                 "run again with --debug for the traceback, and report it",
                 error,
             )
@@ -84,6 +103,116 @@ class AbsGroup(TyperGroup):
             state = ctx.obj
             if isinstance(state, AppState):
                 state.close()
+
+
+INTERRUPTED = threading.Event()
+"""Set by the SIGINT handler of `main`: a Ctrl-C exits 130 whatever error it surfaced as
+(a lock wait cut short, a rolled-back transaction…)."""
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    INTERRUPTED.set()
+    raise KeyboardInterrupt
+
+
+def _interrupted(ctx: Any) -> NoReturn:
+    _report(ctx, "interrupted; the current batch was rolled back", None, None)
+    raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush on exit does not
+    complain about the closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (an in-process test runner)
+        pass
+
+
+PLAIN_WORDS: dict[str, str] = {
+    "less_than_equal": "{input!r} is more than {le}",
+    "less_than": "{input!r} is not less than {lt}",
+    "greater_than_equal": "{input!r} is less than {ge}",
+    "greater_than": "{input!r} is not more than {gt}",
+    "int_parsing": "{input!r} is not a whole number",
+    "int_from_float": "{input!r} is not a whole number",
+    "float_parsing": "{input!r} is not a number",
+    "decimal_parsing": "{input!r} is not a number",
+    "bool_parsing": "{input!r} is not true or false",
+    "enum": "{input!r} is not one of {expected}",
+}
+"""Typer checks option values with pydantic; its messages ("Input should be less than or
+equal to 3") become what the user typed and what is allowed."""
+
+
+def _in_plain_words(error: Exception) -> None:
+    """Rewrite a Typer option error worded by pydantic (docs/domain.md §3.3)."""
+    errors = getattr(error.__cause__, "errors", None)
+    if not hasattr(error, "message") or not callable(errors):
+        return
+    details = errors()
+    if not details:
+        return
+    first = details[0]
+    template = PLAIN_WORDS.get(str(first.get("type")))
+    if template is None:
+        return
+    try:
+        error.message = template.format(input=first.get("input"), **(first.get("ctx") or {}))
+    except (KeyError, IndexError, ValueError):
+        return
+
+
+def _first_line(error: BaseException) -> str:
+    """A driver error's own first line: never the SQL statement and parameters that
+    SQLAlchemy appends (docs/domain.md §3.3), nor its link to the docs."""
+    original = getattr(error, "orig", None) or error
+    text = str(original).strip()
+    return text.splitlines()[0] if text else type(original).__name__
+
+
+def _store_error(ctx: Any, error: Exception) -> AbsError | None:
+    """An OS or driver error about the store, as the contract's store error (exit 4)."""
+    if not type(error).__module__.startswith(("sqlalchemy", "sqlite3", "psycopg")):
+        return None
+    from abs_cli.store.engine import describe_store_error
+
+    state = ctx.obj if isinstance(ctx.obj, AppState) else AppState()
+    try:
+        location = state.location
+    except Exception:  # the locator itself is what failed: say so without a location
+        return None
+    return describe_store_error(location, error)
+
+
+GLOBAL_FLAGS = frozenset({"-q", "--quiet", "--debug"})
+GLOBAL_VALUE_OPTIONS = frozenset({"--db"})
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Move the global options found after the subcommand in front of it, so that
+    `abs team list --db x.db` means `abs --db x.db team list` (docs/domain.md §3.6).
+    Nothing after a `--` is touched."""
+    hoisted: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest.extend(args[index:])
+            break
+        name = arg.split("=", 1)[0]
+        if arg in GLOBAL_FLAGS or (name in GLOBAL_VALUE_OPTIONS and "=" in arg):
+            hoisted.append(arg)
+        elif arg in GLOBAL_VALUE_OPTIONS and index + 1 < len(args):
+            hoisted.extend(args[index : index + 2])
+            index += 1
+        else:
+            rest.append(arg)
+        index += 1
+    return [*hoisted, *rest]
 
 
 def _report(ctx: Any, message: str, hint: str | None, error: BaseException | None) -> None:
@@ -105,6 +234,7 @@ app = typer.Typer(
     name="abs",
     cls=AbsGroup,
     help="Activity-based selling from the terminal: leads, pipeline, team and SaaS KPIs.\n\n"
+    "The global options --db, -q and --debug may also follow the subcommand.\n\n"
     "Example: abs demo",
     no_args_is_help=True,
     # Plain Click help: Typer's Rich help formatter imports rich.markdown and markdown-it,
@@ -274,5 +404,6 @@ _register()
 
 def main() -> None:
     """Console-script entry point."""
+    signal.signal(signal.SIGINT, _on_sigint)
     app(prog_name="abs")
     sys.exit(0)

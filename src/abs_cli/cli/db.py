@@ -30,7 +30,7 @@ def init(
     from abs_cli.store.settings import get_setting, set_currency
 
     state = get_state(ctx)
-    store = state.store()
+    store = state.store(create=True)
     with store.session(write=True) as session:
         code = set_currency(session, currency) if currency else get_setting(session, "currency")
     state.info(f"store ready: {store.location.display} (currency {code})")
@@ -45,7 +45,7 @@ def info(ctx: typer.Context, output: FormatOption = OutputFormat.table) -> None:
     from abs_cli.render.output import Report, Section, render
     from abs_cli.store.info import describe
 
-    details = describe(get_state(ctx).store(create=False))
+    details = describe(get_state(ctx).store())
     summary = {key: value for key, value in details.items() if key not in ("rows", "settings")}
     sections = [
         Section.record("Store", summary),
@@ -64,15 +64,17 @@ def migrate(ctx: typer.Context) -> None:
 
     Example: abs db migrate
     """
-    from abs_cli.store.engine import make_engine
-    from abs_cli.store.migrate import upgrade
+    from abs_cli.store.engine import Store, make_engine
+    from abs_cli.store.migrate import missing_store_error, upgrade
 
     state = get_state(ctx)
-    from abs_cli.store.engine import Store
-
-    store = Store(state.location, make_engine(state.location))
+    location = state.location
+    path = location.sqlite_path
+    if path is not None and not path.exists() and not location.is_default:
+        raise missing_store_error(location)
+    store = Store(location, make_engine(location))
     try:
-        before, after = upgrade(store)
+        before, after = upgrade(store, create=location.is_default)
     finally:
         store.dispose()
     if before == after:
@@ -112,5 +114,5 @@ def backup(
     from abs_cli.store.info import backup as backup_store
 
     state = get_state(ctx)
-    size = backup_store(state.store(create=False), target)
+    size = backup_store(state.store(), target)
     state.info(f"backup written: {target} ({size:,} bytes)")

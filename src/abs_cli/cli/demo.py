@@ -45,7 +45,7 @@ def demo(
             Path(str(target) + suffix).unlink(missing_ok=True)
         state.db_option = str(target)
     folder = examples or example_folder()
-    store = state.store()
+    store = state.store(create=True)
     state.info(f"building the demo store {store.location.display} from {folder}")
     day = build_demo(store, folder)
     with store.session() as session:

@@ -209,10 +209,12 @@ def _report(state: Any, summary: Any, output: OutputFormat) -> None:
         shown = summary.unknown_columns[:12]
         more = len(summary.unknown_columns) - len(shown)
         state.info("ignored columns: " + ", ".join(shown) + (f" and {more} more" if more else ""))
-    columns = [
-        Column(name, kind="int")
-        for name in ("read", "inserted", "updated", "unchanged", "duplicates_in_file", "rejected")
-    ] + [Column("seconds", kind="number", decimals=2)]
+    counted = ["read", "inserted", "updated", "unchanged", "duplicates_in_file", "rejected"]
+    if summary.accounts_created:
+        counted.append("accounts_created")
+    columns = [Column(name, kind="int") for name in counted] + [
+        Column("seconds", kind="number", decimals=2)
+    ]
     title = f"Import of {summary.kind}" + (" (dry run: nothing written)" if summary.dry_run else "")
     document = summary.document()
     render(Report([Section(title, columns, [document])], document=document), output)

@@ -39,7 +39,7 @@ def list_(
     Example: abs leads list --stage qualified --owner ana@acme.io --min-score 60 -n 20
     """
     from abs_cli.crm.leads import list_leads
-    from abs_cli.errors import InputError
+    from abs_cli.errors import UsageError
     from abs_cli.imports.values import parse_datetime
     from abs_cli.render.output import Column, Section, render
 
@@ -48,7 +48,7 @@ def list_(
         try:
             created_since = parse_datetime(since)
         except ValueError:
-            raise InputError(f"--since {since!r} is not a date (use 2026-03-31)") from None
+            raise UsageError(f"--since {since!r} is not a date", hint="use 2026-03-31") from None
     with get_state(ctx).store().session() as session:
         rows = list_leads(
             session,
@@ -62,8 +62,12 @@ def list_(
             sort=sort,
             limit=limit,
         )
+    # A lead is named by its e-mail, else its external id (`lead`); scripts also get both.
+    named = [Column("lead")]
+    if output not in (OutputFormat.table, OutputFormat.markdown):
+        named += [Column("email"), Column("external_id")]
     columns = [
-        Column("email"),
+        *named,
         Column("name"),
         Column("company"),
         Column("account"),
@@ -105,11 +109,9 @@ def show(
     with state.store().session() as session:
         shown = show_lead(session, lead)
         shown["checklist"] = lead_checklist(session, loaded.playbook, find_lead_id(session, lead))
-        explained = None
-        if shown["lead"].get("email"):
-            explained = explanation_report(
-                explain_lead(session, shown["lead"]["email"], loaded=resolve_model(session))
-            )
+        explained = explanation_report(
+            explain_lead(session, lead, loaded=resolve_model(session)), lead.strip()
+        )
     history = Section(
         "Stage history",
         [
@@ -178,7 +180,7 @@ def export(
 @app.command("forget")
 def forget(
     ctx: typer.Context,
-    email: Annotated[str, typer.Argument(help="The lead's e-mail.")],
+    lead: Annotated[str, typer.Argument(help="The lead's e-mail or external id.")],
     reason: Annotated[str | None, typer.Option(help="Why (kept in the erasure log).")] = None,
 ) -> None:
     """Erase a lead's personal data (right to erasure); KPIs keep an anonymous record.
@@ -189,7 +191,7 @@ def forget(
 
     state = get_state(ctx)
     with state.store().session(write=True) as session:
-        lead_id = forget_lead(session, email, reason)
+        lead_id = forget_lead(session, lead, reason)
     state.info(f"personal data of lead #{lead_id} erased; the erasure is logged")
 
 

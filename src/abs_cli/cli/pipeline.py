@@ -73,7 +73,7 @@ def _run_moves(
     import sys
     from decimal import Decimal, InvalidOperation
 
-    from abs_cli.errors import InputError
+    from abs_cli.errors import InputError, UsageError
     from abs_cli.pipeline.moves import Move, advance
     from abs_cli.pipeline.routing import rep_id_for
     from abs_cli.render.output import render
@@ -84,7 +84,7 @@ def _run_moves(
     try:
         deal = Decimal(amount.replace(",", "")) if amount is not None else None
     except InvalidOperation:
-        raise InputError(f"--amount {amount!r} is not a number") from None
+        raise UsageError(f"--amount {amount!r} is not a number") from None
     store = state.store()
     with store.session() as session:
         acting = rep_id_for(session, rep)
@@ -125,12 +125,12 @@ def _stage(value: str | None) -> str | None:
     if value is None:
         return None
     from abs_cli.domain import stage_from_user
-    from abs_cli.errors import InputError
+    from abs_cli.errors import UsageError
 
     try:
         return stage_from_user(value)
     except ValueError as error:
-        raise InputError(f"--to: {error}") from None
+        raise UsageError(f"--to: {error}") from None
 
 
 @app.command("advance")

@@ -51,7 +51,11 @@ def score_leads(
     ] = False,
     explain: Annotated[
         str | None,
-        typer.Option("--explain", metavar="EMAIL", help="Explain one lead's score, rule by rule."),
+        typer.Option(
+            "--explain",
+            metavar="LEAD",
+            help="Explain one lead's score, rule by rule (its e-mail or external id).",
+        ),
     ] = None,
     config: ConfigOption = None,
     output: FormatOption = OutputFormat.table,
@@ -81,7 +85,7 @@ def score_leads(
 
         with store.session() as session:
             explanation = explain_lead(session, explain, moment, resolve_model(session, config))
-        render(explanation_report(explanation), output)
+        render(explanation_report(explanation, explain.strip()), output)
         return
     from abs_cli.scoring.engine import score_leads as run_scoring
 
@@ -125,7 +129,9 @@ def run_report(run: ScoreRun) -> Report:
     )
 
 
-def explanation_report(explanation: Explanation) -> Report:
+def explanation_report(explanation: Explanation, named: str) -> Report:
+    """The explanation as a report; `named` is how the user named the lead (its e-mail or
+    external id), the title when the lead has no e-mail."""
     from abs_cli.render.output import Column, Report, Section
 
     summary = {
@@ -163,7 +169,7 @@ def explanation_report(explanation: Explanation) -> Report:
     ]
     return Report(
         [
-            Section.record(f"Score of {explanation.email}", summary),
+            Section.record(f"Score of {explanation.email or named}", summary),
             Section(
                 "Contributions",
                 columns,

@@ -25,25 +25,32 @@ class AppState:
     def location(self) -> StoreLocation:
         return resolve_store(self.db_option)
 
-    def store(self, *, create: bool = True) -> Store:
-        """Open the store once per invocation, creating or upgrading its schema."""
+    def store(self, *, create: bool = False) -> Store:
+        """Open the store once per invocation, upgrading its schema.
+
+        Args:
+            create: create the store when it does not exist (`abs db init`, `abs demo`).
+                Without it, a store named by --db or ABS_DB must exist (docs/domain.md
+                §3.1); the default store in the user data dir is created on first use.
+        """
         if self._store is None:
             from abs_cli.store.engine import make_engine
-            from abs_cli.store.migrate import ensure_current
+            from abs_cli.store.migrate import ensure_current, missing_store_error
 
             location = self.location
+            may_create = create or location.is_default
             path = location.sqlite_path
-            if not create and path is not None and not path.exists():
-                from abs_cli.errors import StoreError
-
-                raise StoreError(
-                    f"no store at {path}",
-                    hint="run `abs db init` or point --db / ABS_DB at a store",
-                )
-            if path is not None and self.db_option is None and not path.parent.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
+            if path is not None and not path.exists():
+                if not may_create:
+                    raise missing_store_error(location)
+                if location.is_default:
+                    path.parent.mkdir(parents=True, exist_ok=True)
             store = _open(location, make_engine)
-            ensure_current(store)
+            try:
+                ensure_current(store, create=may_create)
+            except BaseException:
+                store.dispose()
+                raise
             self._store = store
         return self._store
 

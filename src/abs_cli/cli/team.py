@@ -44,7 +44,7 @@ def add(
     from pydantic import ValidationError
 
     from abs_cli.crm.team import RepIn, add_rep
-    from abs_cli.errors import InputError
+    from abs_cli.errors import UsageError
     from abs_cli.values import validation_message
 
     state = get_state(ctx)
@@ -60,7 +60,7 @@ def add(
             }
         )
     except ValidationError as error:
-        raise InputError(validation_message(error)) from None
+        raise UsageError(validation_message(error)) from None  # values typed on the command line
     with state.store().session(write=True) as session:
         rep = add_rep(session, rep_in)
     state.info(f"added {rep.email} as {rep.role}")

@@ -45,16 +45,17 @@ RoleOption = Annotated[
 
 
 def parse_time(value: str | None, option: str) -> datetime | None:
-    """An ISO 8601 time from the command line, in UTC; InputError naming the option."""
+    """An ISO 8601 time from the command line, in UTC; UsageError (exit 2) naming the
+    option."""
     if value is None:
         return None
-    from abs_cli.errors import InputError
+    from abs_cli.errors import UsageError
     from abs_cli.values import utc
 
     try:
         return utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
     except ValueError:
-        raise InputError(
+        raise UsageError(
             f"{option} {value!r} is not an ISO 8601 time", hint="e.g. 2026-03-31T14:05:00"
         ) from None
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from abs_cli.domain import BUYING_ROLES
+from abs_cli.domain import BUYING_ROLES, EXIT_STAGES
 from abs_cli.errors import InputError, NotFoundError
 from abs_cli.store.models import Account, Lead, Rep
 from abs_cli.values import now
@@ -69,7 +69,11 @@ def list_accounts(
 
 
 def show_account(session: Session, domain: str) -> dict[str, Any]:
-    """An account, its contacts with their buying role, and the uncovered roles."""
+    """An account, its contacts with their buying role, and the uncovered roles.
+
+    A role is covered by a contact still in play: not forgotten, and not in an exit
+    stage (lost, disqualified, churned).
+    """
     account = get_account(session, domain)
     owner = session.get(Rep, account.owner_id) if account.owner_id else None
     contacts = [
@@ -86,7 +90,9 @@ def show_account(session: Session, domain: str) -> dict[str, Any]:
             .order_by(col(Lead.buying_role).is_(None), col(Lead.buying_role), col(Lead.email))
         )
     ]
-    covered = {contact["buying_role"] for contact in contacts}
+    covered = {
+        contact["buying_role"] for contact in contacts if contact["stage"] not in EXIT_STAGES
+    }
     fields = {
         "domain": account.domain,
         "name": account.name,

@@ -12,8 +12,8 @@ from sqlmodel import col
 
 from abs_cli.crm.lookup import find_lead_id
 from abs_cli.crm.team import find_rep
-from abs_cli.domain import ROLES, stage_from_user
-from abs_cli.errors import InputError, NotFoundError
+from abs_cli.domain import ROLES, lead_label, stage_from_user
+from abs_cli.errors import UsageError
 from abs_cli.store.marks import mark
 from abs_cli.store.models import (
     Account,
@@ -27,7 +27,7 @@ from abs_cli.store.models import (
     UsageEvent,
 )
 from abs_cli.store.sql import month_key
-from abs_cli.values import normalise_email, now
+from abs_cli.values import now
 
 EXPORT_COLUMNS: tuple[str, ...] = (
     "email",
@@ -94,12 +94,12 @@ def list_leads(
         try:
             query = query.where(col(Lead.stage) == stage_from_user(stage))
         except ValueError as error:
-            raise InputError(str(error)) from None
+            raise UsageError(f"--stage: {error}") from None
     if owner:
         query = query.where(col(Lead.owner_id) == find_rep(session, owner).id)
     if role:
         if role.lower() not in ROLES:
-            raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}")
+            raise UsageError(f"--role {role!r} is not one of {', '.join(ROLES)}")
         query = query.where(col(Rep.role) == role.lower())
     if source:
         from abs_cli.imports.values import normalise_source
@@ -112,13 +112,15 @@ def list_leads(
     if since is not None:
         query = query.where(col(Lead.created_at) >= since)
     if sort not in SORTS:
-        raise InputError(f"sort {sort!r} is not one of {', '.join(SORTS)}")
+        raise UsageError(f"--sort {sort!r} is not one of {', '.join(SORTS)}")
     query = query.order_by(*SORTS[sort])
     if limit:
         query = query.limit(limit)
     return [
         {
+            "lead": lead_label(lead.email, lead.external_id, lead.id),
             "email": lead.email,
+            "external_id": lead.external_id,
             "name": _name(lead),
             "company": lead.company,
             "account": domain,
@@ -138,21 +140,17 @@ def _name(lead: Lead) -> str | None:
     return " ".join(parts) or None
 
 
-def get_lead(session: Session, email: str) -> Lead:
-    try:
-        key = normalise_email(email)
-    except ValueError as error:
-        raise InputError(str(error)) from None
-    lead = session.scalar(select(Lead).where(col(Lead.email) == key))
-    if lead is None:
-        raise NotFoundError(f"no lead {key}", hint="see `abs leads list`")
+def get_lead(session: Session, key: str) -> Lead:
+    """The lead named by its e-mail or its external id (`crm.lookup`), or NotFoundError."""
+    lead = session.get(Lead, find_lead_id(session, key))
+    assert lead is not None  # the id was just read in this transaction
     return lead
 
 
 def show_lead(session: Session, key: str) -> dict[str, Any]:
     """A lead (by e-mail or external id) with its account, owner, score, stage history
     and activities."""
-    lead = session.get_one(Lead, find_lead_id(session, key))
+    lead = get_lead(session, key)
     account = session.get(Account, lead.account_id) if lead.account_id else None
     owner = session.get(Rep, lead.owner_id) if lead.owner_id else None
     score = session.get(LeadScore, lead.id)
@@ -228,13 +226,13 @@ def export_leads(session: Session) -> Iterator[dict[str, Any]]:
         yield row
 
 
-def forget_lead(session: Session, email: str, reason: str | None = None) -> int:
+def forget_lead(session: Session, key: str, reason: str | None = None) -> int:
     """Erase a lead's personal data, keep an anonymous row (KPIs unchanged), log it.
 
     Returns the lead's id, the only thing kept that points at it.
     """
-    lead = get_lead(session, email)
-    key = lead.email
+    lead = get_lead(session, key)
+    email = lead.email
     anonymous = f"forgotten-{lead.id}"
     stamp = now()
     for column in ("email", "external_id", "first_name", "last_name", "title", "phone", "referrer"):
@@ -242,16 +240,18 @@ def forget_lead(session: Session, email: str, reason: str | None = None) -> int:
     lead.forgotten_at = stamp
     lead.updated_at = stamp
     session.execute(update(Activity).where(col(Activity.lead_id) == lead.id).values(notes=None))
-    session.execute(
-        update(NpsResponse)
-        .where((col(NpsResponse.lead_id) == lead.id) | (col(NpsResponse.respondent) == key))
-        .values(respondent=anonymous, comment=None)
-    )
-    erased = select(month_key(col(UsageEvent.occurred_at))).where(col(UsageEvent.user_key) == key)
-    mark(session, "usage", erased)  # the counts stay, but their months are re-read
-    session.execute(
-        update(UsageEvent).where(col(UsageEvent.user_key) == key).values(user_key=anonymous)
-    )
+    answered = col(NpsResponse.lead_id) == lead.id
+    if email is not None:
+        answered = answered | (col(NpsResponse.respondent) == email)
+    session.execute(update(NpsResponse).where(answered).values(respondent=anonymous, comment=None))
+    if email is not None:  # usage events name a user by e-mail, never by CRM id
+        erased = select(month_key(col(UsageEvent.occurred_at))).where(
+            col(UsageEvent.user_key) == email
+        )
+        mark(session, "usage", erased)  # the counts stay, but their months are re-read
+        session.execute(
+            update(UsageEvent).where(col(UsageEvent.user_key) == email).values(user_key=anonymous)
+        )
     lead_id = lead.id
     assert lead_id is not None  # read from the store, so it has its id
     session.add(ErasureLog(lead_id=lead_id, erased_at=stamp, reason=reason))

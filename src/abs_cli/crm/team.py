@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from abs_cli.domain import ROLES, STAGES
-from abs_cli.errors import InputError, NotFoundError
+from abs_cli.errors import InputError, NotFoundError, UsageError
 from abs_cli.imports.values import UTCDate
 from abs_cli.store.models import Lead, Rep
 from abs_cli.values import normalise_email, now, parse_territory
@@ -97,7 +97,7 @@ def set_role(session: Session, key: str, role: str) -> Rep:
     try:
         rep.role = parse_role(role)
     except ValueError as error:
-        raise InputError(str(error)) from None
+        raise UsageError(str(error)) from None
     rep.updated_at = now()
     session.flush()
     return rep
@@ -128,7 +128,7 @@ def list_reps(
         try:
             query = query.where(col(Rep.role) == parse_role(role))
         except ValueError as error:
-            raise InputError(str(error)) from None
+            raise UsageError(str(error)) from None
     if not include_inactive:
         query = query.where(col(Rep.active).is_(True))
     order = {name: index for index, name in enumerate(ROLES)}

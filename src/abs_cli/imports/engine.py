@@ -31,7 +31,8 @@ from abs_cli.imports.headers import (
     plan_header,
     value_translations,
 )
-from abs_cli.imports.reader import SourceInfo, open_csv
+from abs_cli.imports.reader import SourceInfo, open_csv, read_failure
+from abs_cli.imports.resolve import ACCOUNTS_CREATED
 from abs_cli.store.engine import WRITE_OPTION, Store
 from abs_cli.store.sql import is_sqlite, tune_for_bulk_load
 from abs_cli.values import now
@@ -151,6 +152,9 @@ class ImportSummary:
     unchanged: int = 0
     duplicates_in_file: int = 0
     rejected: int = 0
+    accounts_created: int | None = None
+    """Accounts an import created for the domains its rows name (None: not counted, the
+    SQLite leads writer creates them in SQL)."""
     seconds: float = 0.0
     dry_run: bool = False
     rejects_path: str | None = None
@@ -170,6 +174,7 @@ class ImportSummary:
             "unchanged": self.unchanged,
             "duplicates_in_file": self.duplicates_in_file,
             "rejected": self.rejected,
+            "accounts_created": self.accounts_created,
             "seconds": round(self.seconds, 3),
             "dry_run": self.dry_run,
             "rejects_file": self.rejects_path,
@@ -231,7 +236,15 @@ class _Rejects:
         if self.path is None:
             return
         if self.writer is None:
-            self.handle = self.path.open("w", newline="", encoding="utf-8")
+            try:
+                self.handle = self.path.open("w", newline="", encoding="utf-8")
+            except OSError as error:
+                raise InputError(
+                    f"line {line} is rejected ({reason}) but the rejects file {self.path} "
+                    f"cannot be written: {read_failure(error)}; batches already committed "
+                    "are kept",
+                    hint="choose where rejected rows go with --rejects PATH",
+                ) from None
             self.writer = csv.writer(self.handle)
             self.writer.writerow(["line", "reason", *self.header])
         self.writer.writerow([line, reason, *cells])
@@ -405,6 +418,7 @@ def _run(
             return
         seen = _SeenKeys(conn)
         outer = conn.begin() if options.strict or options.dry_run else None
+        summary.accounts_created = 0
         try:
             batch: dict[Hashable, Row] = {}
             number = 0
@@ -474,6 +488,7 @@ def _run(
                 else:
                     outer.commit()
         finally:
+            summary.accounts_created = context.cache.get(ACCOUNTS_CREATED, 0)
             if outer is not None and outer.is_active:
                 outer.rollback()
             seen.drop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from abs_cli.errors import InputError, UsageError
 
@@ -198,9 +199,24 @@ def detect_preset(header: Sequence[str]) -> str | None:
     return None
 
 
-def parse_maps(values: Sequence[str]) -> dict[str, str]:
-    """`--map "Mail Address=email"` options into `{normalised source: column}`."""
-    maps: dict[str, str] = {}
+class ColumnMap(NamedTuple):
+    """One `--map SOURCE=COLUMN`, as the user typed it (messages echo it unchanged)."""
+
+    source: str
+    column: str
+
+    @property
+    def ignores(self) -> bool:
+        """`--map "SOURCE="`: the column is ignored."""
+        return not self.column
+
+    def __str__(self) -> str:
+        return f"--map {self.source}={self.column}"
+
+
+def parse_maps(values: Sequence[str]) -> dict[str, ColumnMap]:
+    """`--map "Mail Address=email"` options into `{normalised source: ColumnMap}`."""
+    maps: dict[str, ColumnMap] = {}
     for value in values:
         source, sep, column = value.partition("=")
         if not sep or not source.strip():
@@ -208,7 +224,7 @@ def parse_maps(values: Sequence[str]) -> dict[str, str]:
                 f"--map {value!r} is not SOURCE=COLUMN",
                 hint='e.g. --map "Mail Address=email", or --map "Notes=" to ignore a column',
             )
-        maps[normalise_header(source)] = normalise_header(column)
+        maps[normalise_header(source)] = ColumnMap(source.strip(), column.strip())
     return maps
 
 
@@ -253,13 +269,15 @@ def plan_header(
     header: Sequence[str],
     spec: ColumnSpec,
     *,
-    maps: Mapping[str, str],
+    maps: Mapping[str, ColumnMap],
     preset: str | None,
 ) -> HeaderPlan:
     """Match each header cell to a column; raise when a required column is missing.
 
     Order of precedence: `--map`, the preset's headers, the canonical name, an alias.
-    The first file column that maps to a name wins; later ones are reported unknown.
+    Two file columns for one field are refused (which one holds the truth?) unless
+    `--map` names one of them, or both are the preset's alternative headers for it (the
+    first listed wins). A `--map` whose SOURCE is no column of the file is refused.
     """
     chosen = preset or detect_preset(header)
     if chosen is not None and chosen not in PRESETS:
@@ -271,29 +289,56 @@ def plan_header(
     )
     canonical = {normalise_header(column): column for column in spec.columns}
     aliases = {normalise_header(k): v for k, v in spec.aliases.items()}
+    keys = [normalise_header(cell) for cell in header]
+    for key, mapped in maps.items():
+        if key not in keys:
+            raise UsageError(
+                f"{mapped}: the file has no column {mapped.source!r}",
+                hint="its columns: " + ", ".join(cell.strip() for cell in header if cell.strip()),
+            )
     positions: dict[str, int] = {}
+    by_map: set[str] = set()
+    by_preset: set[str] = set()
     unknown: list[str] = []
-    for index, cell in enumerate(header):
-        key = normalise_header(cell)
-        target = None
-        if key in maps and not maps[key]:
-            continue  # `--map SOURCE=` ignores the column
-        if key in maps:
-            target = canonical.get(maps[key])
+    for index, (cell, key) in enumerate(zip(header, keys, strict=True)):
+        given = maps.get(key)
+        if given is not None and given.ignores:
+            continue
+        if given is not None:
+            target = canonical.get(normalise_header(given.column))
             if target is None:
                 raise UsageError(
-                    f"--map {cell}={maps[key]}: {maps[key]!r} is not a column of this import",
+                    f"{given}: {given.column!r} is not a column of this import",
                     hint="columns: " + ", ".join(spec.columns),
                 )
         elif key in preset_map and preset_map[key] in spec.columns:
             target = preset_map[key]
         else:
             target = canonical.get(key) or aliases.get(key)
-        if target is None or target in positions:
+        if target is None:
             if cell.strip():
                 unknown.append(cell.strip())
             continue
+        if target in positions:
+            if target in by_map or (target in by_preset and key in preset_map):
+                unknown.append(cell.strip())
+                continue
+            if given is None:
+                first = header[positions[target]].strip()
+                raise InputError(
+                    f"columns {first!r} (column {positions[target] + 1}) and {cell.strip()!r} "
+                    f"(column {index + 1}) both give {target}; nothing was imported",
+                    hint=f"say which with --map '{first}={target}' or --map "
+                    f"'{cell.strip()}={target}'"
+                    if normalise_header(first) != key
+                    else "remove or rename one of them",
+                )
+            unknown.append(header[positions[target]].strip())
         positions[target] = index
+        if given is not None:
+            by_map.add(target)
+        elif key in preset_map:
+            by_preset.add(target)
     missing = [group for group in spec.required if not any(c in positions for c in group)]
     if missing:
         names = " or ".join(missing[0])

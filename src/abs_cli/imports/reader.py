@@ -11,6 +11,7 @@ import csv
 import gzip
 import io
 import sys
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,10 +59,35 @@ def _binary_stream(path: str) -> BinaryIO | gzip.GzipFile:
         raise InputError(f"file {path} does not exist")
     if file.is_dir():
         raise InputError(f"{path} is a folder, not a CSV file")
-    raw = file.open("rb")
+    try:
+        raw = file.open("rb")
+    except OSError as error:
+        raise InputError(
+            f"{path} cannot be read: {read_failure(error)}",
+            hint="check the file's permissions, or pipe it in: abs … import - < FILE",
+        ) from None
     if raw.peek(2)[:2] == b"\x1f\x8b" or path.endswith(".gz"):
         return gzip.GzipFile(fileobj=raw)
     return raw
+
+
+def read_failure(error: BaseException) -> str:
+    """Why a file could not be read, in words (no errno, no library class)."""
+    if isinstance(error, EOFError) or "end-of-stream" in str(error):
+        return "the compressed file is cut short (truncated .gz)"
+    if isinstance(error, gzip.BadGzipFile | zlib.error):
+        return f"the compressed data is damaged ({error})"
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror.lower()
+    return str(error)
+
+
+def _cut_short(name: str, last_line: int, error: BaseException) -> InputError:
+    return InputError(
+        f"{name} cannot be read after line {last_line}: {read_failure(error)}",
+        hint="the rows of batches already committed are kept; re-run the import with the "
+        "whole file (re-importing is safe)",
+    )
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -117,8 +143,8 @@ def open_csv(path: str, *, encoding: str | None = None, delimiter: str | None = 
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[type-var]  # stdin's BinaryIO has readinto at runtime
     try:
         sample = buffered.peek(SAMPLE_BYTES)[:SAMPLE_BYTES]
-    except (OSError, EOFError) as error:
-        raise InputError(f"{name} cannot be read: {error}") from None
+    except (OSError, EOFError, zlib.error) as error:
+        raise InputError(f"{name} cannot be read: {read_failure(error)}") from None
     chosen = encoding or detect_encoding(sample)
     try:
         codecs.lookup(chosen)
@@ -138,6 +164,8 @@ def open_csv(path: str, *, encoding: str | None = None, delimiter: str | None = 
         first = text.readline()
     except UnicodeDecodeError as error:
         raise _decode_error(name, chosen, error) from None
+    except (OSError, EOFError, zlib.error) as error:
+        raise _cut_short(name, 0, error) from None
     if not first.strip():
         raise InputError(f"{name} is empty: expected a header line of column names")
     if first.lstrip().startswith(("{", "[")):
@@ -175,6 +203,8 @@ def _rows(
             f"line {previous_end + 1}: the CSV cannot be parsed ({error})",
             hint="a field larger than 16 MB or an unclosed quote",
         ) from None
+    except (OSError, EOFError, zlib.error) as error:
+        raise _cut_short(name, previous_end, error) from None
 
 
 def _cell(value: object) -> str:
@@ -203,12 +233,16 @@ def _open_json(name: str, encoding: str, first: str, text: IO[str]) -> CsvSource
     else:
 
         def lines() -> Iterator[tuple[int, object]]:
-            for line, raw in enumerate(_chain(first, text), start=1):
-                if raw.strip():
-                    try:
-                        yield line, json.loads(raw)
-                    except ValueError as error:
-                        raise fail(line, error) from None
+            line = 0
+            try:
+                for line, raw in enumerate(_chain(first, text), start=1):
+                    if raw.strip():
+                        try:
+                            yield line, json.loads(raw)
+                        except ValueError as error:
+                            raise fail(line, error) from None
+            except (OSError, EOFError, zlib.error) as error:
+                raise _cut_short(name, line, error) from None
 
         numbered = lines()
     peeked = next(numbered, None)

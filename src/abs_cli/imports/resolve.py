@@ -48,25 +48,35 @@ def reps(context: Any) -> Reps:
     return found
 
 
+ACCOUNTS_CREATED = "accounts_created"
+"""The key of `context.cache` counting the accounts an import created as a side effect."""
+
+
 def ensure_accounts(context: Any, names: dict[str, str | None], stamp: datetime) -> dict[str, int]:
-    """Account ids by domain, creating missing accounts (named when a name is known)."""
+    """Account ids by domain, creating missing accounts (named when a name is known) and
+    counting them in `context.cache[ACCOUNTS_CREATED]` for the import's summary."""
     cache: dict[str, int] = context.cache.setdefault("accounts", {})
     if len(cache) > ACCOUNT_CACHE_LIMIT:
         cache.clear()
     missing = [domain for domain in names if domain not in cache]
     if missing:
         conn = context.conn
-        execute_many(
-            conn,
-            account_table,
-            ["domain", "name", "created_at", "updated_at"],
-            [
-                {"domain": d, "name": names[d], "created_at": stamp, "updated_at": stamp}
-                for d in missing
-            ],
-            conflict=["domain"],
-        )
-        cache.update(select_in(conn, "SELECT domain, id FROM account WHERE domain IN", missing))
+        query = "SELECT domain, id FROM account WHERE domain IN"
+        cache.update(select_in(conn, query, missing))
+        new = [domain for domain in missing if domain not in cache]
+        if new:
+            execute_many(
+                conn,
+                account_table,
+                ["domain", "name", "created_at", "updated_at"],
+                [
+                    {"domain": d, "name": names[d], "created_at": stamp, "updated_at": stamp}
+                    for d in new
+                ],
+                conflict=["domain"],
+            )
+            cache.update(select_in(conn, query, new))
+            context.cache[ACCOUNTS_CREATED] = context.cache.get(ACCOUNTS_CREATED, 0) + len(new)
     return {domain: cache[domain] for domain in names}
 
 

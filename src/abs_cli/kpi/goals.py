@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from abs_cli.crm.team import find_rep, parse_role
-from abs_cli.errors import InputError
+from abs_cli.errors import UsageError
 from abs_cli.kpi.numbers import dec
 from abs_cli.kpi.periods import days_in
 from abs_cli.kpi.team import (
@@ -52,10 +52,11 @@ PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 def month_bounds(period: str) -> tuple[datetime, datetime]:
-    """`2026-03` → [2026-03-01, 2026-04-01) in UTC, or InputError naming the value."""
+    """`2026-03` → [2026-03-01, 2026-04-01) in UTC, or UsageError naming the value (goals
+    are set on the command line: a malformed period is a usage error, exit 2)."""
     match = PERIOD_PATTERN.match(period.strip())
     if not match:
-        raise InputError(f"period {period!r} is not a month (YYYY-MM)")
+        raise UsageError(f"--period {period!r} is not a month", hint="use YYYY-MM, e.g. 2026-03")
     year, month = int(match.group(1)), int(match.group(2))
     start = datetime(year, month, 1, tzinfo=UTC)
     end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
@@ -85,7 +86,7 @@ def goal_actual(
 def parse_metric(value: str) -> str:
     metric = value.strip().lower()
     if metric not in METRICS:
-        raise InputError(f"metric {value!r} is not one of {', '.join(METRICS)}")
+        raise UsageError(f"--metric {value!r} is not one of {', '.join(METRICS)}")
     return metric
 
 
@@ -104,17 +105,17 @@ def set_goal(
     try:
         value = Decimal(str(target))
     except InvalidOperation:
-        raise InputError(f"target {target!r} is not a number") from None
+        raise UsageError(f"--target {target!r} is not a number") from None
     if not value.is_finite() or value < 0:
-        raise InputError(f"target {target} must be a number ≥ 0")
+        raise UsageError(f"--target {target} must be a number ≥ 0")
     if role and rep:
-        raise InputError("a goal is for a role or for a rep, not both")
+        raise UsageError("a goal is for a role or for a rep, not both", hint="give --role or --rep")
     rep_row = find_rep(session, rep) if rep else None
     if role:
         try:
             role = parse_role(role)
         except ValueError as error:
-            raise InputError(str(error)) from None
+            raise UsageError(str(error)) from None
     scope = f"rep:{rep_row.id}" if rep_row else f"role:{role}" if role else "company"
     goal = session.scalar(
         select(Goal).where(

@@ -4,6 +4,7 @@ stages, team, features, campaigns, goals, enablement, cohorts (docs/kpi-json.md)
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from abs_cli.kpi.team import (
     speed_to_lead,
     team_rows,
 )
+from abs_cli.store.as_of import as_of_views, facts_after
 
 SECTIONS: tuple[str, ...] = ("pipeline", "team", "revenue", "customers", "enablement")
 
@@ -208,8 +210,13 @@ def kpi_document(
     sections: Iterable[str] = SECTIONS,
     playbook_file: Path | None = None,
 ) -> dict[str, Any]:
-    """Resolve command-line values (period, as-of, settings, filters, playbook) and build
-    the report."""
+    """Resolve command-line values (period, as-of, settings, filters, playbook); build the report.
+
+    With `as_of`, the report reads the store as recorded at that moment (docs/domain.md
+    §3.7): facts dated later are hidden (`store.as_of`), so writes dated after it never
+    change the report; from the rollups only when the store holds nothing dated later.
+    Without it, the report is as of now, from the rollups.
+    """
     moment = parse_as_of(as_of)
     if mode not in ("cohort", "period"):
         raise UsageError(f"--mode {mode!r} is not cohort or period")
@@ -220,18 +227,21 @@ def kpi_document(
         playbook = (
             resolve_playbook(reading, playbook_file).playbook if "enablement" in sections else None
         )
-    if owner is None and role is None and source is None:
+    past = as_of is not None and facts_after(session, moment)
+    if not past and owner is None and role is None and source is None:
         refresh_rollups(session, months, settings, sections)
-    return build_report(
-        session,
-        months,
-        as_of=moment,
-        settings=settings,
-        scope=make_scope(session, owner, role, source),
-        mode=mode,
-        sections=sections,
-        playbook=playbook,
-    )
+    scope = make_scope(session, owner, role, source)
+    with as_of_views(session, moment) if past else nullcontext():
+        return build_report(
+            session,
+            months,
+            as_of=moment,
+            settings=settings,
+            scope=scope,
+            mode=mode,
+            sections=sections,
+            playbook=playbook,
+        )
 
 
 def latest_data_time(session: Session) -> datetime | None:

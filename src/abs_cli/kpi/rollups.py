@@ -28,6 +28,7 @@ from sqlalchemy.sql import CompoundSelect, Select
 
 from abs_cli.kpi.assumptions import KpiSettings
 from abs_cli.kpi.periods import Period, shift
+from abs_cli.store.as_of import reads_as_of
 from abs_cli.store.engine import BUSY_TIMEOUT_MS, WRITE_OPTION
 from abs_cli.store.rollup_tables import ROLLUP_TABLES, kpi_built, kpi_stale
 from abs_cli.store.sql import wait_for_locks
@@ -82,8 +83,9 @@ class Rollup:
     def rows(self, session: Session, period: Period, where: Any = None) -> Result[*tuple[Any, ...]]:
         """The period's rows: from the rollup when it can be read, else from the source
         rows. `where` is the query's filter (a report's lead or rep scope); a filtered
-        query always reads the source rows."""
-        if where is None:
+        query, and a report as of a given moment (`store.as_of`), always read the source
+        rows: a rollup is built from every row, later ones included."""
+        if where is None and reads_as_of(session) is None:
             stored = self.read(session, period)
             if stored is not None:
                 return stored

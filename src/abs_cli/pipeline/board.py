@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from abs_cli.domain import ROLES, STAGES, STEP_OF, lead_label
-from abs_cli.errors import InputError, NotFoundError
+from abs_cli.errors import InputError, NotFoundError, UsageError
 from abs_cli.pipeline.config import DEFAULT_PROBABILITIES, WorkflowConfig
 from abs_cli.store.tables import activity, rep, setting
 from abs_cli.store.tables import lead as LEAD
@@ -45,7 +45,7 @@ def owner_filter(session: Session, owner: str | None, role: str | None) -> Colum
     if role:
         chosen = role.strip().lower()
         if chosen not in ROLES:
-            raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}")
+            raise UsageError(f"--role {role!r} is not one of {', '.join(ROLES)}")
         conditions.append(LEAD.c.owner_id.in_(select(rep.c.id).where(rep.c.role == chosen)))
     return and_(true(), *conditions)
 

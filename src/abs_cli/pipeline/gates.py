@@ -3,8 +3,8 @@
 A move forward by one step is normal; `kind_of_move` names what makes any other move
 exceptional (skipping, moving back, reopening), which then needs `force` and a reason.
 A gate guards entering a stage (a readiness level, a held activity, a deal amount,
-ticked playbook checklist items); `GateChecks` fetches what a chunk of moves needs in three
-queries and refuses one move at a
+ticked playbook checklist items); an unscored lead is below any readiness requirement;
+`GateChecks` fetches what a chunk of moves needs in three queries and refuses one move at a
 time with the gate's name and what would satisfy it.
 """
 
@@ -129,7 +129,12 @@ class GateChecks:
         gate = self.config.gate_for(target)
         if not (gate.readiness or gate.activity or gate.amount or gate.require):
             return
-        if gate.readiness and row.id in self.scores:
+        if gate.readiness:
+            if row.id not in self.scores:
+                raise Refused(
+                    f"gate {target}: needs readiness {gate.readiness}, the lead has no score; "
+                    "score it with `abs leads score` or pass --force --reason"
+                )
             readiness, score = self.scores[row.id]
             if READINESS.index(readiness) < READINESS.index(gate.readiness):
                 raise Refused(

@@ -33,7 +33,7 @@ from abs_cli.domain import (
     STEP_OF,
     TOUCH_TYPES,
 )
-from abs_cli.errors import InputError
+from abs_cli.errors import UsageError
 from abs_cli.pipeline.config import WorkflowConfig
 from abs_cli.pipeline.gates import GateChecks, Refused, kind_of_move
 from abs_cli.pipeline.routing import Router, lead_role
@@ -246,11 +246,11 @@ def move_chunk(
 
 def _check_move_options(move: Move) -> None:
     if move.amount is not None and move.amount < 0:
-        raise InputError(f"--amount {move.amount} must not be negative")
+        raise UsageError(f"--amount {move.amount} must not be negative")
     if move.reason is not None and len(move.reason) > REASON_MAX:
-        raise InputError(f"--reason is {len(move.reason)} characters long; at most {REASON_MAX}")
+        raise UsageError(f"--reason is {len(move.reason)} characters long; at most {REASON_MAX}")
     if move.to in EXIT_STAGES and not (move.reason or "").strip():
-        raise InputError(f"moving a lead to {move.to} needs --reason")
+        raise UsageError(f"moving a lead to {move.to} needs --reason")
 
 
 @dataclass

@@ -31,7 +31,7 @@ from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import FromClause, Select, Subquery
 
-from abs_cli.errors import InputError
+from abs_cli.errors import UsageError
 from abs_cli.scoring.model import LoadedModel
 from abs_cli.scoring.rules import BatchInput, BatchScores, CompiledModel, compile_model, evaluate
 from abs_cli.scoring.writer import staging, write_scores
@@ -81,7 +81,7 @@ def parse_date(value: str, option: str) -> datetime:
     try:
         return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
     except ValueError:
-        raise InputError(
+        raise UsageError(
             f"{option} {value!r} is not a date", hint="use 2026-03-31 or 2026-03-31T18:00:00"
         ) from None
 

@@ -12,14 +12,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from abs_cli.errors import InputError, NotFoundError
-from abs_cli.scoring.engine import fetch_batch, instant_scope, lead_t
+from abs_cli.scoring.engine import fetch_batch, instant_scope
 from abs_cli.scoring.model import BOOL_FIELDS, LoadedModel, resolve_model
 from abs_cli.scoring.rules import BatchScores, CompiledModel, RuleSpec, compile_model, evaluate
-from abs_cli.values import normalise_email, now, round_half_up, utc
+from abs_cli.values import now, round_half_up, utc
 
 
 @dataclass(frozen=True)
@@ -73,15 +71,9 @@ def explain_lead(
     loaded: LoadedModel | None = None,
 ) -> Explanation:
     """Score one lead as batch scoring would, and say why, rule by rule."""
-    try:
-        key = normalise_email(email)
-    except ValueError as error:
-        raise InputError(str(error)) from None
-    lead_id = session.scalar(
-        select(lead_t.c.id).where(lead_t.c.email == key, lead_t.c.forgotten_at.is_(None))
-    )
-    if lead_id is None:
-        raise NotFoundError(f"no lead {key} in the store", hint="see `abs leads list`")
+    from abs_cli.crm.lookup import find_lead_id
+
+    lead_id = find_lead_id(session, email)
     loaded = loaded or resolve_model(session)
     compiled = compile_model(loaded.model)
     moment = utc(as_of) if as_of is not None else now()

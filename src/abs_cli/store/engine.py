@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
 
 BUSY_TIMEOUT_MS = 30_000
 WRITE_OPTION = "abs_write"
+LOCK_POLL_MS = 200
+"""A writer waiting for SQLite's lock gets control back this often, so Ctrl-C stops it
+at once instead of after the whole busy timeout."""
+POSTGRES_EXTRA_HINT = "pip install 'abs-cli[postgres]'"
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -46,9 +51,39 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         if connection.get_execution_options().get(WRITE_OPTION):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin_immediate(connection)
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+def _begin_immediate(connection: Connection) -> None:
+    """`BEGIN IMMEDIATE`, waiting for another writer's lock as long as the connection's
+    busy timeout, in short waits: SQLite's own wait is one C call that a Ctrl-C cannot
+    interrupt, so the import would only stop when the timeout ends (docs/domain.md §3.3:
+    Ctrl-C exits 130, also while the store is locked)."""
+    cursor = connection.connection.cursor()
+    try:
+        patience_ms = int(cursor.execute("PRAGMA busy_timeout").fetchone()[0])
+        deadline = time.monotonic() + patience_ms / 1000
+        cursor.execute(f"PRAGMA busy_timeout = {min(patience_ms, LOCK_POLL_MS)}")
+        try:
+            while True:
+                try:
+                    cursor.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as error:
+                    if not _is_lock_error(error) or time.monotonic() >= deadline:
+                        # as SQLAlchemy wraps driver errors: the callers catch its class
+                        raise OperationalError("BEGIN IMMEDIATE", None, error) from None
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout = {patience_ms}")
+    finally:
+        cursor.close()
+
+
+def _is_lock_error(error: BaseException) -> bool:
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
 
 
 def make_engine(location: StoreLocation) -> Engine:
@@ -67,7 +102,13 @@ def make_engine(location: StoreLocation) -> Engine:
         _configure_sqlite(engine)
         return engine
     if location.url.startswith("postgresql"):
-        return create_engine(location.url, pool_pre_ping=True)
+        try:
+            return create_engine(location.url, pool_pre_ping=True)
+        except ImportError:
+            raise StoreError(
+                f"cannot open store {location.display}: PostgreSQL support is not installed",
+                hint=POSTGRES_EXTRA_HINT,
+            ) from None
     raise StoreError(
         f"unsupported store URL {location.display}",
         hint="use a file path, sqlite:///PATH or postgresql+psycopg://USER:PASS@HOST/DB",
@@ -86,6 +127,46 @@ def describe_db_error(location: StoreLocation, error: Exception) -> StoreError:
             hint="check --db / ABS_DB, or restore it from a backup",
         )
     return StoreError(f"cannot open store {location.display}: {text}")
+
+
+def describe_store_error(location: StoreLocation, error: Exception) -> StoreError | None:
+    """An OS or driver error met while using the store, as one sentence without SQL (exit
+    4), or None when it is not about the store's state (a bug: let it be reported as one).
+
+    Read-only files, a full disk, a lock held too long, a server that went away or refuses
+    a write (read-only transaction, missing privilege).
+    """
+    original = getattr(error, "orig", None) or error
+    text = str(original).strip().splitlines()[0] if str(original).strip() else ""
+    lowered = text.lower()
+    state = getattr(original, "sqlstate", None) or ""
+    where = location.display
+    if "readonly database" in lowered or "read-only" in lowered or state == "25006":
+        return StoreError(
+            f"the store {where} is read-only: abs cannot write to it",
+            hint="check the permissions of the store and its folder (SQLite writes -wal and "
+            "-shm files beside it), or point --db at a writable copy",
+        )
+    if "disk is full" in lowered or "no space left" in lowered or state.startswith("53"):
+        return StoreError(
+            f"the disk holding the store {where} is full; nothing of the current batch was written",
+            hint="free some space and run the command again",
+        )
+    if _is_lock_error(original) and "deadlock" not in lowered:
+        return StoreError(
+            f"the store {where} stayed locked by another process",
+            hint="retry when the other abs command has finished",
+        )
+    if state == "42501" or "permission denied" in lowered:
+        return StoreError(
+            f"the store {where} refuses this command: permission denied",
+            hint="ask the database owner for write access, or use another --db",
+        )
+    if "disk i/o error" in lowered or "unable to open database" in lowered:
+        return StoreError(f"cannot use store {where}: {text}")
+    if isinstance(error, OperationalError) or state.startswith("08"):
+        return StoreError(f"cannot use store {where}: {text or type(original).__name__}")
+    return None
 
 
 @dataclass

@@ -12,6 +12,7 @@ from pathlib import Path
 ENV_DB = "ABS_DB"
 ENV_HOME = "ABS_HOME"
 DEFAULT_FILENAME = "abs.db"
+DEFAULT_REASON = "default file in the user data dir"
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,11 @@ class StoreLocation:
 
     url: str
     reason: str
+
+    @property
+    def is_default(self) -> bool:
+        """Chosen by neither --db nor ABS_DB: the file in the user data dir."""
+        return self.reason == DEFAULT_REASON
 
     @property
     def is_sqlite(self) -> bool:
@@ -70,4 +76,4 @@ def resolve_store(db_option: str | None) -> StoreLocation:
     if env_value:
         return StoreLocation(to_url(env_value), f"{ENV_DB} environment variable")
     path = data_dir() / DEFAULT_FILENAME
-    return StoreLocation(to_url(str(path)), "default file in the user data dir")
+    return StoreLocation(to_url(str(path)), DEFAULT_REASON)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DatabaseError
 
 from abs_cli.errors import StoreError
 from abs_cli.store.engine import Store, describe_db_error
+from abs_cli.store.location import StoreLocation
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -95,8 +96,10 @@ def backup_sqlite_before_migration(store: Store, revision: str) -> Path | None:
     return target
 
 
-def upgrade(store: Store, target: str = "head") -> tuple[str | None, str]:
+def upgrade(store: Store, target: str = "head", *, create: bool = True) -> tuple[str | None, str]:
     """Bring the store to `target` (default: the newest schema), in one transaction.
+
+    `create=False` refuses an empty database instead of creating the schema in it.
 
     Returns:
         The revision before and after.
@@ -105,6 +108,8 @@ def upgrade(store: Store, target: str = "head") -> tuple[str | None, str]:
         before = current_revision(connection)
         if before is not None and before not in REVISIONS:
             raise newer_schema_error(store, before)
+        if before is None and not create:
+            raise missing_store_error(store.location)
         if before is None and target == "head":
             _create_fresh(connection)
             return None, HEAD
@@ -120,6 +125,14 @@ def upgrade(store: Store, target: str = "head") -> tuple[str | None, str]:
     return before, after or HEAD
 
 
+def missing_store_error(location: StoreLocation) -> StoreError:
+    """A store named by --db or ABS_DB that does not exist (or holds no abs schema)."""
+    return StoreError(
+        f"no abs store at {location.display} ({location.reason})",
+        hint="create it with `abs db init`, or check --db / ABS_DB for a typo",
+    )
+
+
 def newer_schema_error(store: Store, revision: str) -> StoreError:
     return StoreError(
         f"the store {store.location.display} has schema {revision}, newer than this abs "
@@ -128,8 +141,14 @@ def newer_schema_error(store: Store, revision: str) -> StoreError:
     )
 
 
-def ensure_current(store: Store) -> None:
-    """Create or upgrade the store as needed; refuse a store from a newer abs."""
+def ensure_current(store: Store, *, create: bool = True) -> None:
+    """Create or upgrade the store as needed; refuse a store from a newer abs.
+
+    Args:
+        create: build the schema of an empty database; when False, a database without
+            the abs schema is refused (docs/domain.md §3.1: only `abs db init` and
+            `abs demo` create a store named by --db or ABS_DB).
+    """
     try:
         with store.engine.connect() as connection:
             revision = current_revision(connection)
@@ -137,6 +156,8 @@ def ensure_current(store: Store) -> None:
         raise describe_db_error(store.location, error) from error
     if revision == HEAD:
         return
+    if revision is None and not create:
+        raise missing_store_error(store.location)
     if revision is not None and revision not in REVISIONS:
         raise newer_schema_error(store, revision)
     upgrade(store)
