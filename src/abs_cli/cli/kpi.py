@@ -54,10 +54,23 @@ ModeOption = Annotated[
 
 
 def _document(ctx: typer.Context, sections: tuple[str, ...], **options: Any) -> dict[str, Any]:
-    from abs_cli.kpi.report import kpi_document
+    """The report's document; on stderr, a note when the default month holds no data."""
+    from abs_cli.kpi.report import kpi_document, last_month_with_data
 
-    with get_state(ctx).store().session() as session:
-        return kpi_document(session, sections=sections, **options)
+    state = get_state(ctx)
+    with state.store().session() as session:
+        document = kpi_document(session, sections=sections, **options)
+        if all(options.get(key) is None for key in ("period", "first", "last")):
+            month = document["period"]["to"]
+            latest = last_month_with_data(session, month)
+            if latest is None:
+                state.info(f"{month} holds no data: the store records nothing up to its end")
+            elif latest != month:
+                state.info(
+                    f"{month} holds no data; the last month with data is {latest} "
+                    f"(abs kpi report --period {latest})"
+                )
+    return document
 
 
 def _show(

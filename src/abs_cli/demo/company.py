@@ -1,6 +1,10 @@
 """Generate the example company's CSV files, seeded and deterministic (stdlib only).
 
-    python examples/generate.py [--out examples/company] [--seed 7] [--anchor 2026-10-31]
+    python -m abs_cli.demo.company --out FOLDER [--seed 7] [--anchor 2026-10-31]
+
+`abs demo` generates the files at demo time into a temporary folder, so any install
+(a wheel, pipx, uv tool) runs the demo with nothing but the package; `examples/company/`
+in the repository holds the same bytes for people to read and import by hand.
 
 Quillo, a small European B2B SaaS company, sells a sales-ops tool with an assembly line
 of SDRs, IRs, AEs and Customer Success. The files cover the twelve months ending on the
@@ -698,8 +702,7 @@ class Generator:
             weights.append(weekday * (1 + 0.04 * offset / 30.4))
         times = []
         for offset in rng.choices(range(days), weights=weights, k=count):
-            day = (self.start + timedelta(days=offset)).date()
-            times.append(at_work_hours(rng, day, 6, 20))
+            times.append(at_work_hours(rng, (self.start + timedelta(days=offset)).date(), 6, 20))
         return sorted(times)
 
     # the pipeline
@@ -872,7 +875,9 @@ class Generator:
         ]
         events: list[tuple[str, datetime, Decimal | None, str]] = []
         # Who asked for a demo keeps buying, and an ABM target has the whole team on it.
-        intent = 0.5 * SOURCE_EFFECT[lead.source] + (0.5 if lead.company.tier else 0.0)
+        intent = 0.5 * SOURCE_EFFECT[lead.source] + (
+            0.5 if lead.company is not None and lead.company.tier else 0.0
+        )
         when = start
         for index, (stage, low, high, amount, bias) in enumerate(plan_steps):
             if index:
@@ -1107,14 +1112,15 @@ class Generator:
         self.build_companies(340)
         self.base_customers(40)
         rng = self.rng
-        target_contacts = []
-        for company in self.companies:
-            if company.tier is not None:
-                target_contacts += [company] * rng.randrange(2, 6)
+        target_contacts: list[Company] = []
+        for target in self.companies:
+            if target.tier is not None:
+                target_contacts += [target] * rng.randrange(2, 6)
         times = self.lead_times(lead_count - len(self.leads) - 45)
         every = max(1, len(times) // len(target_contacts))
-        weights = [math.log(company.employees + 5) ** 2 for company in self.companies]
+        weights = [math.log(each.employees + 5) ** 2 for each in self.companies]
         cumulative = [sum(weights[: index + 1]) for index in range(len(weights))]
+        company: Company | None
         for index, created in enumerate(times):
             source = weighted(rng, SOURCES)
             if index % every == 0 and target_contacts:
@@ -1556,7 +1562,11 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]
         writer.writerows(rows)
 
 
-def generate(out: Path, seed: int = 7, anchor: date = date(2026, 10, 31)) -> None:
+ANCHOR = date(2026, 10, 31)
+"""The last day of the example company's data: the demo reports on that month."""
+
+
+def generate(out: Path, seed: int = 7, anchor: date = ANCHOR) -> None:
     """Write the example company's CSVs into `out`."""
     generator = Generator(seed, anchor)
     generator.build(lead_count=3000)
@@ -1565,17 +1575,12 @@ def generate(out: Path, seed: int = 7, anchor: date = date(2026, 10, 31)) -> Non
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path(__file__).parent / "company",
-        help="folder to write the CSV files to (default: examples/company)",
-    )
+    parser.add_argument("--out", type=Path, required=True, help="folder to write the CSV files to")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
     parser.add_argument(
         "--anchor",
         type=date.fromisoformat,
-        default=date(2026, 10, 31),
+        default=ANCHOR,
         help="last day of the twelve months covered (default: 2026-10-31)",
     )
     args = parser.parse_args(argv)
