@@ -6,12 +6,12 @@ from typing import Annotated
 
 import typer
 
-from abs_cli.cli.options import FormatOption, LimitOption
+from abs_cli.cli.completion import complete_stage
+from abs_cli.cli.options import AsOfOption, FormatOption, LimitOption, RenamedOptionsCommand
 from abs_cli.cli.state import get_state
 from abs_cli.cli.workflow import (
     ActingRepOption,
     ConfigOption,
-    NowOption,
     OwnerOption,
     RoleOption,
     now_or,
@@ -133,7 +133,10 @@ def advance(
     ctx: typer.Context,
     leads: LeadsArgument,
     to: Annotated[
-        str | None, typer.Option("--to", help="Target stage id or step number (1-7).")
+        str | None,
+        typer.Option(
+            "--to", help="Target stage id or step number (1-7).", autocompletion=complete_stage
+        ),
     ] = None,
     next_: Annotated[
         bool, typer.Option("--next", help="Move to the next step (the default).")
@@ -288,12 +291,12 @@ def history(
     render(Section(f"History of {lead.strip()}", columns, rows), output)
 
 
-@app.command("board")
+@app.command("board", cls=RenamedOptionsCommand)
 def board(
     ctx: typer.Context,
     owner: OwnerOption = None,
     role: RoleOption = None,
-    now: NowOption = None,
+    as_of: AsOfOption = None,
     config: ConfigOption = None,
     output: FormatOption = OutputFormat.table,
 ) -> None:
@@ -310,7 +313,7 @@ def board(
     state = get_state(ctx)
     settings = workflow_config(state, config)
     with state.store().session() as session:
-        steps = pipeline_board(session, settings, now=now_or(now), owner=owner, role=role)
+        steps = pipeline_board(session, settings, now=now_or(as_of), owner=owner, role=role)
     render(board_report(steps), output)
 
 
@@ -339,12 +342,12 @@ def board_report(steps: list[dict]):  # type: ignore[no-untyped-def]
     return Report([Section("Pipeline", columns, rows, transpose=True)], document=steps)
 
 
-@app.command("stale")
+@app.command("stale", cls=RenamedOptionsCommand)
 def stale(
     ctx: typer.Context,
     owner: OwnerOption = None,
     role: RoleOption = None,
-    now: NowOption = None,
+    as_of: AsOfOption = None,
     limit: LimitOption = None,
     config: ConfigOption = None,
     output: FormatOption = OutputFormat.table,
@@ -353,7 +356,7 @@ def stale(
 
     A lead with a planned activity still to come is not stale.
 
-    Example: abs pipeline stale --role ae --now 2026-03-31
+    Example: abs pipeline stale --role ae --as-of 2026-03-31
     """
     from abs_cli.pipeline.board import stale as stale_leads
     from abs_cli.render.output import Column, Section, render
@@ -361,7 +364,9 @@ def stale(
     state = get_state(ctx)
     settings = workflow_config(state, config)
     with state.store().session() as session:
-        rows = stale_leads(session, settings, now=now_or(now), owner=owner, role=role, limit=limit)
+        rows = stale_leads(
+            session, settings, now=now_or(as_of), owner=owner, role=role, limit=limit
+        )
     columns = [
         Column("lead"),
         Column("stage"),

@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
-from abs_cli.cli.options import FormatOption, LimitOption
+from abs_cli.cli.completion import complete_rep
+from abs_cli.cli.options import AsOfOption, FormatOption, LimitOption
 from abs_cli.cli.state import get_state
-from abs_cli.cli.workflow import ConfigOption, NowOption, RoleOption, now_or, workflow_config
+from abs_cli.cli.workflow import ConfigOption, RoleOption, now_or, workflow_config
 from abs_cli.render.output import OutputFormat
 
 
@@ -77,11 +78,14 @@ def assign(
 def queue(
     ctx: typer.Context,
     rep: Annotated[
-        str | None, typer.Option("--rep", help="This rep's queue (e-mail or name).")
+        str | None,
+        typer.Option(
+            "--rep", help="This rep's queue (e-mail or name).", autocompletion=complete_rep
+        ),
     ] = None,
     role: RoleOption = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most N leads.")] = 50,
-    now: NowOption = None,
+    as_of: AsOfOption = None,
     config: ConfigOption = None,
     output: FormatOption = OutputFormat.table,
 ) -> None:
@@ -97,7 +101,7 @@ def queue(
     state = get_state(ctx)
     settings = workflow_config(state, config)
     with state.store().session() as session:
-        rows = work_queue(session, settings, now=now_or(now), rep=rep, role=role, limit=limit)
+        rows = work_queue(session, settings, now=now_or(as_of), rep=rep, role=role, limit=limit)
     columns = [
         Column("rank", kind="int"),
         Column("lead"),

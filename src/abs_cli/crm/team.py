@@ -139,3 +139,12 @@ def list_reps(
         for rep, count in session.execute(query)
     ]
     return sorted(rows, key=lambda row: (order[row["role"]], row["email"]))
+
+
+def rep_emails(session: Session, prefix: str = "", *, limit: int = 50) -> list[str]:
+    """Active reps' e-mails starting with `prefix`, in order: one look-up, for completion."""
+    query = select(Rep.email).where(Rep.active.is_(True)).order_by(Rep.email).limit(limit)
+    if prefix:
+        escaped = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(func.lower(Rep.email).like(f"{escaped}%", escape="\\"))
+    return list(session.scalars(query))

@@ -3,6 +3,11 @@
 Commands build `Section`s (titled rows with typed columns) and, when the JSON shape
 differs from the rows, a `document`; everything else about output lives here.
 Rich and tabulate are imported only when something is printed.
+
+Rows carry raw values; the column's kind (or a `Cell`'s own) decides how people see
+them. Machine formats (JSON, JSONL, CSV, TSV) carry the raw value (docs/domain.md §3.2):
+numbers as numbers, ratios as fractions, money to the cent, ISO dates, null as an empty
+csv/tsv cell, and one table per csv/tsv stream (a `section` column when there are several).
 """
 
 from __future__ import annotations
@@ -10,13 +15,14 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from abs_cli.values import iso, round_half_up
 
@@ -30,7 +36,12 @@ class OutputFormat(StrEnum):
     markdown = "markdown"
 
 
+MACHINE_FORMATS = frozenset(
+    {OutputFormat.json, OutputFormat.jsonl, OutputFormat.csv, OutputFormat.tsv}
+)
 NUMERIC_KINDS = frozenset({"int", "money", "rate", "number", "bar"})
+VISUAL_KINDS = frozenset({"spark"})
+"""Kinds that only draw other columns' values: machine formats leave them out."""
 NULLABLE_KINDS = frozenset({"money", "rate", "number", "bar"})
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BAR_WIDTH = 20
@@ -55,6 +66,18 @@ class Column:
         return self.header or self.key.replace("_", " ")
 
 
+@dataclass(frozen=True)
+class Cell:
+    """A value that carries its own kind, in a column whose rows hold different quantities
+    (a metric/value list). `shown`, when set, is what people read instead of the value
+    formatted by its kind (e.g. a mapping summarised on one line)."""
+
+    value: Any
+    kind: str = "text"
+    decimals: int = 1
+    shown: str | None = None
+
+
 @dataclass
 class Section:
     """Rows with typed columns under an optional title."""
@@ -66,18 +89,38 @@ class Section:
     transpose: bool = False
     """Tables and Markdown show one column per row (headed by its first column's value),
     like a board; CSV, TSV and JSON keep one record per row."""
+    key: str | None = None
+    """The section's name in machine formats (the `section` column); default: its title
+    up to any parenthesis, in snake_case."""
+
+    @property
+    def name(self) -> str:
+        if self.key:
+            return self.key
+        title = (self.title or "rows").split(" (")[0]
+        return re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_") or "rows"
 
     @classmethod
     def record(
-        cls, title: str | None, values: Mapping[str, Any], kinds: Mapping[str, str] | None = None
+        cls,
+        title: str | None,
+        values: Mapping[str, Any],
+        kinds: Mapping[str, str] | None = None,
+        *,
+        key: str | None = None,
     ) -> Section:
         """A two-column field/value section for one object (e.g. `db info`)."""
         kinds = kinds or {}
         rows = [
-            {"field": key, "value": format_cell(value, kinds.get(key, _guess_kind(value)))}
-            for key, value in values.items()
+            {
+                "field": name,
+                "value": value
+                if isinstance(value, Cell)
+                else Cell(value, kinds.get(name, _guess_kind(value))),
+            }
+            for name, value in values.items()
         ]
-        return cls(title, [Column("field"), Column("value")], rows)
+        return cls(title, [Column("field"), Column("value")], rows, key=key)
 
 
 @dataclass
@@ -120,6 +163,10 @@ def sparkline(values: Sequence[Any]) -> str:
 
 def format_cell(value: Any, kind: str = "text", decimals: int = 1) -> str:
     """A value as a person reads it in a table."""
+    if isinstance(value, Cell):
+        if value.shown is not None:
+            return value.shown
+        return format_cell(value.value, value.kind, value.decimals)
     if kind == "spark":
         return sparkline(value or [])
     if value is None:
@@ -145,17 +192,45 @@ def format_cell(value: Any, kind: str = "text", decimals: int = 1) -> str:
     return str(value)
 
 
+def raw_value(value: Any, kind: str = "text") -> Any:
+    """A value as machine formats carry it: unformatted, money to the cent, a Decimal as
+    an int or a float (never a 28-digit string), a `Cell` unwrapped."""
+    if isinstance(value, Cell):
+        return raw_value(value.value, value.kind)
+    if value is None or isinstance(value, bool):
+        return value
+    if kind == "money" and isinstance(value, (int, float, Decimal)):
+        return round_half_up(value, 2)
+    if isinstance(value, Decimal):
+        return _decimal_number(value)
+    if isinstance(value, (list, tuple)):
+        return [raw_value(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: raw_value(item) for key, item in value.items()}
+    return value
+
+
+def _decimal_number(value: Decimal) -> int | float | Decimal:
+    """An int when whole; a short Decimal (`0.75`, `12.50`) as written; a long quotient
+    (`0.1307189542483660130718954248`) as the float JSON would carry."""
+    if value == value.to_integral_value() and abs(value) < 2**53:
+        return int(value)
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -6 and abs(value) < 2**53:
+        return value
+    return float(value)
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return (
-            int(value)
-            if value == value.to_integral_value() and abs(value) < 2**53
-            else float(value)
-        )
+        number = _decimal_number(value)
+        return float(number) if isinstance(number, Decimal) else number
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Cell):
+        return raw_value(value)
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
@@ -167,13 +242,16 @@ def to_json(document: Any, *, indent: int | None = 2) -> str:
 
 
 def _plain_cell(value: Any) -> Any:
-    """A value as CSV/TSV carries it: raw numbers, ISO dates, escaped formulas."""
+    """A raw value as CSV/TSV carries it: numbers as written, ISO dates, null empty,
+    nested values as compact JSON, text that a spreadsheet would run as a formula escaped."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
         return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, (dict, list)):
         return to_json(value, indent=None)
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
@@ -181,15 +259,28 @@ def _plain_cell(value: Any) -> Any:
     return value
 
 
+def _data_columns(section: Section) -> list[Column]:
+    return [column for column in section.columns if column.kind not in VISUAL_KINDS]
+
+
+def _raw_rows(section: Section) -> Iterator[dict[str, Any]]:
+    """The section's rows with raw values: its columns by kind, other keys as they are
+    (JSON keeps every key of a row), visual columns left out."""
+    kinds = {column.key: column.kind for column in section.columns}
+    for row in section.rows:
+        yield {
+            key: raw_value(value, kinds.get(key, "text"))
+            for key, value in row.items()
+            if kinds.get(key) not in VISUAL_KINDS
+        }
+
+
 def _rows_document(report: Report) -> Any:
     if report.document is not None:
         return report.document
     if len(report.sections) == 1:
-        return [dict(row) for row in report.sections[0].rows]
-    return {
-        (section.title or str(i)): [dict(r) for r in section.rows]
-        for i, section in enumerate(report.sections)
-    }
+        return list(_raw_rows(report.sections[0]))
+    return {section.name: list(_raw_rows(section)) for section in report.sections}
 
 
 def render(
@@ -216,25 +307,38 @@ def render(
 
 def _render_jsonl(report: Report, out: IO[str]) -> None:
     document = report.document
+    rows: Iterable[Any]
     if isinstance(document, list):
-        rows: Iterable[Any] = document
+        rows = document
     elif document is not None and not report.sections:
         rows = [document]
+    elif len(report.sections) == 1:
+        rows = _raw_rows(report.sections[0])
     else:
-        rows = (row for section in report.sections for row in section.rows)
+        rows = (
+            {"section": section.name} | row
+            for section in report.sections
+            for row in _raw_rows(section)
+        )
     for row in rows:
         out.write(to_json(row, indent=None) + "\n")
 
 
 def _render_delimited(report: Report, out: IO[str], delimiter: str) -> None:
+    """One table: a single section as it is; several under the union of their columns,
+    after a `section` column naming each row's section."""
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-    for index, section in enumerate(report.sections):
-        if index:
-            out.write("\n")
-        keys = [column.key for column in section.columns]
-        writer.writerow(keys)
+    several = len(report.sections) > 1
+    keys = ["section"] if several else []
+    for section in report.sections:
+        keys += [column.key for column in _data_columns(section) if column.key not in keys]
+    writer.writerow(keys)
+    for section in report.sections:
+        kinds = {column.key: column.kind for column in section.columns}
         for row in section.rows:
-            writer.writerow([_plain_cell(row.get(key)) for key in keys])
+            values = {"section": section.name} if several else {}
+            values |= {key: raw_value(row.get(key), kinds.get(key, "text")) for key in kinds}
+            writer.writerow([_plain_cell(values.get(key)) for key in keys])
 
 
 def _transposed(section: Section) -> Section:
@@ -268,14 +372,15 @@ def _render_markdown(report: Report, out: IO[str]) -> None:
         if section.title:
             out.write(f"## {section.title}\n\n")
         headers = [column.title for column in section.columns]
+        rows = list(section.rows)
         body = [
             [
                 format_cell(row.get(c.key), c.kind, c.decimals).replace("|", "\\|")
                 for c in section.columns
             ]
-            for row in section.rows
+            for row in rows
         ]
-        align = ["right" if c.kind in NUMERIC_KINDS else "left" for c in section.columns]
+        align = ["right" if _is_numeric(c, rows) else "left" for c in section.columns]
         out.write(
             tabulate(body, headers=headers, tablefmt="pipe", colalign=align, disable_numparse=True)
         )
@@ -311,17 +416,29 @@ def _is_terminal(stream: IO[str]) -> bool:
         return False
 
 
+def _is_numeric(column: Column, rows: Sequence[Mapping[str, Any]]) -> bool:
+    """Right-aligned: a numeric column (bars excepted), or one whose cells are all numbers."""
+    if column.kind != "text":
+        return column.kind in NUMERIC_KINDS and column.kind != "bar"
+    cells = [row.get(column.key) for row in rows if row.get(column.key) is not None]
+    return bool(cells) and all(
+        isinstance(cell, Cell) and cell.kind in NUMERIC_KINDS and cell.kind != "bar"
+        for cell in cells
+    )
+
+
 def _render_table(report: Report, out: IO[str]) -> None:
     from rich.table import Table
     from rich.text import Text
 
     target = console(out if out is not sys.stdout else None)
     for section in (_transposed(section) for section in report.sections):
+        rows = list(section.rows)
         table = Table(title=section.title, caption=section.caption, title_justify="left")
         for column in section.columns:
-            justify = "right" if column.kind in NUMERIC_KINDS and column.kind != "bar" else "left"
+            justify: Literal["right", "left"] = "right" if _is_numeric(column, rows) else "left"
             table.add_column(column.title, justify=justify, overflow="fold")
-        for row in section.rows:
+        for row in rows:
             table.add_row(
                 *(Text(format_cell(row.get(c.key), c.kind, c.decimals)) for c in section.columns)
             )
