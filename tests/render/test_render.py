@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from abs_cli.render.output import Column, Section, render
+from abs_cli.render.output import PIPED_TABLE_WIDTH, Column, Report, Section, render, set_notifier
 
 LONG_EMAIL = "constance.de-la-fontaine-verneuil@etablissements-fontaine-et-fils.example.fr"
 
@@ -22,13 +22,15 @@ def _section() -> Section:
     return Section("Contacts", columns, rows)
 
 
-def test_piped_table_keeps_its_natural_width(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_piped_table_fits_a_mail_and_keeps_numbers_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("COLUMNS", raising=False)
     out = io.StringIO()
     render(_section(), "table", out)
-    row = next(line for line in out.getvalue().splitlines() if LONG_EMAIL in line)
-    assert "Constance de La Fontaine" in row and "1,250.00" in row
-    assert len(row) > 120
+    lines = out.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= PIPED_TABLE_WIDTH
+    assert any("1,250.00" in line for line in lines)
 
 
 def test_piped_table_follows_columns_when_set(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,3 +40,74 @@ def test_piped_table_follows_columns_when_set(monkeypatch: pytest.MonkeyPatch) -
     lines = out.getvalue().splitlines()
     assert max(len(line) for line in lines) <= 60
     assert not any(LONG_EMAIL in line for line in lines)
+
+
+BOARD_AMOUNTS = [0, 0, 10020534, 437498, 283020, 160180.5, 2291600]
+
+
+def _board() -> Section:
+    """A board like `abs pipeline board`: one column per step, a long text line."""
+    stages = ["prospect", "qualified", "discovery", "demo", "proposal", "negotiation", "customer"]
+    rows = [
+        {
+            "column": f"{step} {stage}",
+            "leads": 700 - 90 * step,
+            "amount": amount,
+            "probability": step / 10,
+            "oldest": ", ".join(
+                f"lead{n}.{stage}@example-company.co.uk ({300 + n} d)" for n in range(3)
+            ),
+        }
+        for step, (stage, amount) in enumerate(zip(stages, BOARD_AMOUNTS, strict=True), start=1)
+    ]
+    columns = [
+        Column("column", "step"),
+        Column("leads", kind="int"),
+        Column("amount", kind="money"),
+        Column("probability", kind="rate", decimals=0),
+        Column("oldest", "oldest leads"),
+    ]
+    return Section("Pipeline", columns, rows, transpose=True)
+
+
+def _render_board(monkeypatch: pytest.MonkeyPatch, columns: str | None) -> tuple[str, list[str]]:
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    notes: list[str] = []
+    set_notifier(notes.append)
+    try:
+        out = io.StringIO()
+        render(Report([_board()]), "table", out)
+    finally:
+        set_notifier(None)
+    return out.getvalue(), notes
+
+
+@pytest.mark.parametrize(("columns", "parts"), [("100", 2), ("60", 3), (None, 1)])
+def test_a_wide_board_fits_and_never_splits_a_number(
+    monkeypatch: pytest.MonkeyPatch, columns: str | None, parts: int
+) -> None:
+    """On a 100-column terminal, a narrow one, and piped (no COLUMNS)."""
+    text, notes = _render_board(monkeypatch, columns)
+    width = int(columns) if columns else PIPED_TABLE_WIDTH
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= width
+    for amount in ("10,020,534.00", "2,291,600.00", "160,180.50", "437,498.00"):
+        assert sum(amount in line for line in lines) == 1, amount
+    for word in ("prospect", "negotiation", "customer"):
+        assert word in text, word  # a header word is never split either
+    if parts > 1:
+        assert notes == [f"Pipeline: folded into {parts} tables to fit {width} columns"]
+    else:
+        assert notes == []
+    assert text.count("probability") == parts  # each part repeats what its rows are
+
+
+def test_a_board_that_fits_is_one_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    text, notes = _render_board(monkeypatch, "200")
+    assert notes == [] and text.count("probability") == 1
+    leads_line = next(line for line in text.splitlines() if line.startswith("│ leads"))
+    cells = leads_line.split("│")[2:-1]
+    assert all(cell[-2].isdigit() and cell[1] == " " for cell in cells)  # right-aligned

@@ -17,7 +17,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -47,6 +47,10 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BAR_WIDTH = 20
 SPARKS = "▁▂▃▄▅▆▇█"
 PIPED_WIDTH = 1000
+PIPED_TABLE_WIDTH = 120
+"""Tables piped with no COLUMNS: a width a mail, a pager or a log file shows whole."""
+TEXT_MIN_WIDTH = 8
+"""A text column is never squeezed narrower than this (or its longest header word)."""
 
 
 @dataclass(frozen=True)
@@ -342,7 +346,8 @@ def _render_delimited(report: Report, out: IO[str], delimiter: str) -> None:
 
 
 def _transposed(section: Section) -> Section:
-    """Rows become columns: a header per row, a line per column, cells formatted by kind."""
+    """Rows become columns: a header per row, a line per column, each cell typed by the
+    column it came from."""
     if not section.transpose:
         return section
     rows = list(section.rows)
@@ -355,7 +360,7 @@ def _transposed(section: Section) -> Section:
     lines = [
         {"field": column.title}
         | {
-            key: format_cell(row.get(column.key), column.kind, column.decimals)
+            key: Cell(raw_value(row.get(column.key)), column.kind, column.decimals)
             for key, row in zip(keys, rows, strict=True)
         }
         for column in rest
@@ -391,19 +396,21 @@ def _render_markdown(report: Report, out: IO[str]) -> None:
         out.write(f"\n{note}\n")
 
 
-def console(out: IO[str] | None = None, *, stderr: bool = False):  # type: ignore[no-untyped-def]
+def console(  # type: ignore[no-untyped-def]
+    out: IO[str] | None = None, *, stderr: bool = False, piped_width: int = PIPED_WIDTH
+):
     """A Rich console that decides colour itself (NO_COLOR, TERM, pipes).
 
     On a terminal it uses the terminal's width. Piped into a file, a mail or a pager
-    there is no width to respect: Rich's default of 80 columns would fold every cell of
-    a wide report, so tables keep their natural width unless `COLUMNS` asks otherwise.
+    there is no width to respect: it uses `COLUMNS` when set, else `piped_width` (wide
+    for diagnostics, so a sentence stays on one line; `PIPED_TABLE_WIDTH` for tables).
     """
     from rich.console import Console
 
     stream = out if out is not None else (sys.stderr if stderr else sys.stdout)
     width = None
     if "COLUMNS" not in os.environ and not _is_terminal(stream):
-        width = PIPED_WIDTH
+        width = piped_width
     if out is not None:
         return Console(file=out, soft_wrap=False, width=width)
     return Console(stderr=stderr, width=width)
@@ -427,21 +434,112 @@ def _is_numeric(column: Column, rows: Sequence[Mapping[str, Any]]) -> bool:
     )
 
 
+def set_notifier(notify: Callable[[str], None] | None) -> None:
+    """Where the renderer's diagnostics go (the CLI passes its `-q`-aware stderr writer);
+    None: straight to stderr."""
+    global _notify
+    _notify = notify
+
+
+_notify: Callable[[str], None] | None = None
+
+
+def _diagnostic(message: str) -> None:
+    if _notify is not None:
+        _notify(message)
+    else:
+        console(stderr=True).print(message, highlight=False, soft_wrap=True)
+
+
+def _is_number_cell(value: Any, column: Column) -> bool:
+    kind = value.kind if isinstance(value, Cell) else column.kind
+    return kind in NUMERIC_KINDS and kind != "bar" and raw_value(value) is not None
+
+
+def _min_width(column: Column, rows: Sequence[Mapping[str, Any]]) -> int:
+    """The narrowest a column may get: its widest number (a number is never split), its
+    longest header word, and at least `TEXT_MIN_WIDTH` for text that can fold."""
+    words = [len(word) for word in column.title.split()] or [0]
+    numbers = [
+        len(format_cell(row.get(column.key), column.kind, column.decimals))
+        for row in rows
+        if _is_number_cell(row.get(column.key), column)
+    ]
+    widest = max([*words, *numbers])
+    texts = any(not _is_number_cell(row.get(column.key), column) for row in rows)
+    return max(widest, min(TEXT_MIN_WIDTH, _natural_width(column, rows))) if texts else widest
+
+
+def _natural_width(column: Column, rows: Sequence[Mapping[str, Any]]) -> int:
+    cells = [len(format_cell(row.get(column.key), column.kind, column.decimals)) for row in rows]
+    return max([len(column.title), *cells])
+
+
+def _folds(widths: Sequence[int], available: int) -> list[list[int]]:
+    """Column indexes per table so that each fits `available` characters: the first
+    column (what each row is) starts every table, the others follow in order. A box
+    table takes 3 characters per column (padding and a rule) plus 1."""
+    if sum(widths) + 3 * len(widths) + 1 <= available or len(widths) < 3:
+        return [list(range(len(widths)))]
+    folds: list[list[int]] = []
+    current = [0]
+    used = widths[0] + 3 + 1
+    for index in range(1, len(widths)):
+        if len(current) > 1 and used + widths[index] + 3 > available:
+            folds.append(current)
+            current, used = [0], widths[0] + 3 + 1
+        current.append(index)
+        used += widths[index] + 3
+    folds.append(current)
+    return folds
+
+
 def _render_table(report: Report, out: IO[str]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    target = console(out if out is not sys.stdout else None)
-    for section in (_transposed(section) for section in report.sections):
+    target = console(out if out is not sys.stdout else None, piped_width=PIPED_TABLE_WIDTH)
+    for original in report.sections:
+        section = _transposed(original)
         rows = list(section.rows)
-        table = Table(title=section.title, caption=section.caption, title_justify="left")
-        for column in section.columns:
-            justify: Literal["right", "left"] = "right" if _is_numeric(column, rows) else "left"
-            table.add_column(column.title, justify=justify, overflow="fold")
-        for row in rows:
-            table.add_row(
-                *(Text(format_cell(row.get(c.key), c.kind, c.decimals)) for c in section.columns)
+        columns = list(section.columns)
+        widths = [_min_width(column, rows) for column in columns]
+        folds = _folds(widths, target.width)
+        if len(folds) > 1:
+            _diagnostic(
+                f"{section.title or 'table'}: folded into {len(folds)} tables to fit "
+                f"{target.width} columns"
             )
-        target.print(table)
+        for part, indexes in enumerate(folds):
+            title = section.title if part == 0 else None
+            caption = section.caption if part == len(folds) - 1 else None
+            table = Table(title=title, caption=caption, title_justify="left")
+            for index in indexes:
+                column = columns[index]
+                justify: Literal["right", "left"] = "right" if _is_numeric(column, rows) else "left"
+                table.add_column(
+                    column.title, justify=justify, overflow="fold", min_width=widths[index]
+                )
+            for row in rows:
+                table.add_row(
+                    *(
+                        _table_cell(row.get(columns[i].key), columns[i], original.transpose)
+                        for i in indexes
+                    )
+                )
+            target.print(table)
     for note in report.notes:
         target.print(Text(note))
+
+
+def _table_cell(value: Any, column: Column, numbers_right: bool) -> Any:
+    """A cell as Rich shows it: a number on one line, never split (its column is at least
+    as wide); right-aligned in a board, whose columns mix numbers and a text line."""
+    from rich.text import Text
+
+    text = format_cell(value, column.kind, column.decimals)
+    if _is_number_cell(value, column):
+        return Text(
+            text, no_wrap=True, overflow="ellipsis", justify="right" if numbers_right else None
+        )
+    return Text(text)
