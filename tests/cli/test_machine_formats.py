@@ -38,6 +38,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "pipeline board": ("pipeline", "board", "--as-of", AS_OF),
     "pipeline stale": ("pipeline", "stale", "--as-of", "2026-06-01"),
     "goals list": ("goals", "list"),
+    "score backtest": ("score", "backtest"),
+    "leads score --explain": ("leads", "score", "--explain", "l1@one.io", "--as-of", AS_OF),
     "queue": ("queue", "--as-of", AS_OF),
     "kpi report": ("kpi", "report", "--as-of", AS_OF),
     "kpi report range": ("kpi", "report", "--from", "2025-12", "--to", "2026-01", "--as-of", AS_OF),

@@ -204,6 +204,7 @@ def calibration_report(result):  # type: ignore[no-untyped-def]
                     Column("top_decile_conversion", "top-decile conversion", kind="rate"),
                 ],
                 rows,
+                key="hold_out",
             ),
             Section(
                 "Learned weights (log-odds) and points",

@@ -163,7 +163,7 @@ def explanation_report(explanation: Explanation) -> Report:
     ]
     return Report(
         [
-            Section.record(f"Score of {explanation.email}", summary),
+            Section.record(f"Score of {explanation.email}", summary, key="score"),
             Section(
                 "Contributions",
                 columns,
