@@ -354,7 +354,7 @@ def trend_section(document: dict[str, Any], metrics: tuple[str, ...] = TREND_MET
         if key not in months[0]["metrics"]:
             continue
         values = [month["metrics"].get(key) for month in months]
-        row = {"metric": key, "trend": values}
+        row: dict[str, Any] = {"metric": key, "trend": values}
         for month, value in zip(months, values, strict=True):
             row[month["month"]] = metric_cell(key, value)
         rows.append(row)
