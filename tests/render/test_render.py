@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import io
+import re
+from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from abs_cli.render.output import PIPED_TABLE_WIDTH, Column, Report, Section, render, set_notifier
+from abs_cli.render.output import (
+    PIPED_TABLE_WIDTH,
+    Column,
+    Report,
+    Section,
+    fold_widths,
+    render,
+    set_notifier,
+)
 
 LONG_EMAIL = "constance.de-la-fontaine-verneuil@etablissements-fontaine-et-fils.example.fr"
 
@@ -111,3 +123,29 @@ def test_a_board_that_fits_is_one_table(monkeypatch: pytest.MonkeyPatch) -> None
     leads_line = next(line for line in text.splitlines() if line.startswith("│ leads"))
     cells = leads_line.split("│")[2:-1]
     assert all(cell[-2].isdigit() and cell[1] == " " for cell in cells)  # right-aligned
+
+
+@given(
+    widths=st.lists(st.integers(min_value=1, max_value=40), min_size=1, max_size=14),
+    available=st.integers(min_value=90, max_value=200),
+)
+def test_folds_keep_every_column_once_and_fit(widths: list[int], available: int) -> None:
+    """Each part starts with the first column, the others appear once, in order, and a
+    part fits whenever the first column and one other can."""
+    folds = fold_widths(widths, available)
+    assert all(part[0] == 0 for part in folds)
+    assert [index for part in folds for index in part[1:]] == list(range(1, len(widths)))
+    for part in folds:
+        if len(part) > 2:
+            assert sum(widths[i] for i in part) + 3 * len(part) + 1 <= available
+
+
+@given(
+    st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), allow_nan=False, places=6)
+)
+def test_money_in_csv_is_the_value_to_the_cent(amount: Decimal) -> None:
+    out = io.StringIO()
+    render(Section(None, [Column("mrr", kind="money")], [{"mrr": amount}]), "csv", out)
+    cell = out.getvalue().splitlines()[1]
+    assert re.fullmatch(r"-?\d+\.\d{2}", cell), cell
+    assert abs(Decimal(cell) - amount) <= Decimal("0.005")

@@ -475,7 +475,7 @@ def _natural_width(column: Column, rows: Sequence[Mapping[str, Any]]) -> int:
     return max([len(column.title), *cells])
 
 
-def _folds(widths: Sequence[int], available: int) -> list[list[int]]:
+def fold_widths(widths: Sequence[int], available: int) -> list[list[int]]:
     """Column indexes per table so that each fits `available` characters: the first
     column (what each row is) starts every table, the others follow in order. A box
     table takes 3 characters per column (padding and a rule) plus 1."""
@@ -504,7 +504,7 @@ def _render_table(report: Report, out: IO[str]) -> None:
         rows = list(section.rows)
         columns = list(section.columns)
         widths = [_min_width(column, rows) for column in columns]
-        folds = _folds(widths, target.width)
+        folds = fold_widths(widths, target.width)
         if len(folds) > 1:
             _diagnostic(
                 f"{section.title or 'table'}: folded into {len(folds)} tables to fit "
