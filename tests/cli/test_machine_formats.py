@@ -186,3 +186,16 @@ def test_db_info_counts_are_numbers(store_cli: Cli) -> None:
     assert details["rows"]["lead"] == 6 and details["size_bytes"] > 0
     rows = {row["field"]: row["value"] for row in _csv(store_cli, "db", "info")}
     assert rows["lead"] == "6" and rows["currency"] == "EUR"
+
+
+def test_the_board_spells_out_its_steps_for_scripts(store_cli: Cli) -> None:
+    rows = _csv(store_cli, *COMMANDS["pipeline board"])
+    assert list(rows[0])[:3] == ["step", "stage", "leads"]
+    assert [(row["step"], row["stage"]) for row in rows][:2] == [
+        ("1", "prospect"),
+        ("2", "qualified"),
+    ]
+    oldest = json.loads(next(row["oldest"] for row in rows if row["stage"] == "proposal"))
+    assert oldest[0]["lead"] == "l3@x.io"
+    table = store_cli(*COMMANDS["pipeline board"]).stdout
+    assert "1 prospect" in table and "l3@x.io (" in table and "'lead'" not in table

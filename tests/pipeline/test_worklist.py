@@ -122,7 +122,7 @@ def test_board_counts_amounts_and_oldest(cli, floor) -> None:
     table = cli("pipeline", "board", "--as-of", NOW.isoformat()).stdout
     assert "4 demo" in table and "4,000.10" in table and "d1@x.io (20 d)" in table
     csv_lines = cli("pipeline", "board", "-f", "csv").stdout.splitlines()
-    assert csv_lines[0] == "column,leads,amount,probability,weighted_amount,oldest"
+    assert csv_lines[0] == "step,stage,leads,amount,probability,weighted_amount,oldest"
     bad = cli("pipeline", "board", "--role", "boss")
     assert bad.exit_code == 3 and "role 'boss' is not one of" in bad.stderr
 

@@ -319,20 +319,25 @@ def board(
 
 def board_report(steps: list[dict]):  # type: ignore[no-untyped-def]
     """The board as a report: one column per step in tables, one record per step in data."""
-    from abs_cli.render.output import Column, Report, Section
+    from abs_cli.render.output import Cell, Column, Report, Section
 
     rows = [
         step
         | {
             "column": f"{step['step']} {step['stage']}",
-            "oldest": ", ".join(
-                f"{item['lead']} ({item['days_in_stage']:.0f} d)" for item in step["oldest"]
+            "oldest": Cell(
+                step["oldest"],
+                shown=", ".join(
+                    f"{item['lead']} ({item['days_in_stage']:.0f} d)" for item in step["oldest"]
+                ),
             ),
         }
         for step in steps
     ]
     columns = [
-        Column("column", "step"),
+        Column("column", "step", audience="people"),
+        Column("step", kind="int", audience="scripts"),
+        Column("stage", audience="scripts"),
         Column("leads", kind="int"),
         Column("amount", kind="money"),
         Column("probability", kind="rate", decimals=0),

@@ -58,12 +58,23 @@ class Column:
     """A column of a section. `kind` decides how table formats show the value:
     text, int, money (2 decimals), rate (a fraction shown as %), number, datetime,
     bar (a fraction shown as a % with a bar), or spark (a list of numbers shown as a
-    sparkline, a gap for a missing value)."""
+    sparkline, a gap for a missing value). `audience` is "all", "people" (tables and
+    Markdown only: a label, a drawing of other columns) or "scripts" (machine formats
+    only: what a label spells out)."""
 
     key: str
     header: str | None = None
     kind: str = "text"
     decimals: int = 1
+    audience: str = "all"
+
+    @property
+    def for_people(self) -> bool:
+        return self.audience != "scripts"
+
+    @property
+    def for_scripts(self) -> bool:
+        return self.audience != "people" and self.kind not in VISUAL_KINDS
 
     @property
     def title(self) -> str:
@@ -264,18 +275,19 @@ def _plain_cell(value: Any) -> Any:
 
 
 def _data_columns(section: Section) -> list[Column]:
-    return [column for column in section.columns if column.kind not in VISUAL_KINDS]
+    return [column for column in section.columns if column.for_scripts]
 
 
 def _raw_rows(section: Section) -> Iterator[dict[str, Any]]:
     """The section's rows with raw values: its columns by kind, other keys as they are
-    (JSON keeps every key of a row), visual columns left out."""
+    (JSON keeps every key of a row), columns for people only left out."""
     kinds = {column.key: column.kind for column in section.columns}
+    hidden = {column.key for column in section.columns if not column.for_scripts}
     for row in section.rows:
         yield {
             key: raw_value(value, kinds.get(key, "text"))
             for key, value in row.items()
-            if kinds.get(key) not in VISUAL_KINDS
+            if key not in hidden
         }
 
 
@@ -338,7 +350,7 @@ def _render_delimited(report: Report, out: IO[str], delimiter: str) -> None:
         keys += [column.key for column in _data_columns(section) if column.key not in keys]
     writer.writerow(keys)
     for section in report.sections:
-        kinds = {column.key: column.kind for column in section.columns}
+        kinds = {column.key: column.kind for column in _data_columns(section)}
         for row in section.rows:
             values = {"section": section.name} if several else {}
             values |= {key: raw_value(row.get(key), kinds.get(key, "text")) for key in kinds}
@@ -347,11 +359,14 @@ def _render_delimited(report: Report, out: IO[str], delimiter: str) -> None:
 
 def _transposed(section: Section) -> Section:
     """Rows become columns: a header per row, a line per column, each cell typed by the
-    column it came from."""
+    column it came from. Columns for scripts only are left out, as in every table."""
+    shown = [column for column in section.columns if column.for_people]
     if not section.transpose:
-        return section
+        if len(shown) == len(section.columns):
+            return section
+        return Section(section.title, shown, section.rows, section.caption, key=section.key)
     rows = list(section.rows)
-    first, *rest = section.columns
+    first, *rest = shown
     keys = [f"c{index}" for index in range(len(rows))]
     columns = [Column("field", first.title)] + [
         Column(key, format_cell(row.get(first.key), first.kind))
@@ -359,13 +374,14 @@ def _transposed(section: Section) -> Section:
     ]
     lines = [
         {"field": column.title}
-        | {
-            key: Cell(raw_value(row.get(column.key)), column.kind, column.decimals)
-            for key, row in zip(keys, rows, strict=True)
-        }
+        | {key: _typed(row.get(column.key), column) for key, row in zip(keys, rows, strict=True)}
         for column in rest
     ]
     return Section(section.title, columns, lines, section.caption)
+
+
+def _typed(value: Any, column: Column) -> Cell:
+    return value if isinstance(value, Cell) else Cell(value, column.kind, column.decimals)
 
 
 def _render_markdown(report: Report, out: IO[str]) -> None:
