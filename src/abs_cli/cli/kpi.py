@@ -78,7 +78,7 @@ def _document(ctx: typer.Context, sections: tuple[str, ...], **options: Any) -> 
             elif latest != month:
                 state.info(
                     f"{month} holds no data; the last month with data is {latest} "
-                    f"(abs kpi report --period {latest})"
+                    f"(--period {latest})"
                 )
     return document
 

@@ -49,6 +49,8 @@ SPARKS = "▁▂▃▄▅▆▇█"
 PIPED_WIDTH = 1000
 PIPED_TABLE_WIDTH = 120
 """Tables piped with no COLUMNS: a width a mail, a pager or a log file shows whole."""
+LABEL_MAX_WIDTH = 24
+"""The first column (what each row is) keeps up to this many characters unfolded."""
 TEXT_MIN_WIDTH = 8
 """A text column is never squeezed narrower than this (or its longest header word)."""
 
@@ -520,6 +522,8 @@ def _render_table(report: Report, out: IO[str]) -> None:
         rows = list(section.rows)
         columns = list(section.columns)
         widths = [_min_width(column, rows) for column in columns]
+        if len(columns) > 1:  # the row labels, repeated in every part: kept whole if short
+            widths[0] = max(widths[0], min(LABEL_MAX_WIDTH, _natural_width(columns[0], rows)))
         folds = fold_widths(widths, target.width)
         if len(folds) > 1:
             _diagnostic(
