@@ -15,6 +15,7 @@ from abs_cli.render.output import (
     Column,
     Report,
     Section,
+    fit_widths,
     fold_widths,
     render,
     set_notifier,
@@ -149,3 +150,25 @@ def test_money_in_csv_is_the_value_to_the_cent(amount: Decimal) -> None:
     cell = out.getvalue().splitlines()[1]
     assert re.fullmatch(r"-?\d+\.\d{2}", cell), cell
     assert abs(Decimal(cell) - amount) <= Decimal("0.005")
+
+
+@given(
+    st.lists(st.tuples(st.integers(1, 30), st.integers(0, 200)), min_size=2, max_size=10).map(
+        lambda pairs: [(low, low + extra) for low, extra in pairs]
+    ),
+    st.integers(60, 200),
+)
+def test_fitted_widths_keep_minimums_and_the_width(
+    pairs: list[tuple[int, int]], available: int
+) -> None:
+    minimums, naturals = [low for low, _ in pairs], [high for _, high in pairs]
+    fitted = fit_widths(minimums, naturals, available)
+    overhead = 3 * len(pairs) + 1
+    if fitted is None:
+        assert sum(naturals) + overhead <= available
+        return
+    assert all(
+        low <= width <= high for width, low, high in zip(fitted, minimums, naturals, strict=True)
+    )
+    if sum(minimums) + overhead <= available:
+        assert sum(fitted) + overhead <= available

@@ -512,6 +512,27 @@ def fold_widths(widths: Sequence[int], available: int) -> list[list[int]]:
     return folds
 
 
+def fit_widths(
+    minimums: Sequence[int], naturals: Sequence[int], available: int
+) -> list[int] | None:
+    """Column widths for a table that does not fit at its natural width: each column gets
+    its minimum, and the space left goes to the columns in proportion to how much more
+    they would take. None when the natural widths fit (Rich lays the table out itself).
+
+    Rich, left to itself, narrows the widest wrapping columns evenly, below a number's
+    width when a long text line shares its column (the board's oldest leads)."""
+    overhead = 3 * len(naturals) + 1
+    if sum(naturals) + overhead <= available:
+        return None
+    spare = max(0, available - overhead - sum(minimums))
+    wants = [max(0, natural - minimum) for natural, minimum in zip(naturals, minimums, strict=True)]
+    total = sum(wants)
+    return [
+        minimum + (want * spare // total if total else 0)
+        for minimum, want in zip(minimums, wants, strict=True)
+    ]
+
+
 def _render_table(report: Report, out: IO[str]) -> None:
     from rich.table import Table
     from rich.text import Text
@@ -530,15 +551,23 @@ def _render_table(report: Report, out: IO[str]) -> None:
                 f"{section.title or 'table'}: folded into {len(folds)} tables to fit "
                 f"{target.width} columns"
             )
+        naturals = [_natural_width(column, rows) for column in columns]
         for part, indexes in enumerate(folds):
             title = section.title if part == 0 else None
             caption = section.caption if part == len(folds) - 1 else None
             table = Table(title=title, caption=caption, title_justify="left")
-            for index in indexes:
+            fitted = fit_widths(
+                [widths[i] for i in indexes], [naturals[i] for i in indexes], target.width
+            )
+            for position, index in enumerate(indexes):
                 column = columns[index]
                 justify: Literal["right", "left"] = "right" if _is_numeric(column, rows) else "left"
                 table.add_column(
-                    column.title, justify=justify, overflow="fold", min_width=widths[index]
+                    column.title,
+                    justify=justify,
+                    overflow="fold",
+                    min_width=widths[index],
+                    width=None if fitted is None else fitted[position],
                 )
             for row in rows:
                 table.add_row(
