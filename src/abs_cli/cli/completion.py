@@ -2,7 +2,7 @@
 
 A completion runs at every Tab press, so it must be fast and must never fail: rep
 e-mails come from the store only if it already exists (never created, never migrated),
-through one indexed look-up, and any error completes nothing.
+read without the ORM (`store/names.py`), and any error completes nothing.
 """
 
 from __future__ import annotations
@@ -127,17 +127,8 @@ def complete_rep(ctx: typer.Context, incomplete: str) -> list[str]:
 
 
 def _rep_emails(ctx: typer.Context, incomplete: str) -> list[str]:
-    from abs_cli.crm.team import rep_emails
-    from abs_cli.store.engine import Store, make_engine
     from abs_cli.store.location import resolve_store
+    from abs_cli.store.names import rep_emails
 
     location = resolve_store(ctx.find_root().params.get("db"))
-    path = location.sqlite_path
-    if path is not None and not path.exists():
-        return []
-    store = Store(location, make_engine(location))
-    try:
-        with store.session() as session:
-            return rep_emails(session, incomplete, limit=REP_LIMIT)
-    finally:
-        store.dispose()
+    return rep_emails(location, incomplete, limit=REP_LIMIT)

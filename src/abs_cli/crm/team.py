@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from abs_cli.domain import ROLES, STAGES
 from abs_cli.errors import InputError, NotFoundError
-from abs_cli.store import tables
 from abs_cli.store.models import Lead, Rep
 from abs_cli.values import normalise_email, now, parse_territory
 
@@ -140,13 +139,3 @@ def list_reps(
         for rep, count in session.execute(query)
     ]
     return sorted(rows, key=lambda row: (order[row["role"]], row["email"]))
-
-
-def rep_emails(session: Session, prefix: str = "", *, limit: int = 50) -> list[str]:
-    """Active reps' e-mails starting with `prefix`, in order: one look-up, for completion."""
-    email = tables.rep.c.email
-    query = select(email).where(tables.rep.c.active.is_(True)).order_by(email).limit(limit)
-    if prefix:
-        escaped = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(func.lower(email).like(f"{escaped}%", escape="\\"))
-    return list(session.scalars(query))
