@@ -51,8 +51,8 @@ PIPED_TABLE_WIDTH = 120
 """Tables piped with no COLUMNS: a width a mail, a pager or a log file shows whole."""
 LABEL_MAX_WIDTH = 24
 """The first column (what each row is) keeps up to this many characters unfolded."""
-TEXT_MIN_WIDTH = 8
-"""A text column is never squeezed narrower than this (or its longest header word)."""
+TEXT_WORD_MAX = 10
+"""A word of text up to this long is never split; a longer one (an e-mail) may fold."""
 
 
 @dataclass(frozen=True)
@@ -476,16 +476,18 @@ def _is_number_cell(value: Any, column: Column) -> bool:
 
 def _min_width(column: Column, rows: Sequence[Mapping[str, Any]]) -> int:
     """The narrowest a column may get: its widest number (a number is never split), its
-    longest header word, and at least `TEXT_MIN_WIDTH` for text that can fold."""
-    words = [len(word) for word in column.title.split()] or [0]
-    numbers = [
-        len(format_cell(row.get(column.key), column.kind, column.decimals))
-        for row in rows
-        if _is_number_cell(row.get(column.key), column)
-    ]
-    widest = max([*words, *numbers])
-    texts = any(not _is_number_cell(row.get(column.key), column) for row in rows)
-    return max(widest, min(TEXT_MIN_WIDTH, _natural_width(column, rows))) if texts else widest
+    longest header word, and its longest word of text up to `TEXT_WORD_MAX` characters
+    (a role or a stage stays whole; an e-mail may fold)."""
+    widths = [len(word) for word in column.title.split()]
+    words = [0]
+    for row in rows:
+        value = row.get(column.key)
+        text = format_cell(value, column.kind, column.decimals)
+        if _is_number_cell(value, column):
+            widths.append(len(text))
+        else:
+            words += [len(word) for word in text.split()]
+    return max([*widths, min(TEXT_WORD_MAX, max(words))])
 
 
 def _natural_width(column: Column, rows: Sequence[Mapping[str, Any]]) -> int:
