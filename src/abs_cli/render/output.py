@@ -549,9 +549,10 @@ def _render_table(report: Report, out: IO[str]) -> None:
             widths[0] = max(widths[0], min(LABEL_MAX_WIDTH, _natural_width(columns[0], rows)))
         folds = fold_widths(widths, target.width)
         if len(folds) > 1:
+            starts = ", ".join(repr(columns[part[1]].title) for part in folds[1:])
             _diagnostic(
                 f"{section.title or 'table'}: folded into {len(folds)} tables to fit "
-                f"{target.width} columns"
+                f"{target.width} columns (continued from {starts})"
             )
         naturals = [_natural_width(column, rows) for column in columns]
         for part, indexes in enumerate(folds):
