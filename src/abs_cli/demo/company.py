@@ -658,7 +658,7 @@ class Generator:
             "staff": (("user", 0.6), ("influencer", 0.4)),
             "junior": (("user", 1.0),),
         }[level]
-        return weighted(self.rng, choices)
+        return str(weighted(self.rng, choices))
 
     def quality(self, lead: Lead) -> float:
         """The hidden propensity to buy that every pipeline step of this lead draws on."""
