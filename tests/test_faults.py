@@ -309,7 +309,7 @@ def test_strict_refuses_the_whole_file_for_one_bad_row(shared: tuple[str, Path])
         ),
         (("pipeline", "advance", "a@acme.io", "--at", "noon"), "--at 'noon' is not an ISO"),
         (("leads", "score", "--as-of", "later"), "--as-of 'later' is not a date"),
-        (("leads", "list", "--since", "then"), "--since 'then' is not a date"),
+        (("leads", "list", "--since", "then"), "--from 'then' is not a date"),
         (("leads", "list", "--stage", "won"), "--stage: unknown stage 'won'"),
         (("accounts", "list", "--tier", "9"), "'9' is more than 3"),
         (("leads", "list", "-n", "abc"), "'abc' is not a whole number"),
@@ -478,7 +478,7 @@ def wait_for_rows(database: Path, table: str, timeout: float = 30) -> None:
 def test_closed_stdout_ends_quietly_with_141(sqlite_url: str) -> None:
     init_store(sqlite_url)
     process = abs_process(
-        "--db", sqlite_url, "kpi", "report", "--format", "markdown",
+        "--db", sqlite_url, "kpi", "report", "--period", "2026-01", "--format", "markdown",
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     assert process.stdout is not None and process.stderr is not None

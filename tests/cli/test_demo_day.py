@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from pipeline_data import T0, add_activity, add_leads, add_reps, add_score
@@ -60,6 +61,30 @@ def test_demo_command_prints_the_board(tmp_path, sqlite_cli) -> None:
     assert result.exit_code == 0, result.stderr
     assert "Pipeline" in result.stdout and "1 prospect" in result.stdout
     assert "working day: 0 leads assigned (0 left unassigned), 0 moved a step" in result.stderr
+
+
+def test_the_demo_reports_the_month_its_data_ends_in(tmp_path, sqlite_cli) -> None:
+    (tmp_path / "team.csv").write_text("email,name,role\nana@acme.io,Ana,sdr\n", encoding="utf-8")
+    (tmp_path / "leads.csv").write_text(
+        "email,created_at,owner\nbob@client.io,2025-06-10,ana@acme.io\n", encoding="utf-8"
+    )
+    result = sqlite_cli("demo", "--examples", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    assert "│ period" in result.stdout and "│ 2025-06" in result.stdout
+    assert "kpi report --period 2025-06" in result.stderr
+
+
+@pytest.mark.slow
+def test_the_demo_from_the_generated_company_shows_the_readme_pyramid(sqlite_cli) -> None:
+    """Any install: the example company is generated at demo time, whatever today is."""
+    result = sqlite_cli("demo")
+    assert result.exit_code == 0, result.stderr
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    pyramid = readme[
+        readme.index("    The pyramid") : readme.index("    └", readme.index("    The pyramid"))
+    ]
+    for line in pyramid.splitlines()[4:]:
+        assert line.strip() in result.stdout, line
 
 
 @pytest.mark.slow

@@ -46,7 +46,7 @@ def test_list_filters_and_sorts(cli, store, tmp_path: Path) -> None:
     assert emails(cli, "--role", "ir") == ["bob@gmail.com"]
     assert emails(cli, "--source", "Demo Request") == ["ann@acme.io"]
     assert emails(cli, "--account", "acme.io", "--sort", "email") == ["ann@acme.io", "cy@acme.io"]
-    assert emails(cli, "--since", "2026-03-01") == ["bob@gmail.com", "ann@acme.io"]
+    assert emails(cli, "--from", "2026-03-01") == ["bob@gmail.com", "ann@acme.io"]
     with store.session(write=True) as session:
         lead_id = session.scalar(select(Lead.id).where(Lead.email == "cy@acme.io"))
         session.add(

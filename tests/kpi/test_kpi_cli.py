@@ -165,3 +165,22 @@ def test_demo_ends_with_the_full_report(sqlite_cli: Cli, tmp_path) -> None:
     assert "KPI report" in result.stdout
     assert result.stdout.rstrip().endswith("┘")
     assert result.stdout.index("The pyramid") > result.stdout.index("MRR movements")
+
+
+def test_an_empty_default_month_names_the_last_month_with_data(seeded: Cli) -> None:
+    result = seeded("kpi", "report", "--as-of", "2026-04-15", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["period"] == {"from": "2026-03", "to": "2026-03"}
+    assert "2026-03 holds no data; the last month with data is 2026-02" in result.stderr
+
+
+def test_a_month_with_data_or_one_asked_for_gets_no_note(seeded: Cli) -> None:
+    assert seeded("kpi", "report", "--as-of", AS_OF).stderr == ""
+    asked = seeded("kpi", "funnel", "--period", "2026-03", "--as-of", "2026-04-15")
+    assert asked.exit_code == 0 and asked.stderr == ""
+
+
+def test_an_empty_store_says_it_holds_nothing(cli: Cli) -> None:
+    result = cli("kpi", "revenue", "--as-of", "2026-04-15")
+    assert result.exit_code == 0, result.stderr
+    assert "2026-03 holds no data: the store records nothing up to its end" in result.stderr

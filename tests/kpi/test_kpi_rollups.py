@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, select
 
-from abs_cli.demo import example_folder, import_examples
+from abs_cli.demo import example_company, import_examples
 from abs_cli.kpi import report as kpi_report
 from abs_cli.kpi.assumptions import load_kpi_settings
 from abs_cli.kpi.periods import Period
@@ -55,14 +56,25 @@ ALL_ROLLUPS = {rollup.name for rollup in rollups_for(SECTIONS)}
 
 
 @pytest.fixture
-def company(store: Any) -> Any:
-    import_examples(store, example_folder())
+def company_files() -> Iterator[Path]:
+    """The example company's CSVs, generated as `abs demo` does (so any install has them)."""
+    with example_company() as folder:
+        yield folder
+
+
+@pytest.fixture
+def company(store: Any, company_files: Path) -> Any:
+    import_examples(store, company_files)
     return store
 
 
 @pytest.mark.slow
 def test_rollups_give_the_source_figures(
-    company: Any, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    company: Any,
+    company_files: Path,
+    cli: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """One store per backend (importing the example company is the slow part)."""
     assert _readable(company) == set()  # a new store has no rollup yet
@@ -97,9 +109,8 @@ def test_rollups_give_the_source_figures(
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["scope"]["role"] == "ae"
     # Re-importing unchanged rows marks nothing stale.
-    folder = example_folder()
     for noun, name in (("activities", "activities.csv"), ("usage", "usage.csv")):
-        result = cli(noun, "import", str(folder / name))
+        result = cli(noun, "import", str(company_files / name))
         assert result.exit_code == 0, result.output
     with company.session() as session:
         assert session.scalar(select(func.count()).select_from(kpi_stale)) == 0

@@ -78,7 +78,7 @@ def floor(store) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
 
 def test_board_counts_amounts_and_oldest(cli, floor) -> None:
-    result = cli("pipeline", "board", "--now", NOW.isoformat(), "-f", "json")
+    result = cli("pipeline", "board", "--as-of", NOW.isoformat(), "-f", "json")
     assert result.exit_code == 0, result.stderr
     steps = {step["stage"]: step for step in json.loads(result.stdout)}
     assert list(steps) == [
@@ -119,10 +119,10 @@ def test_board_counts_amounts_and_oldest(cli, floor) -> None:
     assert [step["leads"] for step in mine] == [0, 0, 0, 1, 0, 1, 0]
     aes = json.loads(cli("pipeline", "board", "--role", "ae", "-f", "json").stdout)
     assert [step["leads"] for step in aes] == [0, 0, 0, 2, 0, 1, 0]
-    table = cli("pipeline", "board", "--now", NOW.isoformat()).stdout
+    table = cli("pipeline", "board", "--as-of", NOW.isoformat()).stdout
     assert "4 demo" in table and "4,000.10" in table and "d1@x.io (20 d)" in table
     csv_lines = cli("pipeline", "board", "-f", "csv").stdout.splitlines()
-    assert csv_lines[0] == "column,leads,amount,probability,weighted_amount,oldest"
+    assert csv_lines[0] == "step,stage,leads,amount,probability,weighted_amount,oldest"
     bad = cli("pipeline", "board", "--role", "boss")
     assert bad.exit_code == 2 and "role 'boss' is not one of" in bad.stderr
 
@@ -141,7 +141,7 @@ def test_board_probabilities_from_settings_then_config(cli, store, floor, tmp_pa
 
 
 def test_stale_respects_limits_and_planned_activities(cli, floor, tmp_path) -> None:
-    result = cli("pipeline", "stale", "--now", NOW.isoformat(), "-f", "json")
+    result = cli("pipeline", "stale", "--as-of", NOW.isoformat(), "-f", "json")
     rows = json.loads(result.stdout)
     assert [(row["lead"], row["stage"], row["days_over"]) for row in rows] == [
         ("p1@x.io", "prospect", 16.0),
@@ -149,14 +149,14 @@ def test_stale_respects_limits_and_planned_activities(cli, floor, tmp_path) -> N
     ]
     assert rows[1]["owner"] == "ae1@acme.io" and rows[1]["max_days"] == 14
     later = (NOW + timedelta(days=2)).isoformat()
-    rows = json.loads(cli("pipeline", "stale", "--now", later, "-f", "json").stdout)
+    rows = json.loads(cli("pipeline", "stale", "--as-of", later, "-f", "json").stdout)
     assert [row["lead"] for row in rows] == ["p1@x.io", "d1@x.io", "d2@x.io"]
     config = tmp_path / "w.toml"
     config.write_text("[sla.max_days]\nprospect = 0\ndemo = 30\n", encoding="utf-8")
-    args = ["--now", NOW.isoformat(), "--config", str(config), "-f", "json"]
+    args = ["--as-of", NOW.isoformat(), "--config", str(config), "-f", "json"]
     assert json.loads(cli("pipeline", "stale", *args).stdout) == []
     owned = cli(
-        "pipeline", "stale", "--now", NOW.isoformat(), "--owner", "sdr@acme.io", "-f", "json"
+        "pipeline", "stale", "--as-of", NOW.isoformat(), "--owner", "sdr@acme.io", "-f", "json"
     )
     assert [row["lead"] for row in json.loads(owned.stdout)] == ["p1@x.io"]
 
@@ -234,7 +234,7 @@ def test_activities_log_and_list(cli, floor) -> None:
 
 
 def test_queue_orders_by_breach_then_score_then_age(cli, floor) -> None:
-    result = cli("queue", "--now", NOW.isoformat(), "-f", "json")
+    result = cli("queue", "--as-of", NOW.isoformat(), "-f", "json")
     rows = json.loads(result.stdout)
     assert [(row["lead"], row["sla"]) for row in rows] == [
         ("p1@x.io", "prospect over its limit by 16.0 d"),
@@ -250,15 +250,15 @@ def test_queue_orders_by_breach_then_score_then_age(cli, floor) -> None:
     assert rows[4]["next_action"] == "send a proposal with the deal amount (planned activity due)"
     assert rows[4]["next_due"] == "2026-03-23T09:00:00Z"
     later = (NOW + timedelta(minutes=45)).isoformat()
-    breached = json.loads(cli("queue", "--role", "ir", "--now", later, "-f", "json").stdout)
+    breached = json.loads(cli("queue", "--role", "ir", "--as-of", later, "-f", "json").stdout)
     assert [row["lead"] for row in breached if row["sla"]] == ["in@x.io", "in2@x.io"]
     cli("activities", "log", "in@x.io", "--type", "email", "--at", NOW.isoformat())
-    touched = json.loads(cli("queue", "--rep", "ir@acme.io", "--now", later, "-f", "json").stdout)
+    touched = json.loads(cli("queue", "--rep", "ir@acme.io", "--as-of", later, "-f", "json").stdout)
     assert [(row["lead"], row["sla"] is None) for row in touched] == [
         ("in2@x.io", False),
         ("in@x.io", True),
     ]
-    limited = json.loads(cli("queue", "--now", NOW.isoformat(), "-n", "2", "-f", "json").stdout)
+    limited = json.loads(cli("queue", "--as-of", NOW.isoformat(), "-n", "2", "-f", "json").stdout)
     assert [row["rank"] for row in limited] == [1, 2]
 
 

@@ -44,6 +44,16 @@ def test_currency_cannot_change_once_money_is_recorded(cli, store) -> None:
     assert cli("db", "init", "--currency", "EURO").exit_code == 3
 
 
+def test_init_names_the_currency_and_how_to_change_it(sqlite_cli) -> None:
+    result = sqlite_cli("db", "init")
+    assert result.exit_code == 0, result.stderr
+    assert "(currency EUR, the default; for another, run `abs --db " in result.stderr
+    assert "db init --currency USD` before recording any amount)" in result.stderr
+    chosen = sqlite_cli("db", "init", "--currency", "GBP")
+    assert "(currency GBP)" in chosen.stderr and "default" not in chosen.stderr
+    assert "(currency GBP)" in sqlite_cli("db", "init").stderr  # now the store's own
+
+
 def test_store_chosen_by_env_then_default(tmp_path: Path, monkeypatch) -> None:
     runner = CliRunner()
     monkeypatch.setenv("ABS_DB", str(tmp_path / "env.db"))

@@ -393,10 +393,11 @@ def _register_import_groups() -> None:
 
 def _register() -> None:
     from abs_cli.cli import demo, routing
+    from abs_cli.cli.options import RenamedOptionsCommand
 
     _register_import_groups()
     app.command("demo")(demo.demo)
-    app.command("queue")(routing.queue)
+    app.command("queue", cls=RenamedOptionsCommand)(routing.queue)
 
 
 _register()

@@ -27,13 +27,21 @@ def init(
 
     Example: abs --db sales.db db init --currency EUR
     """
-    from abs_cli.store.settings import get_setting, set_currency
+    from abs_cli.store.settings import get_setting, is_stored, set_currency
 
     state = get_state(ctx)
     store = state.store(create=True)
     with store.session(write=True) as session:
         code = set_currency(session, currency) if currency else get_setting(session, "currency")
-    state.info(f"store ready: {store.location.display} (currency {code})")
+        chosen = currency is not None or is_stored(session, "currency")
+    if chosen:
+        state.info(f"store ready: {store.location.display} (currency {code})")
+        return
+    db = f"--db {state.db_option} " if state.db_option else ""
+    state.info(
+        f"store ready: {store.location.display} (currency {code}, the default; for another, "
+        f"run `abs {db}db init --currency USD` before recording any amount)"
+    )
 
 
 @app.command("info")

@@ -1,7 +1,8 @@
-"""`abs demo`: build a demo store from the bundled example company and show it."""
+"""`abs demo`: build a demo store from the example company and show it."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,14 +11,14 @@ import typer
 from abs_cli.cli.state import get_state
 
 if TYPE_CHECKING:
-    from abs_cli.store.engine import Store
+    pass
 
 
 def demo(
     ctx: typer.Context,
     examples: Annotated[
         Path | None,
-        typer.Option(help="Folder of example CSVs (default: the bundled example company)."),
+        typer.Option(help="Folder of example CSVs (default: the example company, generated)."),
     ] = None,
 ) -> None:
     """Build a demo store from the example company: import, score, work a day, report.
@@ -31,7 +32,8 @@ def demo(
     from abs_cli.cli.scoring import top_leads_section
     from abs_cli.cli.team import team_section
     from abs_cli.crm.team import list_reps
-    from abs_cli.demo import build_demo, example_folder
+    from abs_cli.demo import build_demo, demo_report, example_company
+    from abs_cli.render.kpi import report_view
     from abs_cli.render.output import Report, Section, render
     from abs_cli.scoring.ranking import top_leads
     from abs_cli.store.info import describe
@@ -44,10 +46,12 @@ def demo(
         for suffix in ("", "-wal", "-shm"):
             Path(str(target) + suffix).unlink(missing_ok=True)
         state.db_option = str(target)
-    folder = examples or example_folder()
     store = state.store(create=True)
-    state.info(f"building the demo store {store.location.display} from {folder}")
-    day = build_demo(store, folder)
+    with ExitStack() as cleanup:
+        folder = examples or cleanup.enter_context(example_company())
+        origin = str(examples) if examples else "the example company"
+        state.info(f"building the demo store {store.location.display} from {origin}")
+        day = build_demo(store, folder)
     with store.session() as session:
         reps = list_reps(session)
         to_call = top_leads(session)
@@ -66,20 +70,7 @@ def demo(
         f"working day: {day['assigned']} leads assigned ({day['unassigned']} left unassigned), "
         f"{day['moved']} moved a step, {day['refused']} held by a gate"
     )
-    _kpi_report(store)
-    state.info(f"explore it: abs --db {state.db_option} kpi report")
-
-
-def _kpi_report(store: Store) -> None:
-    """The full KPI report of the demo store's latest complete month."""
-    from abs_cli.kpi.periods import iso_as_of
-    from abs_cli.kpi.report import kpi_document, latest_data_time
-    from abs_cli.render.kpi import report_view
-    from abs_cli.render.output import render
-
-    with store.session() as session:
-        latest = latest_data_time(session)
-        document = kpi_document(session, as_of=iso_as_of(latest))
+    document = demo_report(store, day["data_end"])
     render(
         report_view(
             document,
@@ -87,4 +78,7 @@ def _kpi_report(store: Store) -> None:
             by_month=False,
             pyramid=True,
         )
+    )
+    state.info(
+        f"explore it: abs --db {state.db_option} kpi report --period {document['period']['to']}"
     )

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from abs_cli.cli.completion import complete_goal_metric, complete_rep, complete_role
 from abs_cli.cli.options import FormatOption
 from abs_cli.cli.state import get_state
 from abs_cli.render.output import OutputFormat
@@ -24,14 +25,19 @@ def set_(
             "deals_lost, won_amount, win_rate; per step conversion_1 … conversion_6 (step "
             "N to a later step); per rep and week demos_per_rep_week, "
             "activities_per_rep_week…",
+            autocompletion=complete_goal_metric,
         ),
     ],
     target: Annotated[str, typer.Option("--target", help="The target for the month.")],
-    period: Annotated[str, typer.Option("--period", help="The month, YYYY-MM.")],
+    period: Annotated[str, typer.Option("--period", "-p", help="The month, YYYY-MM.")],
     role: Annotated[
-        str | None, typer.Option("--role", "-r", help="For every rep of a role.")
+        str | None,
+        typer.Option("--role", "-r", help="For every rep of a role.", autocompletion=complete_role),
     ] = None,
-    rep: Annotated[str | None, typer.Option("--rep", help="For one rep (e-mail or name).")] = None,
+    rep: Annotated[
+        str | None,
+        typer.Option("--rep", help="For one rep (e-mail or name).", autocompletion=complete_rep),
+    ] = None,
 ) -> None:
     """Set a monthly target for a role, a rep, or (with neither) the whole company.
 
@@ -51,7 +57,7 @@ def set_(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    period: Annotated[str | None, typer.Option("--period", help="Only this month.")] = None,
+    period: Annotated[str | None, typer.Option("--period", "-p", help="Only this month.")] = None,
     output: FormatOption = OutputFormat.table,
 ) -> None:
     """List goals with the actual so far and the attainment (actual / target).

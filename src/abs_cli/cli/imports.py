@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from abs_cli.cli.completion import complete_preset
 from abs_cli.cli.options import FormatOption
 from abs_cli.cli.state import get_state
 from abs_cli.render.output import OutputFormat
@@ -59,7 +60,8 @@ def import_command(kind: str) -> Callable[..., None]:
             str | None,
             typer.Option(
                 help="CRM preset: hubspot, salesforce, pipedrive (auto-detected): their "
-                "headers and default stage names."
+                "headers and default stage names.",
+                autocompletion=complete_preset,
             ),
         ] = None,
         encoding: Annotated[

@@ -10,6 +10,7 @@ from typing import IO, Annotated, Any
 
 import typer
 
+from abs_cli.cli.completion import complete_check, complete_rep, complete_role
 from abs_cli.cli.options import FormatOption
 from abs_cli.cli.playbook import PlaybookOption
 from abs_cli.cli.state import get_state
@@ -32,10 +33,19 @@ ByMonthOption = Annotated[
     bool, typer.Option("--by-month", help="Add the month-by-month table even for one month.")
 ]
 OwnerOption = Annotated[
-    str | None, typer.Option("--owner", help="Only leads and accounts owned by this rep.")
+    str | None,
+    typer.Option(
+        "--owner", help="Only leads and accounts owned by this rep.", autocompletion=complete_rep
+    ),
 ]
 RoleOption = Annotated[
-    str | None, typer.Option("--role", help="Only leads and accounts owned by reps of this role.")
+    str | None,
+    typer.Option(
+        "--role",
+        "-r",
+        help="Only leads and accounts owned by reps of this role.",
+        autocompletion=complete_role,
+    ),
 ]
 SourceOption = Annotated[
     str | None, typer.Option("--source", help="Only leads from this source (e.g. webinar).")
@@ -66,10 +76,23 @@ OutputFileOption = Annotated[
 
 
 def _document(ctx: typer.Context, sections: tuple[str, ...], **options: Any) -> dict[str, Any]:
-    from abs_cli.kpi.report import kpi_document
+    """The report's document; on stderr, a note when the default month holds no data."""
+    from abs_cli.kpi.report import kpi_document, last_month_with_data
 
-    with get_state(ctx).store().session() as session:
-        return kpi_document(session, sections=sections, **options)
+    state = get_state(ctx)
+    with state.store().session() as session:
+        document = kpi_document(session, sections=sections, **options)
+        if all(options.get(key) is None for key in ("period", "first", "last")):
+            month = document["period"]["to"]
+            latest = last_month_with_data(session, month)
+            if latest is None:
+                state.info(f"{month} holds no data: the store records nothing up to its end")
+            elif latest != month:
+                state.info(
+                    f"{month} holds no data; the last month with data is {latest} "
+                    f"(--period {latest})"
+                )
+    return document
 
 
 @contextmanager
@@ -276,7 +299,11 @@ def enablement(
 def check(
     ctx: typer.Context,
     checks: Annotated[
-        list[str], typer.Argument(help="Thresholds like 'customer_churn_rate<=0.03' 'nps>=30'.")
+        list[str],
+        typer.Argument(
+            help="Thresholds like 'customer_churn_rate<=0.03' 'nps>=30'.",
+            autocompletion=complete_check,
+        ),
     ],
     period: PeriodOption = None,
     first: FromOption = None,
@@ -296,7 +323,7 @@ def check(
     """
     from abs_cli.errors import CheckBreached
     from abs_cli.kpi.checks import breached, evaluate, parse_check
-    from abs_cli.render.kpi import show
+    from abs_cli.render.kpi import metric_cell, show
     from abs_cli.render.output import Column, Report, Section, render
 
     document = _document(
@@ -311,7 +338,7 @@ def check(
     metrics = document["metrics"]
     known = {key for key, value in metrics.items() if not isinstance(value, dict)}
     rows = evaluate([parse_check(text, known) for text in checks], metrics, allow_null=allow_null)
-    shown = [{**row, "shown": show(row["metric"], row["value"])} for row in rows]
+    shown = [{**row, "value": metric_cell(row["metric"], row["value"])} for row in rows]
     section = Section(
         f"KPI checks for {document['period']['from']}"
         + (
@@ -319,8 +346,9 @@ def check(
             if document["period"]["from"] == document["period"]["to"]
             else f" to {document['period']['to']}"
         ),
-        [Column("check"), Column("shown", "value"), Column("status")],
+        [Column("check"), Column("value"), Column("status")],
         shown,
+        key="checks",
     )
     render(Report([section], document=rows), output)
     failed = breached(rows)

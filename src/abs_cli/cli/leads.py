@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from abs_cli.cli.options import FormatOption, LimitOption
+from abs_cli.cli.completion import complete_rep, complete_role, complete_stage
+from abs_cli.cli.options import FormatOption, LimitOption, RenamedOptionsCommand
 from abs_cli.cli.playbook import PlaybookOption, playbook_in_force
 from abs_cli.cli.state import get_state
 from abs_cli.cli.workflow import ActingRepOption, now_or
@@ -16,19 +17,30 @@ from abs_cli.render.output import OutputFormat
 app = typer.Typer(help="Import, list, show, export and forget leads.", no_args_is_help=True)
 
 
-@app.command("list")
+@app.command("list", cls=RenamedOptionsCommand)
 def list_(
     ctx: typer.Context,
-    stage: Annotated[str | None, typer.Option(help="Stage id or step number.")] = None,
-    owner: Annotated[str | None, typer.Option(help="Owner's e-mail or exact name.")] = None,
-    role: Annotated[str | None, typer.Option(help="Owner's role (sdr, ir, ae, cs…).")] = None,
+    stage: Annotated[
+        str | None,
+        typer.Option(help="Stage id or step number.", autocompletion=complete_stage),
+    ] = None,
+    owner: Annotated[
+        str | None,
+        typer.Option(help="Owner's e-mail or exact name.", autocompletion=complete_rep),
+    ] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            "--role", "-r", help="Owner's role (sdr, ir, ae, cs…).", autocompletion=complete_role
+        ),
+    ] = None,
     source: Annotated[str | None, typer.Option(help="Lead source (demo_request…).")] = None,
     account: Annotated[str | None, typer.Option(help="Account domain.")] = None,
     min_score: Annotated[
         int | None, typer.Option(min=0, max=100, help="Only leads scored at least this.")
     ] = None,
     since: Annotated[
-        str | None, typer.Option(help="Only leads created on or after this date.")
+        str | None, typer.Option("--from", help="Only leads created on or after this date.")
     ] = None,
     sort: Annotated[str, typer.Option(help="created, updated, email, stage or score.")] = "created",
     limit: LimitOption = None,
@@ -48,7 +60,7 @@ def list_(
         try:
             created_since = parse_datetime(since)
         except ValueError:
-            raise UsageError(f"--since {since!r} is not a date", hint="use 2026-03-31") from None
+            raise UsageError(f"--from {since!r} is not a date", hint="use 2026-03-31") from None
     with get_state(ctx).store().session() as session:
         rows = list_leads(
             session,

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from abs_cli.cli.options import FormatOption, LimitOption
+from abs_cli.cli.completion import complete_stage
+from abs_cli.cli.options import AsOfOption, FormatOption, LimitOption, RenamedOptionsCommand
 from abs_cli.cli.state import get_state
 from abs_cli.cli.workflow import (
     ActingRepOption,
     ConfigOption,
-    NowOption,
     OwnerOption,
     RoleOption,
     now_or,
@@ -138,7 +138,10 @@ def advance(
     ctx: typer.Context,
     leads: LeadsArgument,
     to: Annotated[
-        str | None, typer.Option("--to", help="Target stage id or step number (1-7).")
+        str | None,
+        typer.Option(
+            "--to", help="Target stage id or step number (1-7).", autocompletion=complete_stage
+        ),
     ] = None,
     next_: Annotated[
         bool, typer.Option("--next", help="Move to the next step (the default).")
@@ -293,12 +296,12 @@ def history(
     render(Section(f"History of {lead.strip()}", columns, rows), output)
 
 
-@app.command("board")
+@app.command("board", cls=RenamedOptionsCommand)
 def board(
     ctx: typer.Context,
     owner: OwnerOption = None,
     role: RoleOption = None,
-    now: NowOption = None,
+    as_of: AsOfOption = None,
     config: ConfigOption = None,
     output: FormatOption = OutputFormat.table,
 ) -> None:
@@ -315,26 +318,31 @@ def board(
     state = get_state(ctx)
     settings = workflow_config(state, config)
     with state.store().session() as session:
-        steps = pipeline_board(session, settings, now=now_or(now), owner=owner, role=role)
+        steps = pipeline_board(session, settings, now=now_or(as_of), owner=owner, role=role)
     render(board_report(steps), output)
 
 
 def board_report(steps: list[dict[str, Any]]) -> Report:
     """The board as a report: one column per step in tables, one record per step in data."""
-    from abs_cli.render.output import Column, Report, Section, sparkline
+    from abs_cli.render.output import Cell, Column, Report, Section, sparkline
 
     rows = [
         step
         | {
             "column": f"{step['step']} {step['stage']}",
-            "oldest": ", ".join(
-                f"{item['lead']} ({item['days_in_stage']:.0f} d)" for item in step["oldest"]
+            "oldest": Cell(
+                step["oldest"],
+                shown=", ".join(
+                    f"{item['lead']} ({item['days_in_stage']:.0f} d)" for item in step["oldest"]
+                ),
             ),
         }
         for step in steps
     ]
     columns = [
-        Column("column", "step"),
+        Column("column", "step", audience="people"),
+        Column("step", kind="int", audience="scripts"),
+        Column("stage", audience="scripts"),
         Column("leads", kind="int"),
         Column("amount", kind="money"),
         Column("probability", kind="rate", decimals=0),
@@ -351,12 +359,12 @@ def board_report(steps: list[dict[str, Any]]) -> Report:
     return Report([section], document=steps)
 
 
-@app.command("stale")
+@app.command("stale", cls=RenamedOptionsCommand)
 def stale(
     ctx: typer.Context,
     owner: OwnerOption = None,
     role: RoleOption = None,
-    now: NowOption = None,
+    as_of: AsOfOption = None,
     limit: LimitOption = None,
     config: ConfigOption = None,
     output: FormatOption = OutputFormat.table,
@@ -365,7 +373,7 @@ def stale(
 
     A lead with a planned activity still to come is not stale.
 
-    Example: abs pipeline stale --role ae --now 2026-03-31
+    Example: abs pipeline stale --role ae --as-of 2026-03-31
     """
     from abs_cli.pipeline.board import stale as stale_leads
     from abs_cli.render.output import Column, Section, render
@@ -373,7 +381,9 @@ def stale(
     state = get_state(ctx)
     settings = workflow_config(state, config)
     with state.store().session() as session:
-        rows = stale_leads(session, settings, now=now_or(now), owner=owner, role=role, limit=limit)
+        rows = stale_leads(
+            session, settings, now=now_or(as_of), owner=owner, role=role, limit=limit
+        )
     columns = [
         Column("lead"),
         Column("stage"),

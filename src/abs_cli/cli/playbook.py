@@ -83,6 +83,7 @@ def check(
         str | None,
         typer.Option(
             "--config",
+            "-c",
             help="Workflow TOML file whose gate `require` items must exist in the playbook; "
             "default $ABS_CONFIG, then abs.toml beside the store.",
             show_default=False,

@@ -6,13 +6,13 @@ from typing import Annotated
 
 import typer
 
-from abs_cli.cli.options import FormatOption, LimitOption
+from abs_cli.cli.completion import complete_rep
+from abs_cli.cli.options import AsOfOption, FormatOption, LimitOption
 from abs_cli.cli.playbook import PlaybookOption, playbook_in_force
 from abs_cli.cli.state import get_state
 from abs_cli.cli.workflow import (
     ActingRepOption,
     ConfigOption,
-    NowOption,
     RoleOption,
     now_or,
     workflow_config,
@@ -88,11 +88,14 @@ def assign(
 def queue(
     ctx: typer.Context,
     rep: Annotated[
-        str | None, typer.Option("--rep", help="This rep's queue (e-mail or name).")
+        str | None,
+        typer.Option(
+            "--rep", help="This rep's queue (e-mail or name).", autocompletion=complete_rep
+        ),
     ] = None,
     role: RoleOption = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most N leads.")] = 50,
-    now: NowOption = None,
+    as_of: AsOfOption = None,
     config: ConfigOption = None,
     playbook: PlaybookOption = None,
     output: FormatOption = OutputFormat.table,
@@ -114,7 +117,7 @@ def queue(
         rows = work_queue(
             session,
             settings,
-            now=now_or(now),
+            now=now_or(as_of),
             rep=rep,
             role=role,
             limit=limit,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from abs_cli.cli.options import FormatOption
+from abs_cli.cli.options import FormatOption, RenamedOptionsCommand
 from abs_cli.cli.scoring import ConfigOption
 from abs_cli.cli.state import get_state
 from abs_cli.render.output import OutputFormat
@@ -57,13 +57,15 @@ def init(
         state.info(f"the store now scores with model {loaded.model.version} from {path}")
 
 
-@app.command("backtest")
+@app.command("backtest", cls=RenamedOptionsCommand)
 def backtest(
     ctx: typer.Context,
     since: Annotated[
         str | None,
         typer.Option(
-            help="Only leads created on or after this date (YYYY-MM-DD).", show_default=False
+            "--from",
+            help="Only leads created on or after this date (YYYY-MM-DD).",
+            show_default=False,
         ),
     ] = None,
     config: ConfigOption = None,
@@ -74,14 +76,14 @@ def backtest(
     Each closed lead is scored as of its outcome. Prints the AUC, conversion by fit
     grade and by score decile, and the MQL/SQL thresholds' precision and recall.
 
-    Example: abs score backtest --since 2025-01-01
+    Example: abs score backtest --from 2025-01-01
     """
     from abs_cli.render.output import render
     from abs_cli.scoring.backtest import backtest as run_backtest
     from abs_cli.scoring.engine import parse_date
     from abs_cli.scoring.model import resolve_model
 
-    start = parse_date(since, "--since") if since else None
+    start = parse_date(since, "--from") if since else None
     with get_state(ctx).store().session() as session:
         result = run_backtest(session, resolve_model(session, config), start)
     render(backtest_report(result), output)
@@ -207,6 +209,7 @@ def calibration_report(result: Calibration) -> Report:
                     Column("top_decile_conversion", "top-decile conversion", kind="rate"),
                 ],
                 rows,
+                key="hold_out",
             ),
             Section(
                 "Learned weights (log-odds) and points",

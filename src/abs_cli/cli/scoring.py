@@ -169,7 +169,7 @@ def explanation_report(explanation: Explanation, named: str) -> Report:
     ]
     return Report(
         [
-            Section.record(f"Score of {explanation.email or named}", summary),
+            Section.record(f"Score of {explanation.email or named}", summary, key="score"),
             Section(
                 "Contributions",
                 columns,

@@ -75,9 +75,12 @@ def _open(location: StoreLocation, make_engine: Any) -> Store:
 
 def get_state(ctx: typer.Context) -> AppState:
     """The state the root callback put on the context (a fresh one when run standalone)."""
+    from abs_cli.render.output import set_notifier
+
     root = ctx.find_root()
     if not isinstance(root.obj, AppState):
         root.obj = AppState()
+    set_notifier(root.obj.info)  # the renderer's notes (a folded table) obey -q too
     return root.obj
 
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from abs_cli.cli.completion import complete_rep, complete_role
 from abs_cli.cli.options import FormatOption
 from abs_cli.cli.state import get_state
 from abs_cli.cli.workflow import ConfigOption, workflow_config
@@ -26,7 +27,9 @@ ROLE_HELP = "One of " + ", ".join(ROLES) + "."
 def add(
     ctx: typer.Context,
     email: Annotated[str, typer.Argument(help="The rep's e-mail (their key).")],
-    role: Annotated[str, typer.Option("--role", "-r", help=ROLE_HELP)],
+    role: Annotated[
+        str, typer.Option("--role", "-r", help=ROLE_HELP, autocompletion=complete_role)
+    ],
     name: Annotated[str | None, typer.Option(help="Display name.")] = None,
     territory: Annotated[
         str | None, typer.Option(help="Country codes the rep covers, ';'-separated (FR;BE).")
@@ -69,7 +72,10 @@ def add(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    role: Annotated[str | None, typer.Option("--role", "-r", help="Only this role.")] = None,
+    role: Annotated[
+        str | None,
+        typer.Option("--role", "-r", help="Only this role.", autocompletion=complete_role),
+    ] = None,
     active: Annotated[bool, typer.Option("--active", help="Only active reps.")] = False,
     output: FormatOption = OutputFormat.table,
 ) -> None:
@@ -88,8 +94,11 @@ def list_(
 @app.command("set-role")
 def set_role(
     ctx: typer.Context,
-    rep: Annotated[str, typer.Argument(help="The rep's e-mail or exact name.")],
-    role: Annotated[str, typer.Argument(help=ROLE_HELP)],
+    rep: Annotated[
+        str,
+        typer.Argument(help="The rep's e-mail or exact name.", autocompletion=complete_rep),
+    ],
+    role: Annotated[str, typer.Argument(help=ROLE_HELP, autocompletion=complete_role)],
 ) -> None:
     """Give a rep another role (a rep has one role at a time).
 
@@ -106,7 +115,10 @@ def set_role(
 @app.command("deactivate")
 def deactivate(
     ctx: typer.Context,
-    rep: Annotated[str, typer.Argument(help="The rep's e-mail or exact name.")],
+    rep: Annotated[
+        str,
+        typer.Argument(help="The rep's e-mail or exact name.", autocompletion=complete_rep),
+    ],
     config: ConfigOption = None,
 ) -> None:
     """Mark a rep inactive: routing skips them from now on, and their open leads are

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from abs_cli.cli.completion import complete_rep, complete_role
 from abs_cli.cli.state import AppState
 
 if TYPE_CHECKING:
@@ -16,6 +17,7 @@ ConfigOption = Annotated[
     str | None,
     typer.Option(
         "--config",
+        "-c",
         help="Workflow TOML file (gates, SLAs, routing); default $ABS_CONFIG, then abs.toml "
         "beside the store, then built-in defaults.",
         show_default=False,
@@ -26,21 +28,27 @@ ActingRepOption = Annotated[
     typer.Option(
         "--rep",
         envvar="ABS_REP",
+        autocompletion=complete_rep,
         help="The rep doing this (e-mail or name), credited in the history; default $ABS_REP.",
         show_default=False,
     ),
 ]
-NowOption = Annotated[
+OwnerOption = Annotated[
     str | None,
     typer.Option(
-        "--now", help="Evaluate as of this time (ISO 8601, UTC if no offset); default now."
+        "--owner",
+        help="Only leads owned by this rep (e-mail or name).",
+        autocompletion=complete_rep,
     ),
 ]
-OwnerOption = Annotated[
-    str | None, typer.Option("--owner", help="Only leads owned by this rep (e-mail or name).")
-]
 RoleOption = Annotated[
-    str | None, typer.Option("--role", "-r", help="Only leads owned by reps of this role.")
+    str | None,
+    typer.Option(
+        "--role",
+        "-r",
+        help="Only leads owned by reps of this role.",
+        autocompletion=complete_role,
+    ),
 ]
 
 
@@ -60,7 +68,7 @@ def parse_time(value: str | None, option: str) -> datetime | None:
         ) from None
 
 
-def now_or(value: str | None, option: str = "--now") -> datetime:
+def now_or(value: str | None, option: str = "--as-of") -> datetime:
     from abs_cli.values import now
 
     return parse_time(value, option) or now()

@@ -26,7 +26,7 @@ from abs_cli.kpi.funnel import (
     stage_moves,
 )
 from abs_cli.kpi.numbers import dec, ratio
-from abs_cli.kpi.periods import Period, parse_as_of, resolve_period
+from abs_cli.kpi.periods import Period, month_end, month_of, parse_as_of, resolve_period
 from abs_cli.kpi.revenue import REVENUE, OwnerCustomers, revenue_report
 from abs_cli.kpi.rollups import Rollup, ensure
 from abs_cli.kpi.scope import Scope, make_scope
@@ -39,6 +39,7 @@ from abs_cli.kpi.team import (
     team_rows,
 )
 from abs_cli.store.as_of import as_of_views, facts_after
+from abs_cli.values import utc
 
 SECTIONS: tuple[str, ...] = ("pipeline", "team", "revenue", "customers", "enablement")
 
@@ -244,23 +245,33 @@ def kpi_document(
         )
 
 
-def latest_data_time(session: Session) -> datetime | None:
-    """The latest timestamp of activity in the store (stage history, through its stays;
-    activities, subscriptions, usage, NPS), so a demo or an old export reports on its own
-    last complete month."""
+def latest_data_time(session: Session, *, before: datetime | None = None) -> datetime | None:
+    """The latest event time in the store (a lead's creation, an activity, a subscription's
+    start, usage, an NPS answer), before `before` when given, so a demo or an old export
+    reports on its own last month. Each is the max of an index's leading column: a few
+    index look-ups, whatever the store's size."""
     from sqlalchemy import func, select
 
     from abs_cli.store import tables
 
-    latest = [
-        session.scalar(select(func.max(column)))
-        for column in (
-            tables.stage_stay.c.entered_at,  # one per history row, first in its key
-            tables.activity.c.occurred_at,
-            tables.subscription.c.started_at,
-            tables.usage_event.c.occurred_at,
-            tables.nps_response.c.responded_at,
-        )
-    ]
-    present = [moment for moment in latest if moment is not None]
+    latest = []
+    for column in (
+        tables.lead.c.created_at,
+        tables.activity.c.occurred_at,
+        tables.subscription.c.started_at,
+        tables.usage_event.c.occurred_at,
+        tables.nps_response.c.responded_at,
+    ):
+        query = select(func.max(column))
+        if before is not None:
+            query = query.where(column < before)
+        latest.append(session.scalar(query))
+    present = [utc(moment) for moment in latest if moment is not None]
     return max(present) if present else None
+
+
+def last_month_with_data(session: Session, up_to: str) -> str | None:
+    """The latest month, `up_to` or before, in which the store records any event; None
+    for a store with nothing up to then. A report of an empty month names it."""
+    latest = latest_data_time(session, before=month_end(up_to))
+    return None if latest is None else month_of(latest)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from abs_cli.render.enablement import enablement_sections
-from abs_cli.render.output import Column, Report, Section, format_cell, sparkline
+from abs_cli.render.output import Cell, Column, Report, Section, format_cell, sparkline
 
 MONEY = {
     "mrr",
@@ -69,17 +69,22 @@ def kind_of(metric: str) -> str:
     return "int"
 
 
-def show(metric: str, value: Any) -> str:
-    """A metric's value as a table shows it (NPS as a half-up integer)."""
+def metric_cell(metric: str, value: Any) -> Cell:
+    """A metric's raw value with the kind a table shows it by (NPS as a half-up integer)."""
     kind = kind_of(metric)
     if kind == "nps":
-        return format_cell(value, "number", 0)
-    return format_cell(value, kind, 2 if kind == "number" else 1)
+        return Cell(value, "number", 0)
+    return Cell(value, kind, 2 if kind == "number" else 1)
+
+
+def show(metric: str, value: Any) -> str:
+    """A metric's value as a table shows it."""
+    return format_cell(metric_cell(metric, value))
 
 
 def _record(title: str, metrics: dict[str, Any], keys: list[str]) -> Section:
-    rows = [{"metric": key, "value": show(key, metrics.get(key))} for key in keys]
-    return Section(title, [Column("metric"), Column("value", kind="text")], rows)
+    rows = [{"metric": key, "value": metric_cell(key, metrics.get(key))} for key in keys]
+    return Section(title, [Column("metric"), Column("value")], rows)
 
 
 def header(document: dict[str, Any]) -> Section:
@@ -88,21 +93,26 @@ def header(document: dict[str, Any]) -> Section:
         period["from"] if period["from"] == period["to"] else f"{period['from']} to {period['to']}"
     )
     settings = document["settings"]
-    values = {
+    probabilities = settings["stage_probabilities"]
+    values: dict[str, Any] = {
         "period": label,
-        "as of": format_cell(document["as_of"]),
+        "as of": document["as_of"],
         "currency": settings["currency"],
-        "gross margin": format_cell(settings["gross_margin"], "rate"),
-        "stage probabilities": ", ".join(
-            f"{step}: {format_cell(p, 'rate', 0)}"
-            for step, p in settings["stage_probabilities"].items()
+        "gross margin": Cell(settings["gross_margin"], "rate"),
+        "stage probabilities": Cell(
+            probabilities,
+            shown=", ".join(
+                f"{step}: {format_cell(p, 'rate', 0)}" for step, p in probabilities.items()
+            ),
         ),
-        "LTV churn window": f"{settings['ltv_churn_window']} months",
+        "LTV churn window": Cell(
+            settings["ltv_churn_window"], shown=f"{settings['ltv_churn_window']} months"
+        ),
     }
     scope = {key: value for key, value in document.get("scope", {}).items() if value}
     if scope:
         values["filter"] = ", ".join(f"{key} {value}" for key, value in scope.items())
-    return Section.record("KPI report", values)
+    return Section.record("KPI report", values, key="report")
 
 
 def pipeline_sections(document: dict[str, Any]) -> list[Section]:
@@ -215,11 +225,11 @@ def team_sections(document: dict[str, Any]) -> list[Section]:
         "inbound leads": speed["leads"],
         "touched": speed["touched"],
         "untouched": speed["untouched"],
-        "median minutes": format_cell(speed["median_minutes"], "number"),
-        "p90 minutes": format_cell(speed["p90_minutes"], "number"),
-        "within 5 min": format_cell(speed["within_5m"], "rate"),
-        "within 1 hour": format_cell(speed["within_1h"], "rate"),
-        "within 24 hours": format_cell(speed["within_24h"], "rate"),
+        "median minutes": Cell(speed["median_minutes"], "number"),
+        "p90 minutes": Cell(speed["p90_minutes"], "number"),
+        "within 5 min": Cell(speed["within_5m"], "rate"),
+        "within 1 hour": Cell(speed["within_1h"], "rate"),
+        "within 24 hours": Cell(speed["within_24h"], "rate"),
     }
     goals = Section(
         "Goals",
@@ -310,13 +320,8 @@ def customers_sections(document: dict[str, Any]) -> list[Section]:
         "bugs_per_customer",
     ]
     record = _record("Customers", metrics, keys)
-    record.rows = [
-        *record.rows,
-        *(
-            {"metric": f"tickets: {name}", "value": format_cell(count, "int")}
-            for name, count in metrics["tickets"].items()
-        ),
-    ]
+    for name, count in metrics["tickets"].items():
+        record.rows.append({"metric": f"tickets: {name}", "value": Cell(count, "int")})  # type: ignore[attr-defined]
     features = Section(
         "Feature adoption (last month of the period)",
         [Column("feature"), Column("users", kind="int"), Column("adoption", kind="bar")],
@@ -359,12 +364,12 @@ def trend_section(document: dict[str, Any], metrics: tuple[str, ...] = TREND_MET
         if key not in months[0]["metrics"]:
             continue
         values = [month["metrics"].get(key) for month in months]
-        row = {"metric": key, "trend": values}
+        row: dict[str, Any] = {"metric": key, "trend": values}
         for month, value in zip(months, values, strict=True):
-            row[month["month"]] = show(key, value)
+            row[month["month"]] = metric_cell(key, value)
         rows.append(row)
     columns = [Column("metric"), Column("trend", kind="spark")]
-    columns += [Column(month["month"], kind="int") for month in months]
+    columns += [Column(month["month"]) for month in months]
     return Section("Month by month", columns, rows)
 
 
@@ -381,7 +386,7 @@ PYRAMID = (
 def pyramid_section(document: dict[str, Any]) -> Section:
     metrics = document["metrics"]
     rows = [
-        {"level": level, "metric": key, "value": show(key, metrics.get(key))}
+        {"level": level, "metric": key, "value": metric_cell(key, metrics.get(key))}
         for level, keys in PYRAMID
         for key in keys
         if key in metrics

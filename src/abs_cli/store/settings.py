@@ -31,6 +31,12 @@ def set_setting(session: Session, key: str, value: str) -> None:
     session.flush()
 
 
+def is_stored(session: Session, key: str) -> bool:
+    """Whether the store records `key` itself, rather than falling back on its default."""
+    table = tables.setting
+    return session.execute(select(table.c.key).where(table.c.key == key)).first() is not None
+
+
 def all_settings(session: Session) -> dict[str, str]:
     stored = dict(session.execute(select(tables.setting.c.key, tables.setting.c.value)).all())
     return {**DEFAULTS, **stored}

@@ -1,6 +1,10 @@
 """Generate the example company's CSV files, seeded and deterministic (stdlib only).
 
-    python examples/generate.py [--out examples/company] [--seed 7] [--anchor 2026-10-31]
+    python -m abs_cli.demo.company --out FOLDER [--seed 7] [--anchor 2026-10-31]
+
+`abs demo` generates the files at demo time into a temporary folder, so any install
+(a wheel, pipx, uv tool) runs the demo with nothing but the package; `examples/company/`
+in the repository holds the same bytes for people to read and import by hand.
 
 Quillo, a small European B2B SaaS company, sells a sales-ops tool with an assembly line
 of SDRs, IRs, AEs and Customer Success. The files cover the twelve months ending on the
@@ -85,9 +89,7 @@ STARTED_MONTHS: dict[str, int] = {"Claire Dubois": -14, "Tom Becker": -3, "Sophi
 
 # --- enablement ----------------------------------------------------------------------
 
-TEMPLATE_PLAYBOOK = (
-    Path(__file__).resolve().parents[1] / "src" / "abs_cli" / "enablement" / "default.toml"
-)
+TEMPLATE_PLAYBOOK = Path(__file__).resolve().parents[1] / "enablement" / "default.toml"
 REVIEW_DAYS: tuple[int, ...] = (75, -20, 120, 40, -45, 150, 90)
 """Each content piece's review date, in days from the anchor, in the template's order:
 two are overdue."""
@@ -705,7 +707,7 @@ class Generator:
             "staff": (("user", 0.6), ("influencer", 0.4)),
             "junior": (("user", 1.0),),
         }[level]
-        return weighted(self.rng, choices)
+        return str(weighted(self.rng, choices))
 
     def quality(self, lead: Lead) -> float:
         """The hidden propensity to buy that every pipeline step of this lead draws on."""
@@ -749,8 +751,7 @@ class Generator:
             weights.append(weekday * (1 + 0.04 * offset / 30.4))
         times = []
         for offset in rng.choices(range(days), weights=weights, k=count):
-            day = (self.start + timedelta(days=offset)).date()
-            times.append(at_work_hours(rng, day, 6, 20))
+            times.append(at_work_hours(rng, (self.start + timedelta(days=offset)).date(), 6, 20))
         return sorted(times)
 
     # the pipeline
@@ -923,7 +924,9 @@ class Generator:
         ]
         events: list[tuple[str, datetime, Decimal | None, str]] = []
         # Who asked for a demo keeps buying, and an ABM target has the whole team on it.
-        intent = 0.5 * SOURCE_EFFECT[lead.source] + (0.5 if lead.company.tier else 0.0)
+        intent = 0.5 * SOURCE_EFFECT[lead.source] + (
+            0.5 if lead.company is not None and lead.company.tier else 0.0
+        )
         when = start
         for index, (stage, low, high, amount, bias) in enumerate(plan_steps):
             if index:
@@ -1158,14 +1161,15 @@ class Generator:
         self.build_companies(340)
         self.base_customers(40)
         rng = self.rng
-        target_contacts = []
-        for company in self.companies:
-            if company.tier is not None:
-                target_contacts += [company] * rng.randrange(2, 6)
+        target_contacts: list[Company] = []
+        for target in self.companies:
+            if target.tier is not None:
+                target_contacts += [target] * rng.randrange(2, 6)
         times = self.lead_times(lead_count - len(self.leads) - 45)
         every = max(1, len(times) // len(target_contacts))
-        weights = [math.log(company.employees + 5) ** 2 for company in self.companies]
+        weights = [math.log(each.employees + 5) ** 2 for each in self.companies]
         cumulative = [sum(weights[: index + 1]) for index in range(len(weights))]
+        company: Company | None
         for index, created in enumerate(times):
             source = weighted(rng, SOURCES)
             if index % every == 0 and target_contacts:
@@ -1732,7 +1736,11 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]
         writer.writerows(rows)
 
 
-def generate(out: Path, seed: int = 7, anchor: date = date(2026, 10, 31)) -> None:
+ANCHOR = date(2026, 10, 31)
+"""The last day of the example company's data: the demo reports on that month."""
+
+
+def generate(out: Path, seed: int = 7, anchor: date = ANCHOR) -> None:
     """Write the example company's CSVs into `out`."""
     generator = Generator(seed, anchor)
     generator.build(lead_count=3000)
@@ -1741,17 +1749,12 @@ def generate(out: Path, seed: int = 7, anchor: date = date(2026, 10, 31)) -> Non
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path(__file__).parent / "company",
-        help="folder to write the CSV files to (default: examples/company)",
-    )
+    parser.add_argument("--out", type=Path, required=True, help="folder to write the CSV files to")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
     parser.add_argument(
         "--anchor",
         type=date.fromisoformat,
-        default=date(2026, 10, 31),
+        default=ANCHOR,
         help="last day of the twelve months covered (default: 2026-10-31)",
     )
     args = parser.parse_args(argv)

@@ -1,15 +1,21 @@
-"""The demo: load the bundled example company into a store, score it, and work a day."""
+"""The demo: load the example company into a store, score it, and work a day.
+
+The example company ships as its generator (`abs_cli.demo.company`), not as CSV files:
+the same seed gives the same bytes, a wheel stays small, and the demo runs from any
+install. The files are generated into a temporary folder and imported through the real
+import engine, as a user's exports would be.
+"""
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from abs_cli.errors import UsageError
 from abs_cli.store.engine import Store
-
-REPO_EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "company"
 
 DEMO_IMPORTS: tuple[str, ...] = (
     "team",
@@ -31,26 +37,31 @@ PLAYBOOK_FILE = "playbook.toml"
 its checklist items or content pieces is imported."""
 
 
-def example_folder() -> Path:
-    """The example company's CSVs, as bundled in the source checkout."""
-    if (REPO_EXAMPLES / "team.csv").exists():
-        return REPO_EXAMPLES
-    raise UsageError(
-        "the example company is not bundled with this install",
-        hint="run `python examples/generate.py --out FOLDER` in a checkout, then "
-        "`abs demo --examples FOLDER`",
-    )
+@contextmanager
+def example_company() -> Iterator[Path]:
+    """A temporary folder holding the example company's CSVs, removed on exit."""
+    from abs_cli.demo.company import generate
+
+    with tempfile.TemporaryDirectory(prefix="abs-demo-") as folder:
+        generate(Path(folder))
+        yield Path(folder)
 
 
 def build_demo(store: Store, folder: Path) -> dict[str, Any]:
     """Load every example file, score the leads, then run a working day on the store.
 
-    The day is the one after the example data ends (not the clock's), so the demo's
-    report covers the example's last month whatever the date it is run.
+    The day is the one after the example data ends (not the clock's), and the result
+    carries `data_end`, the latest event time of the files as imported (before the working
+    day adds moves of its own), so the demo reports on its data's month whatever the date
+    it is run.
     """
+    from abs_cli.kpi.report import latest_data_time
+
     import_examples(store, folder)
+    with store.session() as session:
+        data_end = latest_data_time(session)
     score_demo(store)
-    return working_day(store, now=day_after_data(store))
+    return {**working_day(store, now=day_after_data(store)), "data_end": data_end}
 
 
 def day_after_data(store: Store) -> datetime | None:
@@ -126,3 +137,20 @@ def working_day(store: Store, *, now: datetime | None = None) -> dict[str, Any]:
         "refused": sum(not result.ok for result in moves),
         "board": steps,
     }
+
+
+def demo_report(store: Store, data_end: datetime | None) -> dict[str, Any]:
+    """The KPI document of the demo's own last month: the month its data ends in, as of
+    that month's end, so it reads the same whatever day the demo runs (the working day's
+    moves, made the day after, fall after it). A store without data reports the last
+    complete month."""
+    from abs_cli.kpi.periods import month_end, month_of
+    from abs_cli.kpi.report import kpi_document
+    from abs_cli.values import iso, now
+
+    with store.session() as session:
+        if data_end is None:
+            return kpi_document(session)
+        month = month_of(data_end)
+        as_of = min(month_end(month), now())
+        return kpi_document(session, period=month, as_of=iso(as_of))
