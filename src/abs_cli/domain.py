@@ -67,6 +67,10 @@ SPEND_CATEGORIES: tuple[str, ...] = ("sales", "marketing")
 TICKET_TYPES: tuple[str, ...] = ("bug", "incident", "question", "request", "unknown")
 READINESS: tuple[str, ...] = ("none", "mql", "sql")
 GRADES: tuple[str, ...] = ("A", "B", "C", "D")
+CHANGE_KINDS: tuple[str, ...] = ("import", "edit", "merge")
+"""What a recorded change set is (docs/domain.md §5): `abs … import`, `abs leads edit`,
+`abs leads merge`."""
+CHANGE_STATUSES: tuple[str, ...] = ("running", "done", "failed", "reverted")
 
 
 def stage_from_user(value: str) -> str:

@@ -208,6 +208,13 @@ def _pipeline() -> typer.Typer:
     return _with_import(pipeline, "pipeline")
 
 
+@_lazy("imports")
+def _imports() -> typer.Typer:
+    from abs_cli.cli import changes
+
+    return changes.app
+
+
 @_lazy("goals")
 def _goals() -> typer.Typer:
     from abs_cli.cli import goals

@@ -33,6 +33,7 @@ from abs_cli.imports.headers import (
 )
 from abs_cli.imports.reader import SourceInfo, open_csv
 from abs_cli.store.engine import WRITE_OPTION, Store
+from abs_cli.store.journal import journaling
 from abs_cli.store.sql import is_sqlite, tune_for_bulk_load
 from abs_cli.values import now
 
@@ -135,6 +136,8 @@ class ImportOptions:
     rejects: str | None = None
     batch_size: int | None = None
     """Rows per transaction; None: `DEFAULT_BATCH`, or `BULK_BATCH` for a bulk writer."""
+    actor: str | None = None
+    """Who imports, for the import log; None: `$ABS_REP`, else the OS user."""
 
 
 @dataclass
@@ -155,6 +158,8 @@ class ImportSummary:
     dry_run: bool = False
     rejects_path: str | None = None
     first_rejects: list[str] = field(default_factory=list)
+    change_id: int | None = None
+    """The import's change set (`abs imports list`); None for a dry run."""
 
     def document(self) -> dict[str, Any]:
         return {
@@ -173,6 +178,7 @@ class ImportSummary:
             "seconds": round(self.seconds, 3),
             "dry_run": self.dry_run,
             "rejects_file": self.rejects_path,
+            "import_id": self.change_id,
         }
 
 
@@ -331,7 +337,11 @@ def run_import(
             rejects_path = Path(options.rejects) if options.rejects else default_rejects_path(path)
             check_rejects_path(rejects_path)
         rejects = _Rejects(rejects_path, source.header)
+        change_id: int | None = None
+        finished = False
         try:
+            if not options.dry_run:
+                change_id = _open_change(store, importer, path, options)
             _run(
                 store,
                 importer,
@@ -343,7 +353,9 @@ def run_import(
                 rejects,
                 progress,
                 before_commit,
+                change_id,
             )
+            finished = True
         except OperationalError as error:
             if "locked" in str(error.orig) or "busy" in str(error.orig):
                 raise StoreError(
@@ -354,6 +366,9 @@ def run_import(
             raise
         finally:
             rejects.close()
+            if change_id is not None:
+                _close_change(store, change_id, summary, rejects.count, finished)
+        summary.change_id = change_id
         summary.rejected = rejects.count
         summary.first_rejects = rejects.first
         summary.rejects_path = str(rejects_path) if rejects.count and rejects_path else None
@@ -361,6 +376,22 @@ def run_import(
         return summary
     finally:
         source.close()
+
+
+def _open_change(store: Store, importer: Importer, path: str, options: ImportOptions) -> int:
+    """Log the import before its first write (`abs imports list`, `abs imports revert`)."""
+    from abs_cli.imports.log import open_change
+
+    return open_change(store.engine, "import", importer.name, path, options.actor)
+
+
+def _close_change(
+    store: Store, change_id: int, summary: ImportSummary, rejected: int, finished: bool
+) -> None:
+    from abs_cli.imports.log import Counts, close_change
+
+    counts = Counts(summary.read, summary.inserted, summary.updated, summary.unchanged, rejected)
+    close_change(store.engine, change_id, counts, failed=not finished)
 
 
 def _run(
@@ -374,6 +405,7 @@ def _run(
     rejects: _Rejects,
     progress: Hook | None,
     before_commit: Hook | None,
+    change_id: int | None = None,
 ) -> None:
     from sqlalchemy.orm import Session
 
@@ -390,7 +422,7 @@ def _run(
     batch_size = options.batch_size or DEFAULT_BATCH
     model = importer.model
     fast = row_validator(model, context_options)
-    with store.engine.connect() as raw_conn:
+    with store.engine.connect() as raw_conn, journaling(raw_conn, change_id):
         conn = raw_conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
             tune_for_bulk_load(conn, SQLITE_CACHE_KB, SQLITE_CHECKPOINT_PAGES)
