@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import getpass
 import os
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
 
-from abs_cli.store.engine import Store
+from abs_cli.store.engine import WRITE_OPTION, Store
+from abs_cli.store.journal import journaling
 from abs_cli.store.models import ChangeSet
 from abs_cli.values import now
 
@@ -94,6 +97,37 @@ def close_change(
         return
     with engine.begin() as connection:
         connection.execute(statement)
+
+
+@dataclass
+class Recording:
+    """A change set being recorded: its id, the journaled connection (inside its
+    transaction) and the counts to log when it ends."""
+
+    id: int
+    connection: Connection
+    counts: Counts = field(default_factory=Counts)
+
+
+@contextmanager
+def recorded_change(
+    store: Store, kind: str, subject: str, source: str | None, actor: str | None = None
+) -> Iterator[Recording]:
+    """One transaction whose writes are journaled as a new change set (an edit, a
+    merge). An error rolls the writes back and logs the change set as failed."""
+    change_id = open_change(store.engine, kind, subject, source, actor)
+    finished = False
+    recording: Recording | None = None
+    try:
+        with store.engine.connect() as raw, journaling(raw, change_id):
+            connection = raw.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                recording = Recording(change_id, connection)
+                yield recording
+        finished = True
+    finally:
+        counts = recording.counts if recording is not None and finished else Counts()
+        close_change(store.engine, change_id, counts, failed=not finished)
 
 
 @dataclass(frozen=True)
