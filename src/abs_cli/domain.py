@@ -71,6 +71,9 @@ CHANGE_KINDS: tuple[str, ...] = ("import", "edit", "merge")
 """What a recorded change set is (docs/domain.md §5): `abs … import`, `abs leads edit`,
 `abs leads merge`."""
 CHANGE_STATUSES: tuple[str, ...] = ("running", "done", "failed", "reverted")
+CUSTOM_TYPES: tuple[str, ...] = ("number", "date", "boolean", "category", "text")
+"""The types of a custom field (docs/domain.md §4.7): a column of a leads file that the
+contract does not name."""
 
 
 def stage_from_user(value: str) -> str:

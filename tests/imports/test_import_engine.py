@@ -252,17 +252,24 @@ def test_header_aliases_map_and_unknown_columns(cli, tmp_path: Path) -> None:
         "a@acme.io,Ann,Lee,ann@acme.io,blue\n",
     )
     result, summary = run(cli, str(path))
-    assert summary["unknown_columns"] == ["Mail Address", "Favourite Colour"]
-    assert "ignored columns: Mail Address, Favourite Colour" in result.stderr
+    assert summary["unknown_columns"] == []  # a leads file's other columns: custom fields
+    assert [field["name"] for field in summary["custom_fields"]] == [
+        "mail_address",
+        "favourite_colour",
+    ]
+    assert "custom fields: mail_address (category, new), favourite_colour" in result.stderr
     result, summary = run(
         cli, str(path), "--map", "Mail Address=email", "--map", "E-Mail=external_id"
     )
     assert summary["inserted"] == 1
     shown = json.loads(cli("leads", "show", "ann@acme.io", "-f", "json").stdout)["lead"]
     assert (shown["name"], shown["external_id"]) == ("Ann Lee", "a@acme.io")
-    result = cli("leads", "import", str(path), "--map", "Mail Address=colour")
+    accounts = write(tmp_path, "domain,Colour\nacme.io,blue\n", "accounts.csv")
+    result = cli("accounts", "import", str(accounts), "--map", "Colour=colour")
     assert result.exit_code == 2
-    assert "--map Mail Address=colour: 'colour' is not a column of this import" in result.stderr
+    assert "--map Colour=colour: 'colour' is not a column of this import" in result.stderr
+    result = cli("accounts", "import", str(accounts), "-f", "json")
+    assert json.loads(result.stdout)["unknown_columns"] == ["Colour"]
 
 
 def test_hubspot_and_salesforce_presets(cli, tmp_path: Path) -> None:

@@ -201,6 +201,13 @@ def _report(state: Any, summary: Any, output: OutputFormat) -> None:
     from abs_cli.errors import ExitCode
     from abs_cli.render.output import Column, Report, Section, render
 
+    if summary.custom_fields:
+        described = [
+            f"{f['name']} ({f['type']}{', new' if f['new'] else ''})" for f in summary.custom_fields
+        ]
+        state.info(
+            f"custom fields: {', '.join(described)}; {summary.custom_values:,} values written"
+        )
     if summary.unknown_columns:
         shown = summary.unknown_columns[:12]
         more = len(summary.unknown_columns) - len(shown)

@@ -29,6 +29,13 @@ def list_(
     since: Annotated[
         str | None, typer.Option(help="Only leads created on or after this date.")
     ] = None,
+    where: Annotated[
+        list[str],
+        typer.Option(
+            help="A condition on a custom field or lead column: NAME OP VALUE with = != < "
+            "<= > >= (repeatable, all must hold).",
+        ),
+    ] = [],  # noqa: B006  (Typer reads the default, never mutates it)
     sort: Annotated[str, typer.Option(help="created, updated, email, stage or score.")] = "created",
     limit: LimitOption = None,
     output: FormatOption = OutputFormat.table,
@@ -36,6 +43,8 @@ def list_(
     """List leads, newest first, with filters.
 
     Example: abs leads list --stage qualified --owner ana@acme.io --min-score 60 -n 20
+
+    Example: abs leads list --where 'time_on_site>600' --where 'lead_origin=API'
     """
     from abs_cli.crm.leads import list_leads
     from abs_cli.errors import InputError
@@ -58,6 +67,7 @@ def list_(
             account=account,
             min_score=min_score,
             since=created_since,
+            where=where,
             sort=sort,
             limit=limit,
         )
@@ -127,7 +137,10 @@ def show(
         ],
         shown["activities"],
     )
-    sections = [Section.record("Lead", shown["lead"]), history, activities]
+    sections = [Section.record("Lead", shown["lead"])]
+    if shown["custom_fields"]:
+        sections.append(Section.record("Custom fields", shown["custom_fields"]))
+    sections += [history, activities]
     if explained is not None:
         sections += explained.sections
         shown = {**shown, "score_explanation": explained.document}
@@ -139,21 +152,23 @@ def export(
     ctx: typer.Context,
     output: FormatOption = OutputFormat.csv,
 ) -> None:
-    """Export every lead as CSV, JSON or JSON Lines that `abs leads import` reads back.
+    """Export every lead as CSV, JSON or JSON Lines that `abs leads import` reads back,
+    custom fields included (one column each).
 
     Cells starting with =, +, - or @ are prefixed with ' against spreadsheet formula
     injection; the importer removes that prefix.
 
     Example: abs leads export > leads.csv
     """
-    from abs_cli.crm.leads import EXPORT_COLUMNS, export_leads
+    from abs_cli.crm.leads import export_columns, export_leads
     from abs_cli.render.output import Column, Section, render
 
     with get_state(ctx).store().session() as session:
+        columns = [Column(name) for name in export_columns(session)]
         rows = export_leads(session)
         if output in (OutputFormat.json, OutputFormat.table, OutputFormat.markdown):
             rows = list(rows)  # type: ignore[assignment]
-        render(Section("Leads", [Column(name) for name in EXPORT_COLUMNS], rows), output)
+        render(Section("Leads", columns, rows), output)
 
 
 @app.command("forget")

@@ -1,7 +1,8 @@
 """`abs leads merge KEEP DROP`: two records of one person become one.
 
 Everything DROP carries moves to KEEP — its stage history, activities, campaign
-memberships, NPS answers, routing log, erasure log and score (when KEEP has none) —
+memberships, custom field values, NPS answers, routing log, erasure log and score (when
+KEEP has none) —
 then DROP is deleted and KEEP takes DROP's values for the fields it leaves empty (and
 the earlier creation date). Rows KEEP already has (the same activity at the same
 moment, the same history row) are not doubled: DROP's copy is dropped.
@@ -52,6 +53,7 @@ UNIQUE_PER_LEAD: dict[str, tuple[str, ...]] = {
     "stage_history": ("changed_at", "to_stage"),
     "activity": ("type", "occurred_at"),
     "campaign_member": ("campaign",),
+    "lead_field_value": ("field_id",),
 }
 """Child tables whose rows are unique per lead: DROP's copy of a row KEEP has goes."""
 MOVED = ("nps_response", "assignment_log", "erasure_log")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Column, MetaData, String, Table
@@ -26,6 +26,7 @@ from abs_cli.errors import InputError, StoreError, UsageError
 from abs_cli.imports.fastpath import row_validator
 from abs_cli.imports.headers import (
     ColumnSpec,
+    HeaderPlan,
     parse_maps,
     parse_value_maps,
     plan_header,
@@ -36,6 +37,9 @@ from abs_cli.store.engine import WRITE_OPTION, Store
 from abs_cli.store.journal import journaling
 from abs_cli.store.sql import is_sqlite, tune_for_bulk_load
 from abs_cli.values import now
+
+if TYPE_CHECKING:
+    from abs_cli.imports.custom import CustomColumns
 
 DEFAULT_BATCH = 5000
 BULK_CHUNK = 5000
@@ -117,6 +121,8 @@ class Importer:
     key: Callable[[dict[str, Any]], Hashable]
     write: Callable[[WriteContext, list[Row]], BatchResult]
     money: bool = False
+    custom: bool = False
+    """Unmapped columns become custom fields of leads (`imports/custom.py`)."""
     bulk: Callable[..., BulkWriter] | None = None
     """SQLite only: `bulk(context, positions, value_maps, options)` replaces `write`."""
 
@@ -158,6 +164,8 @@ class ImportSummary:
     dry_run: bool = False
     rejects_path: str | None = None
     first_rejects: list[str] = field(default_factory=list)
+    custom_fields: list[dict[str, Any]] = field(default_factory=list)
+    custom_values: int = 0
     change_id: int | None = None
     """The import's change set (`abs imports list`); None for a dry run."""
 
@@ -178,6 +186,8 @@ class ImportSummary:
             "seconds": round(self.seconds, 3),
             "dry_run": self.dry_run,
             "rejects_file": self.rejects_path,
+            "custom_fields": self.custom_fields,
+            "custom_values": self.custom_values,
             "import_id": self.change_id,
         }
 
@@ -229,9 +239,13 @@ class _Rejects:
         self.writer: Any = None
         self.count = 0
         self.first: list[str] = []
+        self.listeners: list[Callable[[int], None]] = []
+        """Called with the line of every rejected row."""
 
     def add(self, line: int, cells: list[str], reason: str) -> None:
         self.count += 1
+        for listener in self.listeners:
+            listener(line)
         if len(self.first) < 5:
             self.first.append(f"line {line}: {reason}")
         if self.path is None:
@@ -321,6 +335,7 @@ def run_import(
             importer.spec,
             maps=parse_maps(options.maps),
             preset=options.preset,
+            custom=importer.custom,
         )
         value_maps = value_translations(
             plan.preset, parse_value_maps(options.values), importer.spec.columns
@@ -337,6 +352,9 @@ def run_import(
             rejects_path = Path(options.rejects) if options.rejects else default_rejects_path(path)
             check_rejects_path(rejects_path)
         rejects = _Rejects(rejects_path, source.header)
+        custom = _custom_columns(importer, plan, options, rejects)
+        if custom is not None:
+            summary.unknown_columns = []  # not ignored: they become custom fields
         change_id: int | None = None
         finished = False
         try:
@@ -354,6 +372,7 @@ def run_import(
                 progress,
                 before_commit,
                 change_id,
+                custom,
             )
             finished = True
         except OperationalError as error:
@@ -369,6 +388,9 @@ def run_import(
             if change_id is not None:
                 _close_change(store, change_id, summary, rejects.count, finished)
         summary.change_id = change_id
+        if custom is not None:
+            summary.custom_fields = [f.document() for f in custom.fields.values()]
+            summary.custom_values = custom.written
         summary.rejected = rejects.count
         summary.first_rejects = rejects.first
         summary.rejects_path = str(rejects_path) if rejects.count and rejects_path else None
@@ -376,6 +398,40 @@ def run_import(
         return summary
     finally:
         source.close()
+
+
+def _custom_columns(
+    importer: Importer, plan: HeaderPlan, options: ImportOptions, rejects: _Rejects
+) -> CustomColumns | None:
+    """The file's unmapped columns as custom fields, for an importer that takes them."""
+    if not importer.custom or not plan.extra:
+        return None
+    from abs_cli.imports.custom import CustomColumns, Parsing
+
+    def reject(line: int, cells: list[str], reason: str) -> None:
+        if options.strict:
+            raise InputError(f"line {line}: {reason}; nothing was imported (--strict)")
+        rejects.add(line, cells, reason)
+
+    return CustomColumns(
+        columns=plan.extra,
+        renamed=plan.renamed,
+        key_positions=(plan.positions.get("email"), plan.positions.get("external_id")),
+        declared={},
+        options=Parsing(options.dayfirst, options.monthfirst, options.decimal_comma),
+        reject=reject,
+    )
+
+
+def _flushing(custom: CustomColumns, before_commit: Hook | None) -> Hook:
+    """Write the custom values of a batch just before it commits."""
+
+    def flush(number: int) -> None:
+        custom.flush()
+        if before_commit is not None:
+            before_commit(number)
+
+    return flush
 
 
 def _open_change(store: Store, importer: Importer, path: str, options: ImportOptions) -> int:
@@ -406,6 +462,7 @@ def _run(
     progress: Hook | None,
     before_commit: Hook | None,
     change_id: int | None = None,
+    custom: CustomColumns | None = None,
 ) -> None:
     from sqlalchemy.orm import Session
 
@@ -428,6 +485,10 @@ def _run(
             tune_for_bulk_load(conn, SQLITE_CACHE_KB, SQLITE_CHECKPOINT_PAGES)
             currency = get_setting(Session(bind=conn), "currency") or "EUR"
         context = WriteContext(conn, now())
+        if custom is not None:
+            rows = custom.attach(conn, rows, dry_run=options.dry_run)
+            rejects.listeners.append(custom.rejected)
+            before_commit = _flushing(custom, before_commit)
         if importer.bulk is not None and is_sqlite(conn):
             writer = importer.bulk(context, positions, value_maps, context_options)
             try:

@@ -199,7 +199,7 @@ def detect_preset(header: Sequence[str]) -> str | None:
 
 
 def parse_maps(values: Sequence[str]) -> dict[str, str]:
-    """`--map "Mail Address=email"` options into `{normalised source: column}`."""
+    """`--map "Mail Address=email"` options into `{normalised source: column as given}`."""
     maps: dict[str, str] = {}
     for value in values:
         source, sep, column = value.partition("=")
@@ -208,7 +208,7 @@ def parse_maps(values: Sequence[str]) -> dict[str, str]:
                 f"--map {value!r} is not SOURCE=COLUMN",
                 hint='e.g. --map "Mail Address=email", or --map "Notes=" to ignore a column',
             )
-        maps[normalise_header(source)] = normalise_header(column)
+        maps[normalise_header(source)] = column.strip()
     return maps
 
 
@@ -247,6 +247,11 @@ class HeaderPlan:
     positions: dict[str, int]
     unknown: list[str]
     preset: str | None
+    extra: dict[int, str] = field(default_factory=dict)
+    """Position → header of every column no importer column took (custom fields)."""
+    renamed: dict[int, str] = field(default_factory=dict)
+    """Position → the name `--map` gives a column that is not an importer column
+    (only with `custom=True`: it names a custom field)."""
 
 
 def plan_header(
@@ -255,6 +260,7 @@ def plan_header(
     *,
     maps: Mapping[str, str],
     preset: str | None,
+    custom: bool = False,
 ) -> HeaderPlan:
     """Match each header cell to a column; raise when a required column is missing.
 
@@ -273,13 +279,19 @@ def plan_header(
     aliases = {normalise_header(k): v for k, v in spec.aliases.items()}
     positions: dict[str, int] = {}
     unknown: list[str] = []
+    extra: dict[int, str] = {}
+    renamed: dict[int, str] = {}
     for index, cell in enumerate(header):
         key = normalise_header(cell)
         target = None
         if key in maps and not maps[key]:
             continue  # `--map SOURCE=` ignores the column
         if key in maps:
-            target = canonical.get(maps[key])
+            target = canonical.get(normalise_header(maps[key]))
+            if target is None and custom:
+                renamed[index] = maps[key]
+                extra[index] = cell.strip()
+                continue
             if target is None:
                 raise UsageError(
                     f"--map {cell}={maps[key]}: {maps[key]!r} is not a column of this import",
@@ -292,6 +304,7 @@ def plan_header(
         if target is None or target in positions:
             if cell.strip():
                 unknown.append(cell.strip())
+                extra[index] = cell.strip()
             continue
         positions[target] = index
     missing = [group for group in spec.required if not any(c in positions for c in group)]
@@ -301,4 +314,4 @@ def plan_header(
             f"the file has no {names} column (required); nothing was imported",
             hint="rename it with --map 'YOUR HEADER=" + missing[0][0] + "'",
         )
-    return HeaderPlan(positions, unknown, chosen)
+    return HeaderPlan(positions, unknown, chosen, extra, renamed)

@@ -176,5 +176,6 @@ LEADS = Importer(
     model=LeadRow,
     key=lead_key,
     write=write_leads,
+    custom=True,
     bulk=bulk_leads,
 )

@@ -43,6 +43,8 @@ JOURNALED: dict[str, str] = {
     "lead_score": "lead_id",
     "assignment_log": "id",
     "erasure_log": "id",
+    "custom_field": "id",
+    "lead_field_value": "id",
 }
 """Every table a change set may write, with its one integer key column. Derived tables
 (stage stays, rollups, their marks) are not journaled: they are recomputed."""

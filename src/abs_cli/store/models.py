@@ -19,6 +19,7 @@ from abs_cli.domain import (
     BUYING_ROLES,
     CHANGE_KINDS,
     CHANGE_STATUSES,
+    CUSTOM_TYPES,
     GRADES,
     INTERVALS,
     READINESS,
@@ -445,6 +446,41 @@ def _add_rollup_tables() -> None:
 
 
 _add_rollup_tables()
+
+
+class CustomField(SQLModel, table=True):
+    """A field of leads beyond the contract's columns: an unmapped column of a leads file,
+    typed when first imported (docs/domain.md §4.7)."""
+
+    __tablename__ = "custom_field"
+    __table_args__ = (
+        UniqueConstraint("name"),
+        CheckConstraint(_one_of("type", CUSTOM_TYPES), name="type"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64)
+    type: str = Field(max_length=16)
+    header: str | None = Field(default=None, max_length=200)
+    """The file column it was first imported from."""
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class LeadFieldValue(SQLModel, table=True):
+    """A lead's value of a custom field: its canonical text (ISO dates, `true`/`false`),
+    and for numbers and booleans the number that comparisons and scoring read."""
+
+    __tablename__ = "lead_field_value"
+    __table_args__ = (
+        UniqueConstraint("lead_id", "field_id"),
+        Index(None, "field_id", "number_value"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="lead.id")
+    field_id: int = Field(foreign_key="custom_field.id")
+    text_value: str = Field(max_length=1000)
+    number_value: float | None = Field(default=None)
 
 
 class ChangeSet(SQLModel, table=True):

@@ -1,4 +1,7 @@
-"""Change sets and their journal: imports, edits and merges that can be undone
+"""Custom fields; change sets and their journal: imports, edits and merges that can be undone
+
+`custom_field` and `lead_field_value` hold the columns of leads files beyond the
+contract's, typed on first import.
 
 `change_set` lists every import, `abs leads edit` and `abs leads merge`; `change_row`
 holds the rows each one inserted, updated or deleted, with their images as JSON text.
@@ -34,6 +37,8 @@ JOURNALED = {
     "lead_score": "lead_id",
     "assignment_log": "id",
     "erasure_log": "id",
+    "custom_field": "id",
+    "lead_field_value": "id",
 }
 
 PG_FUNCTION = """
@@ -63,6 +68,40 @@ $$
 
 
 def upgrade() -> None:
+    op.create_table(
+        "custom_field",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(64), nullable=False),
+        sa.Column("type", sa.String(16), nullable=False),
+        sa.Column("header", sa.String(200), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.CheckConstraint(
+            "type = 'number' OR type = 'date' OR type = 'boolean' OR type = 'category' "
+            "OR type = 'text'",
+            name="type",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_custom_field"),
+        sa.UniqueConstraint("name", name="uq_custom_field_name"),
+    )
+    op.create_table(
+        "lead_field_value",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("lead_id", sa.Integer(), nullable=False),
+        sa.Column("field_id", sa.Integer(), nullable=False),
+        sa.Column("text_value", sa.String(1000), nullable=False),
+        sa.Column("number_value", sa.Float(), nullable=True),
+        sa.ForeignKeyConstraint(["lead_id"], ["lead.id"], name="fk_lead_field_value_lead_id_lead"),
+        sa.ForeignKeyConstraint(
+            ["field_id"], ["custom_field.id"], name="fk_lead_field_value_field_id_custom_field"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_lead_field_value"),
+        sa.UniqueConstraint("lead_id", "field_id", name="uq_lead_field_value_lead_id_field_id"),
+    )
+    op.create_index(
+        "ix_lead_field_value_field_id_number_value",
+        "lead_field_value",
+        ["field_id", "number_value"],
+    )
     op.create_table(
         "change_set",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -125,3 +164,5 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION IF EXISTS abs_journal()")
     op.drop_table("change_row")
     op.drop_table("change_set")
+    op.drop_table("lead_field_value")
+    op.drop_table("custom_field")

@@ -1,0 +1,294 @@
+"""Custom fields: the columns of a leads file that the contract does not name.
+
+Instead of being dropped, such a column becomes a custom field of leads, named by its
+header in snake_case (or by `--map "Header=name"`), with a type: the stored one, else
+the one declared, else the one inferred from the first rows of the file that fill it
+(`number`, `date`, `boolean`, `category`, `text`). A cell that does not fit its field's
+type rejects the row like any other bad cell.
+
+Values are checked as the rows stream by, staged in a temporary table, and written
+set-based, joined to their leads by e-mail or external id, just before each batch of
+the import commits (so they share its transaction); an unchanged value is not written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC
+from decimal import InvalidOperation
+from itertools import chain, islice
+from typing import Any
+
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, select, text
+from sqlalchemy.engine import Connection
+
+from abs_cli.imports.values import parse_datetime, parse_decimal
+from abs_cli.store import tables
+from abs_cli.store.sql import upsert
+from abs_cli.values import normalise_email, now, parse_bool
+
+SAMPLE_ROWS = 1000
+"""Rows read ahead to infer the type of a new field."""
+MAX_CATEGORIES = 50
+"""A new field with at most this many distinct values in the sample is a category."""
+FIT_SHARE = 0.98
+"""A new field takes a type that at least this share of the sampled values fit: one typo
+does not make a column of numbers text (the typo's row is rejected)."""
+MAX_TEXT = 1000
+BOOLEAN_WORDS = frozenset({"true", "false", "yes", "no", "y", "n"})
+STAGE_CHUNK = 5000
+
+
+def field_name(header: str, position: int = 0) -> str:
+    """`Total Time Spent on Website` → `total_time_spent_on_website`, `Société` →
+    `societe`; a header with no letter or digit left is named by its position
+    (`column_3`)."""
+    ascii_header = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^0-9a-z]+", "_", ascii_header.strip().lower()).strip("_")
+    if not name:
+        return f"column_{position + 1}"
+    return ("f_" + name if name[0].isdigit() else name)[:64]
+
+
+@dataclass(frozen=True)
+class Parsing:
+    """The file options a custom cell is read with."""
+
+    dayfirst: bool = False
+    monthfirst: bool = False
+    decimal_comma: bool = False
+
+
+def parse_value(kind: str, cell: str, options: Parsing) -> tuple[str, float | None]:
+    """A cell as (canonical text, number) for a field of type `kind`; ValueError if it
+    does not fit."""
+    if kind == "number":
+        try:
+            number = parse_decimal(cell, decimal_comma=options.decimal_comma)
+        except (ValueError, InvalidOperation):
+            raise ValueError("is not a number") from None
+        return format(number.normalize(), "f"), float(number)
+    if kind == "boolean":
+        flag = parse_bool(cell)
+        return ("true" if flag else "false"), float(flag)
+    if kind == "date":
+        try:
+            moment = parse_datetime(cell, dayfirst=options.dayfirst, monthfirst=options.monthfirst)
+        except ValueError:
+            raise ValueError("is not a date") from None
+        return moment.astimezone(UTC).isoformat().replace("+00:00", "Z"), moment.timestamp()
+    if len(cell) > MAX_TEXT:
+        raise ValueError(f"is longer than {MAX_TEXT} characters")
+    return cell, None
+
+
+def infer_type(values: Iterable[str], options: Parsing) -> str:
+    """The narrowest type that (nearly) every sampled value fits (`FIT_SHARE`)."""
+    sample = [value for value in values if value]
+    if not sample:
+        return "text"
+    allowed = len(sample) * (1 - FIT_SHARE)
+    for kind in ("boolean", "number", "date"):
+        misfits = 0
+        for value in sample:
+            if kind == "boolean" and value.lower() not in BOOLEAN_WORDS:
+                misfits += 1
+                continue
+            try:
+                parse_value(kind, value, options)
+            except ValueError:
+                misfits += 1
+            if misfits > allowed:
+                break
+        if misfits <= allowed:
+            return kind
+    return "category" if len(set(sample)) <= MAX_CATEGORIES else "text"
+
+
+@dataclass
+class CustomField:
+    id: int | None
+    name: str
+    type: str
+    header: str
+    new: bool
+
+    def document(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type, "header": self.header, "new": self.new}
+
+
+def stored_fields(connection: Connection) -> dict[str, tuple[int, str]]:
+    """The store's custom fields: name → (id, type)."""
+    custom = tables.custom_field.c
+    rows = connection.execute(select(custom.name, custom.id, custom.type))
+    return {name: (int(field_id), kind) for name, field_id, kind in rows}
+
+
+@dataclass
+class CustomColumns:
+    """The custom columns of one leads import: their fields, checks and staged values."""
+
+    columns: dict[int, str]
+    """File position → header, for every column that becomes a custom field."""
+    renamed: dict[int, str]
+    """File position → field name given with `--map`."""
+    key_positions: tuple[int | None, int | None]
+    """Positions of the e-mail and external-id columns (a value's lead)."""
+    declared: dict[str, str]
+    options: Parsing
+    reject: Callable[[int, list[str], str], None]
+    """Where a row with a bad custom cell goes (the import's rejects)."""
+    fields: dict[int, CustomField] = field(default_factory=dict)
+    written: int = 0
+    _connection: Connection | None = None
+    _staged: list[dict[str, Any]] = field(default_factory=list)
+    _rejected: set[int] = field(default_factory=set)
+    _table: Table | None = None
+    _dry_run: bool = False
+
+    def attach(
+        self, connection: Connection, rows: Iterator[tuple[int, list[str]]], *, dry_run: bool
+    ) -> Iterator[tuple[int, list[str]]]:
+        """Type the fields (reading ahead a sample for new ones), create the new ones
+        (not on a dry run) and return the rows, those with a bad custom cell left out
+        and handed to `reject`."""
+        self._connection = connection
+        self._dry_run = dry_run
+        ahead = list(islice(rows, SAMPLE_ROWS))
+        with connection.begin():
+            stored = stored_fields(connection)
+            for position, header in self.columns.items():
+                name = self.renamed.get(position) or field_name(header, position)
+                if name in stored:
+                    field_id, kind = stored[name]
+                    self.fields[position] = CustomField(field_id, name, kind, header, False)
+                    continue
+                kind = self.declared.get(name) or infer_type(
+                    (cells[position].strip() for _, cells in ahead if position < len(cells)),
+                    self.options,
+                )
+                self.fields[position] = CustomField(None, name, kind, header, True)
+            if not dry_run:
+                self._create(connection)
+            self._table = _staging_table()
+            self._table.drop(connection, checkfirst=True)
+            self._table.create(connection)
+        return self._checked(chain(ahead, rows))
+
+    def _create(self, connection: Connection) -> None:
+        custom = tables.custom_field
+        stamp = now()
+        for custom_field in self.fields.values():
+            if custom_field.new and custom_field.id is None:
+                custom_field.id = connection.execute(
+                    custom.insert()
+                    .values(
+                        name=custom_field.name,
+                        type=custom_field.type,
+                        header=custom_field.header[:200],
+                        created_at=stamp,
+                    )
+                    .returning(custom.c.id)
+                ).scalar_one()
+
+    def _checked(self, rows: Iterable[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+        email_at, external_at = self.key_positions
+        for line, cells in rows:
+            width = len(cells)
+            values: list[tuple[int, str, float | None]] = []
+            reason = None
+            for position, custom_field in self.fields.items():
+                cell = cells[position].strip() if position < width else ""
+                if not cell:
+                    continue
+                try:
+                    text_value, number = parse_value(custom_field.type, cell, self.options)
+                except ValueError as error:
+                    reason = f"{custom_field.name} {cell!r} {error} ({custom_field.type} field)"
+                    break
+                values.append((custom_field.id or 0, text_value, number))
+            if reason is not None:
+                self.reject(line, cells, reason)
+                continue
+            key = None if self._dry_run else _lead_key(cells, email_at, external_at)
+            if key is not None:
+                self._staged.extend(
+                    {"k": key, "field_id": field_id, "line": line, "t": text_value, "n": number}
+                    for field_id, text_value, number in values
+                )
+            yield line, cells
+
+    def rejected(self, line: int) -> None:
+        """A row the import rejected for another reason: its custom values are dropped."""
+        self._rejected.add(line)
+
+    def flush(self) -> None:
+        """Write the staged values of the rows written so far (inside their batch's
+        transaction), set-based, then forget them."""
+        connection, table = self._connection, self._table
+        if connection is None or table is None or not self._staged:
+            self._rejected.clear()
+            return
+        staged = [row for row in self._staged if row["line"] not in self._rejected]
+        self._staged, self._rejected = [], set()
+        for start in range(0, len(staged), STAGE_CHUNK):
+            part = staged[start : start + STAGE_CHUNK]
+            insert = upsert(connection, table)
+            connection.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["k", "field_id"],
+                    set_={"t": insert.excluded.t, "n": insert.excluded.n},
+                ),
+                part,
+            )
+        self.written += _apply_staged(connection)
+
+
+def _lead_key(cells: list[str], email_at: int | None, external_at: int | None) -> str | None:
+    width = len(cells)
+    if email_at is not None and email_at < width and cells[email_at].strip():
+        try:
+            return normalise_email(cells[email_at])
+        except ValueError:
+            return None
+    if external_at is not None and external_at < width and cells[external_at].strip():
+        return "#" + cells[external_at].strip()
+    return None
+
+
+def _staging_table() -> Table:
+    return Table(
+        "abs_import_custom",
+        MetaData(),
+        Column("k", String, primary_key=True),
+        Column("field_id", Integer, primary_key=True),
+        Column("line", Integer),
+        Column("t", String),
+        Column("n", Float),
+        prefixes=["TEMPORARY"],
+    )
+
+
+def _apply_staged(connection: Connection) -> int:
+    """Upsert the staged values into `lead_field_value`, by e-mail then by external id;
+    a value equal to the stored one is not written. Returns the values written."""
+    written = 0
+    for join in (
+        "JOIN lead l ON l.email = s.k",
+        "JOIN lead l ON l.external_id = substr(s.k, 2) AND s.k LIKE '#%'",
+    ):
+        result = connection.execute(
+            text(
+                "INSERT INTO lead_field_value (lead_id, field_id, text_value, number_value) "
+                f"SELECT l.id, s.field_id, s.t, s.n FROM abs_import_custom s {join} WHERE true "
+                "ON CONFLICT (lead_id, field_id) DO UPDATE SET "
+                "text_value = excluded.text_value, number_value = excluded.number_value "
+                "WHERE lead_field_value.text_value <> excluded.text_value"
+            )
+        )
+        written += max(result.rowcount, 0)
+    connection.execute(text("DELETE FROM abs_import_custom"))
+    return written
