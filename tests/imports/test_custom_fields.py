@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import Cli
 from hypothesis import given
 from hypothesis import strategies as st
@@ -140,3 +141,21 @@ def test_a_field_name_is_snake_case_and_stable(header: str) -> None:
     assert name == field_name(name)
     assert name and all(c.isascii() and (c.isalnum() or c == "_") for c in name)
     assert field_name("Société Générale") == "societe_generale"
+
+
+def test_declared_types_win_over_inference(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "abs.toml"
+    config.write_text('[fields]\n"Lead Number" = "text"\nscore = "number"\n', encoding="utf-8")
+    monkeypatch.setenv("ABS_CONFIG", str(config))
+    result, summary = _import(cli, tmp_path, "email,Lead Number,Score\na@x.io,123,x\nb@x.io,7,5\n")
+    assert result.exit_code == 3  # 'x' is not a number
+    assert [(f["name"], f["type"]) for f in summary["custom_fields"]] == [
+        ("lead_number", "text"),
+        ("score", "number"),
+    ]
+    config.write_text('[fields]\nscore = "money"\n', encoding="utf-8")
+    refused, _ = _import(cli, tmp_path, "email,Score\nc@x.io,1\n")
+    assert refused.exit_code == 3
+    assert "fields.score = 'money' is not one of number, date, boolean" in refused.stderr

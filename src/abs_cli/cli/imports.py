@@ -105,6 +105,11 @@ def import_command(kind: str) -> Callable[..., None]:
             from abs_cli.errors import UsageError
 
             raise UsageError("--assign routes leads; it only applies to `abs leads import`")
+        custom_types = {}
+        if kind == "leads":
+            from abs_cli.imports.custom import declared_types
+
+            custom_types = declared_types(state.location.sqlite_path)
         options = ImportOptions(
             encoding=encoding,
             delimiter=delimiter,
@@ -118,6 +123,7 @@ def import_command(kind: str) -> Callable[..., None]:
             dry_run=dry_run,
             rejects=rejects,
             batch_size=batch_size,
+            custom_types=custom_types,
         )
         store = state.store()
         with _progress(state.quiet) as progress:

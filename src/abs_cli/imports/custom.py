@@ -14,18 +14,23 @@ the import commits (so they share its transaction); an unchanged value is not wr
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC
 from decimal import InvalidOperation
 from itertools import chain, islice
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, select, text
 from sqlalchemy.engine import Connection
 
+from abs_cli.domain import CUSTOM_TYPES
+from abs_cli.errors import InputError
 from abs_cli.imports.values import parse_datetime, parse_decimal
+from abs_cli.pipeline.config import config_path
 from abs_cli.store import tables
 from abs_cli.store.sql import upsert
 from abs_cli.values import normalise_email, now, parse_bool
@@ -292,3 +297,34 @@ def _apply_staged(connection: Connection) -> int:
         written += max(result.rowcount, 0)
     connection.execute(text("DELETE FROM abs_import_custom"))
     return written
+
+
+def declared_types(store_path: Path | None) -> dict[str, str]:
+    """The custom field types the workflow configuration declares, by field name:
+
+        [fields]
+        time_on_site = "number"
+        lead_origin = "category"
+
+    A declared type is given to a field when an import creates it (instead of the
+    inferred one). Read from the file `abs_cli.pipeline.config` reads (`$ABS_CONFIG`,
+    else `abs.toml` beside the store); a bad entry is an `InputError` naming it.
+    """
+    path = config_path(None, store_path)
+    if path is None:
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as error:
+        raise InputError(f"config {path}: cannot be read ({error})") from None
+    fields = data.get("fields", {})
+    if not isinstance(fields, dict):
+        raise InputError(f'config {path}: [fields] must be a table of NAME = "TYPE"')
+    declared: dict[str, str] = {}
+    for name, kind in fields.items():
+        if kind not in CUSTOM_TYPES:
+            raise InputError(
+                f"config {path}: fields.{name} = {kind!r} is not one of {', '.join(CUSTOM_TYPES)}"
+            )
+        declared[field_name(str(name))] = str(kind)
+    return declared

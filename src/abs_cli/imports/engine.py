@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import os
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -144,6 +144,8 @@ class ImportOptions:
     """Rows per transaction; None: `DEFAULT_BATCH`, or `BULK_BATCH` for a bulk writer."""
     actor: str | None = None
     """Who imports, for the import log; None: `$ABS_REP`, else the OS user."""
+    custom_types: Mapping[str, str] = field(default_factory=dict)
+    """Declared types of custom fields (`[fields]` of the configuration), by name."""
 
 
 @dataclass
@@ -417,7 +419,7 @@ def _custom_columns(
         columns=plan.extra,
         renamed=plan.renamed,
         key_positions=(plan.positions.get("email"), plan.positions.get("external_id")),
-        declared={},
+        declared=dict(options.custom_types),
         options=Parsing(options.dayfirst, options.monthfirst, options.decimal_comma),
         reject=reject,
     )
