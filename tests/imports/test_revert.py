@@ -164,3 +164,14 @@ def test_a_dry_run_is_not_logged(cli: Cli, tmp_path: Path) -> None:
     assert dry.exit_code == 0
     listed = cli("imports", "list", "--format", "json")
     assert json.loads(listed.stdout) == []
+
+
+def test_the_routing_of_an_import_with_assign_is_reverted_with_it(cli: Cli, tmp_path: Path) -> None:
+    assert cli("team", "add", "sam@acme.io", "--name", "Sam", "--role", "sdr").exit_code == 0
+    path = _write(tmp_path, "leads.csv", "email,source\nx@y.io,cold_call\nz@y.io,cold_call\n")
+    imported = cli("-q", "leads", "import", path, "--assign", "--format", "json")
+    assert imported.exit_code == 0, imported.output
+    assert {lead["owner"] for lead in _leads(cli)} == {"sam@acme.io"}
+    reverted = cli("imports", "revert", str(json.loads(imported.stdout)["import_id"]))
+    assert reverted.exit_code == 0, reverted.output
+    assert _leads(cli) == []

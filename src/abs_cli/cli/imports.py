@@ -130,7 +130,7 @@ def import_command(kind: str) -> Callable[..., None]:
             summary = run_import(store, IMPORTERS[kind], file, options, progress=progress)
         _report(state, summary, output)
         if assign and not dry_run:
-            _assign_unowned(state)
+            _assign_unowned(state, summary.change_id)
 
     command.__doc__ = (
         f"Import {kind} from a CSV file (idempotent: re-importing changes nothing).\n\n"
@@ -142,14 +142,17 @@ def import_command(kind: str) -> Callable[..., None]:
     return command
 
 
-def _assign_unowned(state: Any) -> None:
-    """Route the leads left without an owner, by the rules of `abs leads assign`."""
+def _assign_unowned(state: Any, change_id: int | None) -> None:
+    """Route the leads left without an owner, by the rules of `abs leads assign`, as part
+    of the import's change set (reverting the import undoes the routing)."""
     from abs_cli.cli.workflow import workflow_config
+    from abs_cli.imports.log import continued_change
     from abs_cli.pipeline.routing import assign_leads
     from abs_cli.values import now
 
-    with state.store().session(write=True) as session:
-        results = assign_leads(session, workflow_config(state, None), now=now(), unassigned=True)
+    config = workflow_config(state, None)
+    with continued_change(state.store(), change_id) as session:
+        results = assign_leads(session, config, now=now(), unassigned=True)
     routed = sum(result.rep_id is not None for result in results)
     state.info(f"assigned {routed} leads; {len(results) - routed} left without an owner")
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 from abs_cli.store.engine import WRITE_OPTION, Store
 from abs_cli.store.journal import journaling
@@ -128,6 +129,18 @@ def recorded_change(
     finally:
         counts = recording.counts if recording is not None and finished else Counts()
         close_change(store.engine, change_id, counts, failed=not finished)
+
+
+@contextmanager
+def continued_change(store: Store, change_id: int | None) -> Iterator[Session]:
+    """A write session whose writes join the existing change set `change_id` (what
+    `abs leads import --assign` routes after the rows are in belongs to the import, so
+    reverting the import undoes the routing too); None: an unrecorded session."""
+    with store.engine.connect() as raw, journaling(raw, change_id):
+        connection = raw.execution_options(**{WRITE_OPTION: True})
+        with connection.begin(), Session(bind=connection) as session:
+            yield session
+            session.flush()
 
 
 @dataclass(frozen=True)

@@ -194,8 +194,8 @@ def choose_features(model: ScoringModel, history: History, train: np.ndarray) ->
     features.extend(Feature("size", "employees", low=low, high=high) for low, high in SIZE_BANDS)
     features.append(Feature("consent", "consent", True))
     features.extend(Feature("activity", kind) for kind in ACTIVITY_TYPES)
-    for name, (kind, values) in history.custom.items():
-        trained = [value for value, keep in zip(values, train, strict=True) if keep]
+    for name, (kind, column) in history.custom.items():
+        trained = [value for value, keep in zip(column, train, strict=True) if keep]
         if kind == "number":
             features.extend(_bands(CUSTOM_PREFIX + name, trained))
             continue
