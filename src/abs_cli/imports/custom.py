@@ -6,9 +6,10 @@ the one declared, else the one inferred from the first rows of the file that fil
 (`number`, `date`, `boolean`, `category`, `text`). A cell that does not fit its field's
 type rejects the row like any other bad cell.
 
-Values are checked as the rows stream by, staged in a temporary table, and written
-set-based, joined to their leads by e-mail or external id, just before each batch of
-the import commits (so they share its transaction); an unchanged value is not written.
+Values are checked as the rows stream by and kept for the chunk being read; right after
+the import's writer has written a chunk (generic or bulk, in its transaction), they go
+to a temporary table in one driver call and into `lead_field_value` set-based, joined to
+their leads by e-mail or external id; an unchanged value is not written.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC
 from decimal import InvalidOperation
 from itertools import chain, islice
@@ -26,13 +27,22 @@ from typing import Any
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from abs_cli.domain import CUSTOM_TYPES
 from abs_cli.errors import InputError
+from abs_cli.imports.engine import (
+    BatchResult,
+    BatchRows,
+    BulkWriter,
+    Importer,
+    Row,
+    WriteContext,
+)
 from abs_cli.imports.values import parse_datetime, parse_decimal
 from abs_cli.pipeline.config import config_path
 from abs_cli.store import tables
-from abs_cli.store.sql import upsert
+from abs_cli.store.sql import insert_rows
 from abs_cli.values import normalise_email, now, parse_bool
 
 SAMPLE_ROWS = 1000
@@ -44,7 +54,6 @@ FIT_SHARE = 0.98
 does not make a column of numbers text (the typo's row is rejected)."""
 MAX_TEXT = 1000
 BOOLEAN_WORDS = frozenset({"true", "false", "yes", "no", "y", "n"})
-STAGE_CHUNK = 5000
 
 
 def field_name(header: str, position: int = 0) -> str:
@@ -149,7 +158,7 @@ class CustomColumns:
     fields: dict[int, CustomField] = field(default_factory=dict)
     written: int = 0
     _connection: Connection | None = None
-    _staged: list[dict[str, Any]] = field(default_factory=list)
+    _staged: list[tuple[str, int, int, str, float | None]] = field(default_factory=list)
     _rejected: set[int] = field(default_factory=set)
     _table: Table | None = None
     _dry_run: bool = False
@@ -221,34 +230,49 @@ class CustomColumns:
             key = None if self._dry_run else _lead_key(cells, email_at, external_at)
             if key is not None:
                 self._staged.extend(
-                    {"k": key, "field_id": field_id, "line": line, "t": text_value, "n": number}
+                    (key, field_id, line, text_value, number)
                     for field_id, text_value, number in values
                 )
             yield line, cells
+
+    def writing_after(self, importer: Importer) -> Importer:
+        """The importer whose writers, generic and bulk, write the custom values of each
+        batch or chunk right after its rows, in its transaction."""
+
+        def write(context: WriteContext, rows: list[Row]) -> BatchResult:
+            result = importer.write(context, rows)
+            for row, _reason in result.rejects:
+                self.rejected(row.line)
+            self.flush()
+            return result
+
+        bulk = importer.bulk
+
+        def bulk_writer(*args: Any) -> BulkWriter:
+            assert bulk is not None
+            return _FlushingWriter(bulk(*args), self)
+
+        return replace(importer, write=write, bulk=bulk_writer if bulk is not None else None)
 
     def rejected(self, line: int) -> None:
         """A row the import rejected for another reason: its custom values are dropped."""
         self._rejected.add(line)
 
     def flush(self) -> None:
-        """Write the staged values of the rows written so far (inside their batch's
-        transaction), set-based, then forget them."""
+        """Write the staged values of the rows just written (inside their transaction),
+        set-based, then forget them. Within the chunk, the last row of a lead wins."""
         connection, table = self._connection, self._table
         if connection is None or table is None or not self._staged:
             self._rejected.clear()
             return
-        staged = [row for row in self._staged if row["line"] not in self._rejected]
+        rejected = self._rejected
+        staged = {
+            (key, field_id): (key, field_id, text_value, number)
+            for key, field_id, line, text_value, number in self._staged
+            if line not in rejected
+        }
         self._staged, self._rejected = [], set()
-        for start in range(0, len(staged), STAGE_CHUNK):
-            part = staged[start : start + STAGE_CHUNK]
-            insert = upsert(connection, table)
-            connection.execute(
-                insert.on_conflict_do_update(
-                    index_elements=["k", "field_id"],
-                    set_={"t": insert.excluded.t, "n": insert.excluded.n},
-                ),
-                part,
-            )
+        insert_rows(Session(bind=connection), table.name, STAGED_FIELDS, list(staged.values()))
         self.written += _apply_staged(connection)
 
 
@@ -264,13 +288,51 @@ def _lead_key(cells: list[str], email_at: int | None, external_at: int | None) -
     return None
 
 
+class _FlushingWriter:
+    """A bulk writer that writes the custom values of each chunk right after its rows."""
+
+    def __init__(self, writer: BulkWriter, custom: CustomColumns) -> None:
+        self.writer = writer
+        self.custom = custom
+
+    def convert(self, cells: list[str]) -> list[Any]:
+        return self.writer.convert(cells)
+
+    def key(self, values: list[Any]) -> Hashable:
+        return self.writer.key(values)
+
+    def merge(self, earlier: list[Any], later: list[Any]) -> list[Any]:
+        return self.writer.merge(earlier, later)
+
+    def write(self, chunk: dict[Hashable, tuple[int, list[str], list[Any]]]) -> BatchRows:
+        result = self.writer.write(chunk)
+        for line, _cells, _reason in result.rejects:
+            self.custom.rejected(line)
+        self.custom.flush()
+        return result
+
+    def finish(self) -> None:
+        self.writer.finish()
+
+    def defer_indexes(self) -> None:
+        self.writer.defer_indexes()
+
+    def restore_indexes(self) -> None:
+        self.writer.restore_indexes()
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+STAGED_FIELDS = (("k", "text"), ("field_id", "integer"), ("t", "text"), ("n", "float8"))
+
+
 def _staging_table() -> Table:
     return Table(
         "abs_import_custom",
         MetaData(),
         Column("k", String, primary_key=True),
         Column("field_id", Integer, primary_key=True),
-        Column("line", Integer),
         Column("t", String),
         Column("n", Float),
         prefixes=["TEMPORARY"],

@@ -425,17 +425,6 @@ def _custom_columns(
     )
 
 
-def _flushing(custom: CustomColumns, before_commit: Hook | None) -> Hook:
-    """Write the custom values of a batch just before it commits."""
-
-    def flush(number: int) -> None:
-        custom.flush()
-        if before_commit is not None:
-            before_commit(number)
-
-    return flush
-
-
 def _open_change(store: Store, importer: Importer, path: str, options: ImportOptions) -> int:
     """Log the import before its first write (`abs imports list`, `abs imports revert`)."""
     from abs_cli.imports.log import open_change
@@ -490,7 +479,7 @@ def _run(
         if custom is not None:
             rows = custom.attach(conn, rows, dry_run=options.dry_run)
             rejects.listeners.append(custom.rejected)
-            before_commit = _flushing(custom, before_commit)
+            importer = custom.writing_after(importer)
         if importer.bulk is not None and is_sqlite(conn):
             writer = importer.bulk(context, positions, value_maps, context_options)
             try:
