@@ -72,8 +72,9 @@ CHANGE_KINDS: tuple[str, ...] = ("import", "edit", "merge")
 `abs leads merge`."""
 CHANGE_STATUSES: tuple[str, ...] = ("running", "done", "failed", "reverted")
 CUSTOM_TYPES: tuple[str, ...] = ("number", "date", "boolean", "category", "text")
-"""The types of a custom field (docs/domain.md §4.7): a column of a leads file that the
-contract does not name."""
+CUSTOM_ENTITIES: tuple[str, ...] = ("lead", "account")
+"""The types of a custom field (docs/domain.md §4.7): a column of a leads or accounts file
+that the contract does not name; a field belongs to leads or to accounts."""
 
 
 def stage_from_user(value: str) -> str:

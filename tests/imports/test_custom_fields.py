@@ -159,3 +159,28 @@ def test_declared_types_win_over_inference(
     refused, _ = _import(cli, tmp_path, "email,Score\nc@x.io,1\n")
     assert refused.exit_code == 3
     assert "fields.score = 'money' is not one of number, date, boolean" in refused.stderr
+
+
+def test_an_accounts_file_has_custom_fields_of_its_own(cli: Cli, tmp_path: Path) -> None:
+    def accounts(text: str) -> tuple[Any, Any]:
+        path = tmp_path / "accounts.csv"
+        path.write_text(text, encoding="utf-8")
+        result = cli("accounts", "import", str(path), "--format", "json")
+        return result, json.loads(result.stdout)
+
+    result, summary = accounts("domain,name,ARR Band,Seats\nacme.io,Acme,10-50k,12\n")
+    assert result.exit_code == 0, result.output
+    assert [(f["name"], f["type"]) for f in summary["custom_fields"]] == [
+        ("arr_band", "category"),
+        ("seats", "number"),
+    ]
+    assert _json(cli, "accounts", "show", "acme.io")["custom_fields"] == {
+        "arr_band": "10-50k",
+        "seats": 12,
+    }
+    result, summary = accounts("domain,Seats\nbeta.io,many\n")
+    assert result.exit_code == 3 and "seats 'many' is not a number" in result.stderr
+
+    _import(cli, tmp_path, "email,ARR Band\na@acme.io,other\n")  # a lead field of that name
+    assert _json(cli, "accounts", "show", "acme.io")["custom_fields"]["arr_band"] == "10-50k"
+    assert _json(cli, "leads", "show", "a@acme.io")["custom_fields"] == {"arr_band": "other"}

@@ -106,7 +106,7 @@ def import_command(kind: str) -> Callable[..., None]:
 
             raise UsageError("--assign routes leads; it only applies to `abs leads import`")
         custom_types = {}
-        if kind == "leads":
+        if kind in ("leads", "accounts"):
             from abs_cli.imports.custom import declared_types
 
             custom_types = declared_types(state.location.sqlite_path)

@@ -44,10 +44,14 @@ class FieldInfo:
     type: str
 
 
-def custom_fields(connection: Connection | Session) -> dict[str, FieldInfo]:
-    """The store's custom fields by name, in creation order."""
+def custom_fields(connection: Connection | Session, entity: str = "lead") -> dict[str, FieldInfo]:
+    """The store's custom fields of leads (or accounts) by name, in creation order."""
     custom = tables.custom_field.c
-    rows = connection.execute(select(custom.id, custom.name, custom.type).order_by(custom.id)).all()
+    rows = connection.execute(
+        select(custom.id, custom.name, custom.type)
+        .where(custom.entity == entity)
+        .order_by(custom.id)
+    ).all()
     return {name: FieldInfo(int(field_id), name, kind) for field_id, name, kind in rows}
 
 
@@ -67,6 +71,18 @@ def lead_custom_values(session: Session, lead_id: int) -> dict[str, Any]:
         select(custom.c.name, custom.c.type, value.c.text_value, value.c.number_value)
         .join(custom, custom.c.id == value.c.field_id)
         .where(value.c.lead_id == lead_id)
+        .order_by(custom.c.id)
+    )
+    return {name: typed(kind, text_value, number) for name, kind, text_value, number in rows}
+
+
+def account_custom_values(session: Session, account_id: int) -> dict[str, Any]:
+    """An account's custom field values, by field name, in the fields' order."""
+    value, custom = tables.account_field_value, tables.custom_field
+    rows = session.execute(
+        select(custom.c.name, custom.c.type, value.c.text_value, value.c.number_value)
+        .join(custom, custom.c.id == value.c.field_id)
+        .where(value.c.account_id == account_id)
         .order_by(custom.c.id)
     )
     return {name: typed(kind, text_value, number) for name, kind, text_value, number in rows}

@@ -39,7 +39,7 @@ from abs_cli.imports.engine import (
     Row,
     WriteContext,
 )
-from abs_cli.imports.values import parse_datetime, parse_decimal
+from abs_cli.imports.values import normalise_domain, parse_datetime, parse_decimal
 from abs_cli.pipeline.config import config_path
 from abs_cli.store import tables
 from abs_cli.store.sql import insert_rows
@@ -134,23 +134,29 @@ class CustomField:
         return {"name": self.name, "type": self.type, "header": self.header, "new": self.new}
 
 
-def stored_fields(connection: Connection) -> dict[str, tuple[int, str]]:
-    """The store's custom fields: name → (id, type)."""
+def stored_fields(connection: Connection, entity: str) -> dict[str, tuple[int, str]]:
+    """The store's custom fields of leads or accounts: name → (id, type)."""
     custom = tables.custom_field.c
-    rows = connection.execute(select(custom.name, custom.id, custom.type))
+    rows = connection.execute(
+        select(custom.name, custom.id, custom.type).where(custom.entity == entity)
+    )
     return {name: (int(field_id), kind) for name, field_id, kind in rows}
 
 
 @dataclass
 class CustomColumns:
-    """The custom columns of one leads import: their fields, checks and staged values."""
+    """The custom columns of one leads or accounts import: their fields, checks and
+    staged values."""
 
+    entity: str
+    """`lead` or `account`: whose fields these are."""
     columns: dict[int, str]
     """File position → header, for every column that becomes a custom field."""
     renamed: dict[int, str]
     """File position → field name given with `--map`."""
     key_positions: tuple[int | None, int | None]
-    """Positions of the e-mail and external-id columns (a value's lead)."""
+    """Positions of the e-mail and external-id columns (a value's lead), or of the
+    domain column (a value's account) and None."""
     declared: dict[str, str]
     options: Parsing
     reject: Callable[[int, list[str], str], None]
@@ -173,7 +179,7 @@ class CustomColumns:
         self._dry_run = dry_run
         ahead = list(islice(rows, SAMPLE_ROWS))
         with connection.begin():
-            stored = stored_fields(connection)
+            stored = stored_fields(connection, self.entity)
             for position, header in self.columns.items():
                 name = self.renamed.get(position) or field_name(header, position)
                 if name in stored:
@@ -200,6 +206,7 @@ class CustomColumns:
                 custom_field.id = connection.execute(
                     custom.insert()
                     .values(
+                        entity=self.entity,
                         name=custom_field.name,
                         type=custom_field.type,
                         header=custom_field.header[:200],
@@ -209,7 +216,8 @@ class CustomColumns:
                 ).scalar_one()
 
     def _checked(self, rows: Iterable[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
-        email_at, external_at = self.key_positions
+        first_at, second_at = self.key_positions
+        key_of = _lead_key if self.entity == "lead" else _account_key
         for line, cells in rows:
             width = len(cells)
             values: list[tuple[int, str, float | None]] = []
@@ -227,7 +235,7 @@ class CustomColumns:
             if reason is not None:
                 self.reject(line, cells, reason)
                 continue
-            key = None if self._dry_run else _lead_key(cells, email_at, external_at)
+            key = None if self._dry_run else key_of(cells, first_at, second_at)
             if key is not None:
                 self._staged.extend(
                     (key, field_id, line, text_value, number)
@@ -273,7 +281,7 @@ class CustomColumns:
         }
         self._staged, self._rejected = [], set()
         insert_rows(Session(bind=connection), table.name, STAGED_FIELDS, list(staged.values()))
-        self.written += _apply_staged(connection)
+        self.written += _apply_staged(connection, self.entity)
 
 
 def _lead_key(cells: list[str], email_at: int | None, external_at: int | None) -> str | None:
@@ -286,6 +294,15 @@ def _lead_key(cells: list[str], email_at: int | None, external_at: int | None) -
     if external_at is not None and external_at < width and cells[external_at].strip():
         return "#" + cells[external_at].strip()
     return None
+
+
+def _account_key(cells: list[str], domain_at: int | None, _unused: int | None) -> str | None:
+    if domain_at is None or domain_at >= len(cells) or not cells[domain_at].strip():
+        return None
+    try:
+        return normalise_domain(cells[domain_at])
+    except ValueError:
+        return None
 
 
 class _FlushingWriter:
@@ -339,21 +356,33 @@ def _staging_table() -> Table:
     )
 
 
-def _apply_staged(connection: Connection) -> int:
-    """Upsert the staged values into `lead_field_value`, by e-mail then by external id;
-    a value equal to the stored one is not written. Returns the values written."""
+JOINS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "lead": (
+        "lead",
+        (
+            "JOIN lead o ON o.email = s.k",
+            "JOIN lead o ON o.external_id = substr(s.k, 2) AND s.k LIKE '#%'",
+        ),
+    ),
+    "account": ("account", ("JOIN account o ON o.domain = s.k",)),
+}
+"""Per entity: the owner table, and how a staged key finds its row."""
+
+
+def _apply_staged(connection: Connection, entity: str) -> int:
+    """Upsert the staged values into the entity's value table (leads by e-mail, then by
+    external id; accounts by domain); a value equal to the stored one is not written.
+    Returns the values written."""
+    owner, joins = JOINS[entity]
     written = 0
-    for join in (
-        "JOIN lead l ON l.email = s.k",
-        "JOIN lead l ON l.external_id = substr(s.k, 2) AND s.k LIKE '#%'",
-    ):
+    for join in joins:
         result = connection.execute(
             text(
-                "INSERT INTO lead_field_value (lead_id, field_id, text_value, number_value) "
-                f"SELECT l.id, s.field_id, s.t, s.n FROM abs_import_custom s {join} WHERE true "
-                "ON CONFLICT (lead_id, field_id) DO UPDATE SET "
+                f"INSERT INTO {owner}_field_value ({owner}_id, field_id, text_value, "
+                f"number_value) SELECT o.id, s.field_id, s.t, s.n FROM abs_import_custom s "
+                f"{join} WHERE true ON CONFLICT ({owner}_id, field_id) DO UPDATE SET "
                 "text_value = excluded.text_value, number_value = excluded.number_value "
-                "WHERE lead_field_value.text_value <> excluded.text_value"
+                f"WHERE {owner}_field_value.text_value <> excluded.text_value"
             )
         )
         written += max(result.rowcount, 0)

@@ -121,8 +121,9 @@ class Importer:
     key: Callable[[dict[str, Any]], Hashable]
     write: Callable[[WriteContext, list[Row]], BatchResult]
     money: bool = False
-    custom: bool = False
-    """Unmapped columns become custom fields of leads (`imports/custom.py`)."""
+    custom: str | None = None
+    """`lead` or `account`: unmapped columns become custom fields of these
+    (`imports/custom.py`); None: they are reported as ignored."""
     bulk: Callable[..., BulkWriter] | None = None
     """SQLite only: `bulk(context, positions, value_maps, options)` replaces `write`."""
 
@@ -337,7 +338,7 @@ def run_import(
             importer.spec,
             maps=parse_maps(options.maps),
             preset=options.preset,
-            custom=importer.custom,
+            custom=importer.custom is not None,
         )
         value_maps = value_translations(
             plan.preset, parse_value_maps(options.values), importer.spec.columns
@@ -406,7 +407,7 @@ def _custom_columns(
     importer: Importer, plan: HeaderPlan, options: ImportOptions, rejects: _Rejects
 ) -> CustomColumns | None:
     """The file's unmapped columns as custom fields, for an importer that takes them."""
-    if not importer.custom or not plan.extra:
+    if importer.custom is None or not plan.extra:
         return None
     from abs_cli.imports.custom import CustomColumns, Parsing
 
@@ -415,10 +416,12 @@ def _custom_columns(
             raise InputError(f"line {line}: {reason}; nothing was imported (--strict)")
         rejects.add(line, cells, reason)
 
+    keys = ("email", "external_id") if importer.custom == "lead" else ("domain", "")
     return CustomColumns(
+        entity=importer.custom,
         columns=plan.extra,
         renamed=plan.renamed,
-        key_positions=(plan.positions.get("email"), plan.positions.get("external_id")),
+        key_positions=(plan.positions.get(keys[0]), plan.positions.get(keys[1])),
         declared=dict(options.custom_types),
         options=Parsing(options.dayfirst, options.monthfirst, options.decimal_comma),
         reject=reject,

@@ -176,6 +176,6 @@ LEADS = Importer(
     model=LeadRow,
     key=lead_key,
     write=write_leads,
-    custom=True,
+    custom="lead",
     bulk=bulk_leads,
 )

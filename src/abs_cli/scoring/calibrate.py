@@ -149,7 +149,7 @@ def _with_custom(session: Session, closed: Any, history: History) -> History:
     kinds = dict(
         session.execute(
             select(custom.c.name, custom.c.type)
-            .where(custom.c.type.in_(LEARNED_TYPES))
+            .where(custom.c.entity == "lead", custom.c.type.in_(LEARNED_TYPES))
             .order_by(custom.c.id)
         ).all()
     )
@@ -158,7 +158,7 @@ def _with_custom(session: Session, closed: Any, history: History) -> History:
         select(value.c.lead_id, custom.c.name, value.c.text_value, value.c.number_value)
         .join(custom, custom.c.id == value.c.field_id)
         .join(closed, closed.c.lead_id == value.c.lead_id)
-        .where(custom.c.type.in_(LEARNED_TYPES))
+        .where(custom.c.entity == "lead", custom.c.type.in_(LEARNED_TYPES))
     )
     for lead_id, name, text_value, number in rows:
         kind, values = history.custom[name]

@@ -255,7 +255,8 @@ def custom_columns(session: Session, names: Sequence[str]) -> dict[str, Any]:
         name: (field_id, kind)
         for field_id, name, kind in session.execute(
             select(custom.c.id, custom.c.name, custom.c.type).where(
-                custom.c.name.in_([name.removeprefix(CUSTOM_PREFIX) for name in names])
+                custom.c.entity == "lead",
+                custom.c.name.in_([name.removeprefix(CUSTOM_PREFIX) for name in names]),
             )
         )
     }

@@ -45,6 +45,7 @@ JOURNALED: dict[str, str] = {
     "erasure_log": "id",
     "custom_field": "id",
     "lead_field_value": "id",
+    "account_field_value": "id",
 }
 """Every table a change set may write, with its one integer key column. Derived tables
 (stage stays, rollups, their marks) are not journaled: they are recomputed."""

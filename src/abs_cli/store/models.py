@@ -19,6 +19,7 @@ from abs_cli.domain import (
     BUYING_ROLES,
     CHANGE_KINDS,
     CHANGE_STATUSES,
+    CUSTOM_ENTITIES,
     CUSTOM_TYPES,
     GRADES,
     INTERVALS,
@@ -449,16 +450,18 @@ _add_rollup_tables()
 
 
 class CustomField(SQLModel, table=True):
-    """A field of leads beyond the contract's columns: an unmapped column of a leads file,
-    typed when first imported (docs/domain.md §4.7)."""
+    """A field of leads or accounts beyond the contract's columns: an unmapped column of
+    a leads or accounts file, typed when first imported (docs/domain.md §4.7)."""
 
     __tablename__ = "custom_field"
     __table_args__ = (
-        UniqueConstraint("name"),
+        UniqueConstraint("entity", "name"),
         CheckConstraint(_one_of("type", CUSTOM_TYPES), name="type"),
+        CheckConstraint(_one_of("entity", CUSTOM_ENTITIES), name="entity"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=16)
     name: str = Field(max_length=64)
     type: str = Field(max_length=16)
     header: str | None = Field(default=None, max_length=200)
@@ -478,6 +481,19 @@ class LeadFieldValue(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     lead_id: int = Field(foreign_key="lead.id")
+    field_id: int = Field(foreign_key="custom_field.id")
+    text_value: str = Field(max_length=1000)
+    number_value: float | None = Field(default=None)
+
+
+class AccountFieldValue(SQLModel, table=True):
+    """An account's value of a custom field, stored like a lead's (`LeadFieldValue`)."""
+
+    __tablename__ = "account_field_value"
+    __table_args__ = (UniqueConstraint("account_id", "field_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
     field_id: int = Field(foreign_key="custom_field.id")
     text_value: str = Field(max_length=1000)
     number_value: float | None = Field(default=None)

@@ -1,7 +1,7 @@
 """Custom fields; change sets and their journal: imports, edits and merges that can be undone
 
-`custom_field` and `lead_field_value` hold the columns of leads files beyond the
-contract's, typed on first import.
+`custom_field`, `lead_field_value` and `account_field_value` hold the columns of leads
+and accounts files beyond the contract's, typed on first import.
 
 `change_set` lists every import, `abs leads edit` and `abs leads merge`; `change_row`
 holds the rows each one inserted, updated or deleted, with their images as JSON text.
@@ -39,6 +39,7 @@ JOURNALED = {
     "erasure_log": "id",
     "custom_field": "id",
     "lead_field_value": "id",
+    "account_field_value": "id",
 }
 
 PG_FUNCTION = """
@@ -71,6 +72,7 @@ def upgrade() -> None:
     op.create_table(
         "custom_field",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("entity", sa.String(16), nullable=False),
         sa.Column("name", sa.String(64), nullable=False),
         sa.Column("type", sa.String(16), nullable=False),
         sa.Column("header", sa.String(200), nullable=True),
@@ -80,8 +82,9 @@ def upgrade() -> None:
             "OR type = 'text'",
             name="type",
         ),
+        sa.CheckConstraint("entity = 'lead' OR entity = 'account'", name="entity"),
         sa.PrimaryKeyConstraint("id", name="pk_custom_field"),
-        sa.UniqueConstraint("name", name="uq_custom_field_name"),
+        sa.UniqueConstraint("entity", "name", name="uq_custom_field_entity_name"),
     )
     op.create_table(
         "lead_field_value",
@@ -96,6 +99,24 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name="pk_lead_field_value"),
         sa.UniqueConstraint("lead_id", "field_id", name="uq_lead_field_value_lead_id_field_id"),
+    )
+    op.create_table(
+        "account_field_value",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("field_id", sa.Integer(), nullable=False),
+        sa.Column("text_value", sa.String(1000), nullable=False),
+        sa.Column("number_value", sa.Float(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["account.id"], name="fk_account_field_value_account_id_account"
+        ),
+        sa.ForeignKeyConstraint(
+            ["field_id"], ["custom_field.id"], name="fk_account_field_value_field_id_custom_field"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_account_field_value"),
+        sa.UniqueConstraint(
+            "account_id", "field_id", name="uq_account_field_value_account_id_field_id"
+        ),
     )
     op.create_index(
         "ix_lead_field_value_field_id_number_value",
@@ -164,5 +185,6 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION IF EXISTS abs_journal()")
     op.drop_table("change_row")
     op.drop_table("change_set")
+    op.drop_table("account_field_value")
     op.drop_table("lead_field_value")
     op.drop_table("custom_field")
