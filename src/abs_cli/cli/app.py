@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from typing import Annotated, Any
 
 import typer
@@ -28,7 +28,9 @@ def _lazy_typer(name: str) -> typer.Typer:
 def _lazy_command(name: str) -> Any:
     wrapper = typer.Typer(rich_markup_mode=None)
     wrapper.add_typer(_lazy_typer(name), name=name)
-    return typer.main.get_command(wrapper).commands[name]  # type: ignore[attr-defined]
+    group = typer.main.get_command(wrapper)
+    assert isinstance(group, TyperGroup)  # a Typer holding a sub-app compiles to a group
+    return group.commands[name]
 
 
 class AbsGroup(TyperGroup):
@@ -160,8 +162,9 @@ def _lazy(name: str) -> Callable[[Callable[[], typer.Typer]], Callable[[], typer
 def _with_import(noun: Any, kind: str) -> typer.Typer:
     from abs_cli.cli import imports
 
-    noun.app.command("import")(imports.import_command(kind))
-    return noun.app
+    app: typer.Typer = noun.app
+    app.command("import")(imports.import_command(kind))
+    return app
 
 
 @_lazy("db")
@@ -240,7 +243,7 @@ def _register_import_groups() -> None:
     from abs_cli.cli.imports import GROUP_HELP, import_group
 
     for kind in GROUP_HELP:
-        LAZY_GROUPS[kind] = lambda kind=kind: import_group(kind)
+        LAZY_GROUPS[kind] = partial(import_group, kind)
 
 
 def _register() -> None:

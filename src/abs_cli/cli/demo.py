@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from abs_cli.cli.state import get_state
+
+if TYPE_CHECKING:
+    from abs_cli.store.engine import Store
 
 
 def demo(
@@ -67,7 +70,7 @@ def demo(
     state.info(f"explore it: abs --db {state.db_option} kpi report")
 
 
-def _kpi_report(store) -> None:  # type: ignore[no-untyped-def]
+def _kpi_report(store: Store) -> None:
     """The full KPI report of the demo store's latest complete month."""
     from abs_cli.kpi.periods import iso_as_of
     from abs_cli.kpi.report import kpi_document, latest_data_time

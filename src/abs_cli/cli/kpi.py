@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -113,7 +114,7 @@ def report(
     )
 
 
-def _section_command(name: str, summary: str, example: str):  # type: ignore[no-untyped-def]
+def _section_command(name: str, summary: str, example: str) -> Callable[..., None]:
     def command(
         ctx: typer.Context,
         period: PeriodOption = None,

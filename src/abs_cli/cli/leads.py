@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterable
+from typing import Annotated, Any
 
 import typer
 
@@ -165,9 +166,9 @@ def export(
 
     with get_state(ctx).store().session() as session:
         columns = [Column(name) for name in export_columns(session)]
-        rows = export_leads(session)
+        rows: Iterable[dict[str, Any]] = export_leads(session)
         if output in (OutputFormat.json, OutputFormat.table, OutputFormat.markdown):
-            rows = list(rows)  # type: ignore[assignment]
+            rows = list(rows)
         render(Section("Leads", columns, rows), output)
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,6 +20,10 @@ from abs_cli.cli.workflow import (
     workflow_config,
 )
 from abs_cli.render.output import OutputFormat
+
+if TYPE_CHECKING:
+    from abs_cli.pipeline.moves import MoveResult
+    from abs_cli.render.output import Report, Section
 
 app = typer.Typer(
     help="Move leads through the seven steps, with gates and handoffs.\n\n"
@@ -102,7 +107,7 @@ def _run_moves(
         raise InputError(f"{failed:,} of {len(results):,} leads were not moved; see their lines")
 
 
-def moves_section(results):  # type: ignore[no-untyped-def]
+def moves_section(results: Iterable[MoveResult]) -> Section:
     from abs_cli.render.output import Column, Section
 
     columns = [
@@ -206,7 +211,7 @@ def win(
     )
 
 
-def _exit_command(stage: str, summary: str, example: str):  # type: ignore[no-untyped-def]
+def _exit_command(stage: str, summary: str, example: str) -> Callable[..., None]:
     def command(
         ctx: typer.Context,
         leads: LeadsArgument,
@@ -314,7 +319,7 @@ def board(
     render(board_report(steps), output)
 
 
-def board_report(steps: list[dict]):  # type: ignore[no-untyped-def]
+def board_report(steps: list[dict[str, Any]]) -> Report:
     """The board as a report: one column per step in tables, one record per step in data."""
     from abs_cli.render.output import Column, Report, Section
 

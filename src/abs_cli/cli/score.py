@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,6 +11,11 @@ from abs_cli.cli.options import FormatOption
 from abs_cli.cli.scoring import ConfigOption
 from abs_cli.cli.state import get_state
 from abs_cli.render.output import OutputFormat
+
+if TYPE_CHECKING:
+    from abs_cli.render.output import Report
+    from abs_cli.scoring.backtest import Backtest
+    from abs_cli.scoring.calibrate import Calibration
 
 app = typer.Typer(
     help="Set up, backtest and calibrate the lead-scoring model.", no_args_is_help=True
@@ -131,7 +136,7 @@ def calibrate(
     render(calibration_report(result), output)
 
 
-def backtest_report(result):  # type: ignore[no-untyped-def]
+def backtest_report(result: Backtest) -> Report:
     from abs_cli.render.output import Column, Report, Section
 
     summary = {
@@ -184,7 +189,7 @@ def backtest_report(result):  # type: ignore[no-untyped-def]
     )
 
 
-def calibration_report(result):  # type: ignore[no-untyped-def]
+def calibration_report(result: Calibration) -> Report:
     from abs_cli.render.output import Column, Report, Section
 
     rows = [

@@ -16,7 +16,7 @@ from abs_cli.cli.state import get_state
 from abs_cli.render.output import OutputFormat
 
 if TYPE_CHECKING:
-    from abs_cli.render.output import Report
+    from abs_cli.render.output import Report, Section
     from abs_cli.scoring.engine import ScoreRun
     from abs_cli.scoring.explain import Explanation
 
@@ -175,7 +175,7 @@ def explanation_report(explanation: Explanation) -> Report:
     )
 
 
-def top_leads_section(rows: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
+def top_leads_section(rows: list[dict[str, Any]]) -> Section:
     """The leads to call first (`abs demo`)."""
     from abs_cli.render.output import Column, Section
 

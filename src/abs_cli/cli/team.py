@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,6 +11,9 @@ from abs_cli.cli.state import get_state
 from abs_cli.cli.workflow import ConfigOption, workflow_config
 from abs_cli.domain import ROLES
 from abs_cli.render.output import OutputFormat
+
+if TYPE_CHECKING:
+    from abs_cli.render.output import Section
 
 app = typer.Typer(
     help="Manage the sales team: reps, roles, territories, capacity.", no_args_is_help=True
@@ -112,7 +115,7 @@ def deactivate(
     )
 
 
-def team_section(rows: list[dict]):  # type: ignore[no-untyped-def]
+def team_section(rows: list[dict[str, Any]]) -> Section:
     from abs_cli.render.output import Column, Section
 
     columns = [

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from abs_cli.crm.fields import account_custom_values
 from abs_cli.domain import BUYING_ROLES
@@ -21,7 +22,7 @@ def get_account(session: Session, domain: str) -> Account:
         key = normalise_domain(domain)
     except ValueError as error:
         raise InputError(str(error)) from None
-    account = session.scalar(select(Account).where(Account.domain == key))
+    account = session.scalar(select(Account).where(col(Account.domain) == key))
     if account is None:
         raise NotFoundError(f"no account {key}", hint="see `abs accounts list`")
     return account
@@ -36,21 +37,21 @@ def list_accounts(
 ) -> list[dict[str, Any]]:
     """Accounts with their owner and number of leads, targets first (by tier)."""
     leads = (
-        select(Lead.account_id, func.count().label("leads"))
-        .where(Lead.account_id.is_not(None))
-        .group_by(Lead.account_id)
+        select(col(Lead.account_id), func.count().label("leads"))
+        .where(col(Lead.account_id).is_not(None))
+        .group_by(col(Lead.account_id))
         .subquery()
     )
     query = (
-        select(Account, Rep.email, func.coalesce(leads.c.leads, 0))
-        .outerjoin(Rep, Rep.id == Account.owner_id)
-        .outerjoin(leads, leads.c.account_id == Account.id)
+        select(Account, col(Rep.email), func.coalesce(leads.c.leads, 0))
+        .outerjoin(Rep, col(Rep.id) == Account.owner_id)
+        .outerjoin(leads, leads.c.account_id == col(Account.id))
         .order_by(func.coalesce(Account.target_tier, 9), Account.domain)
     )
     if targets_only:
-        query = query.where(Account.target_tier.is_not(None))
+        query = query.where(col(Account.target_tier).is_not(None))
     if tier is not None:
-        query = query.where(Account.target_tier == tier)
+        query = query.where(col(Account.target_tier) == tier)
     if limit:
         query = query.limit(limit)
     return [
@@ -82,8 +83,8 @@ def show_account(session: Session, domain: str) -> dict[str, Any]:
         }
         for lead in session.scalars(
             select(Lead)
-            .where(Lead.account_id == account.id, Lead.forgotten_at.is_(None))
-            .order_by(Lead.buying_role.is_(None), Lead.buying_role, Lead.email)
+            .where(col(Lead.account_id) == account.id, col(Lead.forgotten_at).is_(None))
+            .order_by(col(Lead.buying_role).is_(None), col(Lead.buying_role), col(Lead.email))
         )
     ]
     covered = {contact["buying_role"] for contact in contacts}

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from abs_cli.crm.lookup import find_lead_id, lead_label
 from abs_cli.crm.team import find_rep
@@ -41,8 +42,10 @@ def log_activity(
     lead_id = find_lead_id(session, lead)
     kind = parse_activity_type(kind)
     rep_row = find_rep(session, rep) if rep else None
-    duplicate = select(Activity.id).where(
-        Activity.lead_id == lead_id, Activity.type == kind, Activity.occurred_at == at
+    duplicate = select(col(Activity.id)).where(
+        col(Activity.lead_id) == lead_id,
+        col(Activity.type) == kind,
+        col(Activity.occurred_at) == at,
     )
     if session.scalar(duplicate) is not None:
         raise InputError(
@@ -76,35 +79,35 @@ def list_activities(
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """Activities, newest first, filtered by lead, rep, type, time range or planned only."""
-    query = (
+    query: Select[*tuple[Any, ...]] = (
         select(
-            Activity.occurred_at,
-            Activity.type,
-            Activity.outcome,
-            Activity.due_at,
-            Activity.notes,
-            Lead.id.label("lead_id"),
-            Lead.email,
-            Lead.external_id,
-            Rep.email.label("rep"),
+            col(Activity.occurred_at),
+            col(Activity.type),
+            col(Activity.outcome),
+            col(Activity.due_at),
+            col(Activity.notes),
+            col(Lead.id).label("lead_id"),
+            col(Lead.email),
+            col(Lead.external_id),
+            col(Rep.email).label("rep"),
         )
-        .join(Lead, Lead.id == Activity.lead_id)
-        .outerjoin(Rep, Rep.id == Activity.rep_id)
-        .order_by(Activity.occurred_at.desc(), Activity.id.desc())
+        .join(Lead, col(Lead.id) == col(Activity.lead_id))
+        .outerjoin(Rep, col(Rep.id) == col(Activity.rep_id))
+        .order_by(col(Activity.occurred_at).desc(), col(Activity.id).desc())
         .limit(limit)
     )
     if lead:
-        query = query.where(Activity.lead_id == find_lead_id(session, lead))
+        query = query.where(col(Activity.lead_id) == find_lead_id(session, lead))
     if rep:
-        query = query.where(Activity.rep_id == find_rep(session, rep).id)
+        query = query.where(col(Activity.rep_id) == find_rep(session, rep).id)
     if kind:
-        query = query.where(Activity.type == parse_activity_type(kind))
+        query = query.where(col(Activity.type) == parse_activity_type(kind))
     if since:
-        query = query.where(Activity.occurred_at >= since)
+        query = query.where(col(Activity.occurred_at) >= since)
     if until:
-        query = query.where(Activity.occurred_at < until)
+        query = query.where(col(Activity.occurred_at) < until)
     if planned:
-        query = query.where(Activity.due_at.is_not(None))
+        query = query.where(col(Activity.due_at).is_not(None))
     return [
         {
             "occurred_at": row.occurred_at,

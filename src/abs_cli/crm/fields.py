@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.engine import Connection
@@ -160,7 +160,7 @@ def _value(condition: str, name: str, kind: str, raw: str) -> Any:
     return raw
 
 
-def _compare(column: Any, operator: str, value: Any) -> ColumnElement[bool]:
+def _compare(column: ColumnElement[Any], operator: str, value: Any) -> ColumnElement[bool]:
     comparisons = {
         "=": column == value,
         "!=": column != value,
@@ -169,4 +169,4 @@ def _compare(column: Any, operator: str, value: Any) -> ColumnElement[bool]:
         ">": column > value,
         ">=": column >= value,
     }
-    return comparisons[operator]  # type: ignore[return-value]
+    return cast("ColumnElement[bool]", comparisons[operator])

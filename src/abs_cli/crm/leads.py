@@ -6,8 +6,9 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, aliased
+from sqlmodel import col
 
 from abs_cli.crm.fields import (
     custom_fields,
@@ -56,26 +57,26 @@ EXPORT_COLUMNS: tuple[str, ...] = (
 """The columns of `abs leads export`, exactly those `abs leads import` reads."""
 
 SORTS = {
-    "created": (Lead.created_at.desc(), Lead.id.desc()),
-    "email": (Lead.email.asc(),),
-    "stage": (Lead.stage.asc(), Lead.email.asc()),
-    "score": (func.coalesce(LeadScore.score, -1).desc(), Lead.email.asc()),
-    "updated": (Lead.updated_at.desc(), Lead.id.desc()),
+    "created": (col(Lead.created_at).desc(), col(Lead.id).desc()),
+    "email": (col(Lead.email).asc(),),
+    "stage": (col(Lead.stage).asc(), col(Lead.email).asc()),
+    "score": (func.coalesce(col(LeadScore.score), -1).desc(), col(Lead.email).asc()),
+    "updated": (col(Lead.updated_at).desc(), col(Lead.id).desc()),
 }
 
 
-def _lead_query() -> Any:
+def _lead_query() -> Select[*tuple[Any, ...]]:
     return (
         select(
             Lead,
-            Account.domain.label("domain"),
-            Rep.email.label("owner"),
-            LeadScore.score.label("score"),
+            col(Account.domain).label("domain"),
+            col(Rep.email).label("owner"),
+            col(LeadScore.score).label("score"),
         )
-        .outerjoin(Account, Account.id == Lead.account_id)
-        .outerjoin(Rep, Rep.id == Lead.owner_id)
-        .outerjoin(LeadScore, LeadScore.lead_id == Lead.id)
-        .where(Lead.forgotten_at.is_(None))
+        .outerjoin(Account, col(Account.id) == col(Lead.account_id))
+        .outerjoin(Rep, col(Rep.id) == col(Lead.owner_id))
+        .outerjoin(LeadScore, col(LeadScore.lead_id) == col(Lead.id))
+        .where(col(Lead.forgotten_at).is_(None))
     )
 
 
@@ -103,25 +104,25 @@ def list_leads(
         query = query.where(where_condition(session, condition))
     if stage:
         try:
-            query = query.where(Lead.stage == stage_from_user(stage))
+            query = query.where(col(Lead.stage) == stage_from_user(stage))
         except ValueError as error:
             raise InputError(str(error)) from None
     if owner:
-        query = query.where(Lead.owner_id == find_rep(session, owner).id)
+        query = query.where(col(Lead.owner_id) == find_rep(session, owner).id)
     if role:
         if role.lower() not in ROLES:
             raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}")
-        query = query.where(Rep.role == role.lower())
+        query = query.where(col(Rep.role) == role.lower())
     if source:
         from abs_cli.imports.values import normalise_source
 
-        query = query.where(Lead.source == normalise_source(source))
+        query = query.where(col(Lead.source) == normalise_source(source))
     if account:
-        query = query.where(Account.domain == account.strip().lower())
+        query = query.where(col(Account.domain) == account.strip().lower())
     if min_score is not None:
-        query = query.where(LeadScore.score >= min_score)
+        query = query.where(col(LeadScore.score) >= min_score)
     if since is not None:
-        query = query.where(Lead.created_at >= since)
+        query = query.where(col(Lead.created_at) >= since)
     if sort not in SORTS:
         raise InputError(f"sort {sort!r} is not one of {', '.join(SORTS)}")
     query = query.order_by(*SORTS[sort])
@@ -154,7 +155,7 @@ def get_lead(session: Session, email: str) -> Lead:
         key = normalise_email(email)
     except ValueError as error:
         raise InputError(str(error)) from None
-    lead = session.scalar(select(Lead).where(Lead.email == key))
+    lead = session.scalar(select(Lead).where(col(Lead.email) == key))
     if lead is None:
         raise NotFoundError(f"no lead {key}", hint="see `abs leads list`")
     return lead
@@ -178,10 +179,10 @@ def show_lead(session: Session, email: str) -> dict[str, Any]:
             "origin": row.origin,
         }
         for row, rep_email in session.execute(
-            select(StageHistory, by.email)
-            .outerjoin(by, by.id == StageHistory.rep_id)
-            .where(StageHistory.lead_id == lead.id)
-            .order_by(StageHistory.changed_at, StageHistory.id)
+            select(StageHistory, col(by.email))
+            .outerjoin(by, col(by.id) == col(StageHistory.rep_id))
+            .where(col(StageHistory.lead_id) == lead.id)
+            .order_by(col(StageHistory.changed_at), col(StageHistory.id))
         )
     ]
     activities = [
@@ -194,10 +195,10 @@ def show_lead(session: Session, email: str) -> dict[str, Any]:
             "due_at": row.due_at,
         }
         for row, rep_email in session.execute(
-            select(Activity, by.email)
-            .outerjoin(by, by.id == Activity.rep_id)
-            .where(Activity.lead_id == lead.id)
-            .order_by(Activity.occurred_at, Activity.id)
+            select(Activity, col(by.email))
+            .outerjoin(by, col(by.id) == col(Activity.rep_id))
+            .where(col(Activity.lead_id) == lead.id)
+            .order_by(col(Activity.occurred_at), col(Activity.id))
         )
     ]
     fields = {
@@ -245,7 +246,7 @@ def export_leads(session: Session) -> Iterator[dict[str, Any]]:
     query = (
         _lead_query()
         .add_columns(*custom_value_columns(fields))
-        .order_by(Lead.id)
+        .order_by(col(Lead.id))
         .execution_options(yield_per=2000)
     )
     for lead, domain, owner_email, _score, *values in session.execute(query):
@@ -269,15 +270,19 @@ def forget_lead(session: Session, email: str, reason: str | None = None) -> int:
         setattr(lead, column, None)
     lead.forgotten_at = stamp
     lead.updated_at = stamp
-    session.execute(update(Activity).where(Activity.lead_id == lead.id).values(notes=None))
+    session.execute(update(Activity).where(col(Activity.lead_id) == lead.id).values(notes=None))
     session.execute(
         update(NpsResponse)
-        .where((NpsResponse.lead_id == lead.id) | (NpsResponse.respondent == key))
+        .where((col(NpsResponse.lead_id) == lead.id) | (col(NpsResponse.respondent) == key))
         .values(respondent=anonymous, comment=None)
     )
-    erased = select(month_key(UsageEvent.occurred_at)).where(UsageEvent.user_key == key)
+    erased = select(month_key(col(UsageEvent.occurred_at))).where(col(UsageEvent.user_key) == key)
     mark(session, "usage", erased)  # the counts stay, but their months are re-read
-    session.execute(update(UsageEvent).where(UsageEvent.user_key == key).values(user_key=anonymous))
-    session.add(ErasureLog(lead_id=lead.id, erased_at=stamp, reason=reason))
+    session.execute(
+        update(UsageEvent).where(col(UsageEvent.user_key) == key).values(user_key=anonymous)
+    )
+    lead_id = lead.id
+    assert lead_id is not None  # read from the store, so it has its id
+    session.add(ErasureLog(lead_id=lead_id, erased_at=stamp, reason=reason))
     session.flush()
-    return lead.id  # type: ignore[return-value]
+    return lead_id

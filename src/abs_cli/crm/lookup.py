@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from abs_cli.domain import lead_label
 from abs_cli.errors import NotFoundError
-from abs_cli.store.models import Lead
+from abs_cli.store import tables
 from abs_cli.store.sql import match_any
 
-LEAD = Lead.__table__
+LEAD = tables.lead
 __all__ = ["find_lead_id", "lead_label", "not_found_message", "resolve_leads"]
 
 
@@ -57,7 +57,8 @@ def find_lead_id(session: Session, key: str) -> int:
     found = resolve_leads(session, [key], [LEAD.c.id])
     if key not in found:
         raise NotFoundError(not_found_message(key), hint="see `abs leads list`")
-    return found[key].id
+    lead_id: int = found[key].id
+    return lead_id
 
 
 def not_found_message(key: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from abs_cli.domain import ROLES, STAGES
 from abs_cli.errors import InputError, NotFoundError
@@ -66,7 +67,7 @@ class RepIn(BaseModel):
 
 def add_rep(session: Session, rep: RepIn) -> Rep:
     """Add a rep; an e-mail already on the team is refused."""
-    if session.scalar(select(Rep.id).where(Rep.email == rep.email)) is not None:
+    if session.scalar(select(col(Rep.id)).where(col(Rep.email) == rep.email)) is not None:
         raise InputError(
             f"rep {rep.email} already exists", hint="use `abs team set-role` to change a role"
         )
@@ -80,7 +81,9 @@ def add_rep(session: Session, rep: RepIn) -> Rep:
 def find_rep(session: Session, key: str) -> Rep:
     """A rep by e-mail or exact name (docs/domain.md §4)."""
     text = key.strip()
-    rep = session.scalar(select(Rep).where(or_(Rep.email == text.lower(), Rep.name == text)))
+    rep = session.scalar(
+        select(Rep).where(or_(col(Rep.email) == text.lower(), col(Rep.name) == text))
+    )
     if rep is None:
         raise NotFoundError(f"no rep {key!r} on the team", hint="see `abs team list`")
     return rep
@@ -110,21 +113,21 @@ def list_reps(
 ) -> list[dict[str, Any]]:
     """Reps with their count of open leads, ordered by role then e-mail."""
     open_leads = (
-        select(Lead.owner_id, func.count().label("open_leads"))
-        .where(Lead.stage.in_(OPEN_STAGES))
-        .group_by(Lead.owner_id)
+        select(col(Lead.owner_id), func.count().label("open_leads"))
+        .where(col(Lead.stage).in_(OPEN_STAGES))
+        .group_by(col(Lead.owner_id))
         .subquery()
     )
     query = select(Rep, func.coalesce(open_leads.c.open_leads, 0)).outerjoin(
-        open_leads, open_leads.c.owner_id == Rep.id
+        open_leads, open_leads.c.owner_id == col(Rep.id)
     )
     if role:
         try:
-            query = query.where(Rep.role == parse_role(role))
+            query = query.where(col(Rep.role) == parse_role(role))
         except ValueError as error:
             raise InputError(str(error)) from None
     if not include_inactive:
-        query = query.where(Rep.active.is_(True))
+        query = query.where(col(Rep.active).is_(True))
     order = {name: index for index, name in enumerate(ROLES)}
     rows = [
         {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -14,7 +14,7 @@ from abs_cli.imports.upsert import upsert_by_key
 from abs_cli.imports.values import Count, Country, Domain, Text, choice
 from abs_cli.store.marks import mark_owners
 
-Tier = choice(("1", "2", "3"))
+Tier = Annotated[str, choice(("1", "2", "3"))]
 
 
 class AccountRow(BaseModel):
@@ -23,12 +23,12 @@ class AccountRow(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     domain: Domain
-    name: Text(200) | None = None
-    industry: Text(120) | None = None
+    name: Annotated[str, Text(200)] | None = None
+    industry: Annotated[str, Text(120)] | None = None
     employees: Count | None = None
     country: Country | None = None
     target_tier: Tier | None = None
-    owner: Text(254) | None = None
+    owner: Annotated[str, Text(254)] | None = None
 
 
 ACCOUNT_SPEC = ColumnSpec(

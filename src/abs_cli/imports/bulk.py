@@ -129,8 +129,6 @@ def row_converter(
             parse = _chain(parse, to_store)
         if name in MEMOISED:
             parse = _memoised(parse)
-        if limit is not None:
-            parse = None  # plain text: the length check below is the whole parser
         plan.append((positions[name], SLOT[name], parse, value_maps.get(name), limit, name))
     width_needed = len(FIELDS)
 
@@ -145,7 +143,7 @@ def row_converter(
                         cell = cell[1:]  # undo the export's formula escaping
                     if table is not None:
                         cell = table.get(cell.lower(), cell)
-                    if parse is None:
+                    if limit is not None:  # plain text: the length check is the whole parser
                         if len(cell) > limit:
                             raise ValueError(
                                 f"{name} is longer than {limit} characters ({len(cell)})"
@@ -167,10 +165,10 @@ EMAIL, EXTERNAL_ID = SLOT["email"], SLOT["external_id"]
 
 def lead_key(values: list[Any]) -> str:
     """A lead's key within a file: its e-mail, else its external id."""
-    email = values[EMAIL]
+    email: str | None = values[EMAIL]
     if email is not None:
         return email
-    external_id = values[EXTERNAL_ID]
+    external_id: str | None = values[EXTERNAL_ID]
     if external_id is not None:
         return "#" + external_id
     raise ValueError("email and external_id are both empty (one is required)")
@@ -200,6 +198,7 @@ class LeadBulkWriter:
         self.team = None
         dialect = self.conn.dialect
         process = lead_table.c.updated_at.type.dialect_impl(dialect).bind_processor(dialect)
+        assert process is not None  # UTCDateTime converts every value it binds
         self.stamp = process(context.started)
         self.freemail: dict[str, bool] = {}
         self.deferred: list[tuple[str, str]] = []
@@ -287,7 +286,7 @@ class LeadBulkWriter:
             self.conn.exec_driver_sql("DROP TABLE IF EXISTS abs_import_touched")
 
     def _account_domain(self, values: list[Any]) -> str | None:
-        domain = values[DOMAIN]
+        domain: str | None = values[DOMAIN]
         if domain is not None:
             return domain
         email = values[EMAIL]
@@ -412,7 +411,7 @@ class LeadBulkWriter:
         )
         mark_leads(conn, WRITTEN_LEADS)
         result.rejects.sort(key=lambda reject: reject[0])  # file order, as the generic path
-        counts = dict(
+        counts: dict[str, int] = dict(
             run("SELECT coalesce(state, ''), count(*) FROM abs_import_lead GROUP BY 1").all()
         )
         result.inserted = counts.get("new", 0)

@@ -586,7 +586,7 @@ def _run_bulk(
     chunk_size = min(batch_size, BULK_CHUNK)
     strict = options.strict
     outer = conn.begin() if strict or options.dry_run else None
-    state = {"transaction": None, "pending": 0, "number": 0}
+    state: dict[str, Any] = {"transaction": None, "pending": 0, "number": 0}
 
     def flush(chunk: dict[Hashable, tuple[int, list[str], list[Any]]], last: bool) -> None:
         if chunk:

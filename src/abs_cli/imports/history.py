@@ -7,7 +7,7 @@ amount and owner, set-based.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import model_validator
 from sqlalchemy import and_, bindparam, func, or_, select
@@ -27,10 +27,10 @@ from abs_cli.store.stays import refresh_stays
 class StageRow(LeadRef):
     to_stage: Stage
     changed_at: UTCDate
-    rep_email: Text(254) | None = None
-    reason: Text(500) | None = None
+    rep_email: Annotated[str, Text(254)] | None = None
+    reason: Annotated[str, Text(500)] | None = None
     amount: Amount | None = None
-    currency: Text(3) | None = None
+    currency: Annotated[str, Text(3)] | None = None
 
     @model_validator(mode="after")
     def _amount_stage(self) -> StageRow:

@@ -40,23 +40,23 @@ class LeadRow(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: Email | None = None
-    first_name: Text(120) | None = None
-    last_name: Text(120) | None = None
-    title: Text(200) | None = None
-    phone: Text(64) | None = None
-    company: Text(200) | None = None
+    first_name: Annotated[str, Text(120)] | None = None
+    last_name: Annotated[str, Text(120)] | None = None
+    title: Annotated[str, Text(200)] | None = None
+    phone: Annotated[str, Text(64)] | None = None
+    company: Annotated[str, Text(200)] | None = None
     domain: Domain | None = None
-    industry: Text(120) | None = None
+    industry: Annotated[str, Text(120)] | None = None
     employees: Count | None = None
     country: Country | None = None
     source: Source | None = None
-    campaign: Text(200) | None = None
+    campaign: Annotated[str, Text(200)] | None = None
     created_at: UTCDate | None = None
     consent: Flag | None = None
-    owner: Text(254) | None = None
+    owner: Annotated[str, Text(254)] | None = None
     stage: Stage | None = None
     buying_role: BuyingRole | None = None
-    external_id: Text(128) | None = None
+    external_id: Annotated[str, Text(128)] | None = None
 
 
 LEAD_SPEC = ColumnSpec(
@@ -133,18 +133,21 @@ STORED_FIELDS = (
 
 def account_domain(values: dict[str, Any]) -> str | None:
     """The row's `domain`, else its e-mail's domain unless that is a freemail provider."""
-    if values.get("domain"):
-        return values["domain"]
+    given: str | None = values.get("domain")
+    if given:
+        return given
     if "email" not in values:
         return None
-    domain = values["email"].rsplit("@", 1)[1]
+    domain: str = values["email"].rsplit("@", 1)[1]
     return None if is_freemail(domain) else domain
 
 
 def lead_key(values: dict[str, Any]) -> str:
     """A lead's key within a file: its e-mail, else its external id."""
     if "email" in values:
-        return values["email"]
+        email: str = values["email"]
+        return email
     if "external_id" in values:
-        return "#" + values["external_id"]
+        external_id: str = values["external_id"]
+        return "#" + external_id
     raise ValueError("email and external_id are both empty (one is required)")

@@ -19,11 +19,11 @@ from abs_cli.imports.resolve import ensure_accounts, fetch_leads, lead_ids, lead
 from abs_cli.imports.values import (
     is_inbound,
 )
+from abs_cli.store import tables
 from abs_cli.store.marks import mark_leads
-from abs_cli.store.models import StageHistory
 from abs_cli.store.stays import refresh_stays
 
-history_table = StageHistory.__table__  # type: ignore[attr-defined]
+history_table = tables.stage_history
 
 
 def write_leads(context: WriteContext, rows: list[Row]) -> BatchResult:
@@ -121,14 +121,14 @@ def write_leads(context: WriteContext, rows: list[Row]) -> BatchResult:
             [row["email"] for row in new if row.get("email")],
             [row["external_id"] for row in new if not row.get("email")],
         )
-        for row in new:
+        for lead in new:
             lead_id = (
-                by_email_id.get(row["email"])
-                if row.get("email")
-                else by_external_id.get(row["external_id"])
+                by_email_id.get(lead["email"])
+                if lead.get("email")
+                else by_external_id.get(lead["external_id"])
             )
             if lead_id is not None:
-                moves.append(_history(lead_id, None, row["stage"], row["stage_changed_at"], row))
+                moves.append(_history(lead_id, None, lead["stage"], lead["stage_changed_at"], lead))
     if moves:
         execute_many(
             conn,

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO
 
 from abs_cli.errors import InputError
 
@@ -50,7 +50,7 @@ class CsvSource:
         self.handle.close()
 
 
-def _binary_stream(path: str) -> IO[bytes]:
+def _binary_stream(path: str) -> BinaryIO | gzip.GzipFile:
     if path == "-":
         return sys.stdin.buffer
     file = Path(path)
@@ -60,7 +60,7 @@ def _binary_stream(path: str) -> IO[bytes]:
         raise InputError(f"{path} is a folder, not a CSV file")
     raw = file.open("rb")
     if raw.peek(2)[:2] == b"\x1f\x8b" or path.endswith(".gz"):
-        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+        return gzip.GzipFile(fileobj=raw)
     return raw
 
 
@@ -114,7 +114,7 @@ def open_csv(path: str, *, encoding: str | None = None, delimiter: str | None = 
     """
     name = "stdin" if path == "-" else path
     raw = _binary_stream(path)
-    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[type-var]  # stdin's BinaryIO has readinto at runtime
     try:
         sample = buffered.peek(SAMPLE_BYTES)[:SAMPLE_BYTES]
     except (OSError, EOFError) as error:
@@ -231,6 +231,8 @@ def _chain(first: str, text: IO[str]) -> Iterator[str]:
     yield from text
 
 
-def _chain_one(first: tuple[int, object], rest: Iterator[tuple[int, object]]):  # type: ignore[no-untyped-def]
+def _chain_one(
+    first: tuple[int, object], rest: Iterator[tuple[int, object]]
+) -> Iterator[tuple[int, object]]:
     yield first
     yield from rest

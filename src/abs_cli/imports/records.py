@@ -29,17 +29,9 @@ from abs_cli.imports.values import (
     choice,
 )
 from abs_cli.store import marks as stale
-from abs_cli.store.models import (
-    Activity,
-    CampaignMember,
-    NpsResponse,
-    Subscription,
-    Ticket,
-    UsageEvent,
-)
-from abs_cli.store.models import Spend as SpendModel
+from abs_cli.store import tables
 
-Currency = Text(3)
+Currency = Annotated[str, Text(3)]
 Marks = Callable[[Connection, list[dict[str, Any]]], None]
 """Marks the KPI rollup months that written records feed as stale (`abs_cli.store.marks`)."""
 
@@ -50,7 +42,7 @@ class LeadRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     lead_email: Email | None = None
-    external_id: Text(128) | None = None
+    external_id: Annotated[str, Text(128)] | None = None
 
     @model_validator(mode="after")
     def _one_key(self) -> LeadRef:
@@ -60,7 +52,8 @@ class LeadRef(BaseModel):
 
 
 def lead_key(values: dict[str, Any]) -> str:
-    return values.get("lead_email") or "#" + values["external_id"]
+    key: str = values.get("lead_email") or "#" + values["external_id"]
+    return key
 
 
 def resolve_leads(context: WriteContext, rows: list[Row], result: BatchResult) -> list[Row]:
@@ -145,9 +138,9 @@ def _writer(
         for step in steps:
             rows = step(context, rows, result)
         for name in key:
-            if name in (defaults or {}):
+            if defaults is not None and name in defaults:
                 for row in rows:
-                    row.values.setdefault(name, defaults[name])  # type: ignore[index]
+                    row.values.setdefault(name, defaults[name])
         new_defaults = {k: v for k, v in (defaults or {}).items() if k not in key}
         return store_rows(context, table, key, rows, result, new_defaults, marks)
 
@@ -182,9 +175,9 @@ def _activity_type(value: Any, info: ValidationInfo) -> str:
 class ActivityRow(LeadRef):
     type: Annotated[str, BeforeValidator(_activity_type)]
     occurred_at: UTCDate
-    rep_email: Text(254) | None = None
-    outcome: Text(64) | None = None
-    notes: Text(100_000) | None = None
+    rep_email: Annotated[str, Text(254)] | None = None
+    outcome: Annotated[str, Text(64)] | None = None
+    notes: Annotated[str, Text(100_000)] | None = None
     due_at: UTCDate | None = None
 
 
@@ -217,7 +210,7 @@ ACTIVITIES = Importer(
     model=ActivityRow,
     key=_key("lead_email", "external_id", "type", "occurred_at"),
     write=_writer(
-        Activity.__table__,  # type: ignore[attr-defined]
+        tables.activity,
         ["lead_id", "type", "occurred_at"],
         resolve_leads,
         resolve_rep,
@@ -256,9 +249,9 @@ class SubscriptionRow(BaseModel):
     amount: Amount
     interval: Annotated[str, BeforeValidator(_interval)] | None = None
     ended_at: UTCDate | None = None
-    plan: Text(120) | None = None
+    plan: Annotated[str, Text(120)] | None = None
     is_trial: Flag | None = None
-    external_id: Text(128) | None = None
+    external_id: Annotated[str, Text(128)] | None = None
     currency: Currency | None = None
 
     @model_validator(mode="after")
@@ -298,7 +291,7 @@ SUBSCRIPTIONS = Importer(
     model=SubscriptionRow,
     key=_key("account", "plan", "started_at", "external_id"),
     write=_writer(
-        Subscription.__table__,  # type: ignore[attr-defined]
+        tables.subscription,
         ["account_id", "plan", "started_at", "external_id"],
         _with_accounts,
         defaults={"plan": "", "interval": "month", "is_trial": False, "external_id": ""},
@@ -314,9 +307,9 @@ class SpendRow(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     month: Month
-    category: choice(SPEND_CATEGORIES)
+    category: Annotated[str, choice(SPEND_CATEGORIES)]
     amount: Amount
-    channel: Text(120) | None = None
+    channel: Annotated[str, Text(120)] | None = None
     currency: Currency | None = None
 
 
@@ -330,7 +323,7 @@ SPEND = Importer(
     model=SpendRow,
     key=_key("month", "category", "channel"),
     write=_writer(
-        SpendModel.__table__,  # type: ignore[attr-defined]
+        tables.spend,
         ["month", "category", "channel"],
         defaults={"channel": ""},
     ),
@@ -354,7 +347,7 @@ class NpsRow(BaseModel):
     responded_at: UTCDate
     email: Email | None = None
     account: Domain | None = None
-    comment: Text(100_000) | None = None
+    comment: Annotated[str, Text(100_000)] | None = None
 
     @model_validator(mode="after")
     def _respondent(self) -> NpsRow:
@@ -394,7 +387,7 @@ NPS = Importer(
     ),
     model=NpsRow,
     key=lambda values: (values.get("email") or values.get("account"), values["responded_at"]),
-    write=_writer(NpsResponse.__table__, ["respondent", "responded_at"], _nps_respondents),  # type: ignore[attr-defined]
+    write=_writer(tables.nps_response, ["respondent", "responded_at"], _nps_respondents),
 )
 
 # usage --------------------------------------------------------------------------------------
@@ -403,10 +396,10 @@ NPS = Importer(
 class UsageRow(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user: Text(254)
+    user: Annotated[str, Text(254)]
     occurred_at: UTCDate
     account: Domain | None = None
-    feature: Text(120) | None = None
+    feature: Annotated[str, Text(120)] | None = None
 
 
 def _mark_usage(conn: Connection, records: list[dict[str, Any]]) -> None:
@@ -445,7 +438,7 @@ USAGE = Importer(
         values.get("feature", ""),
     ),
     write=_writer(
-        UsageEvent.__table__,  # type: ignore[attr-defined]
+        tables.usage_event,
         ["user_key", "occurred_at", "feature"],
         _usage_users,
         defaults={"feature": ""},
@@ -457,7 +450,7 @@ USAGE = Importer(
 
 
 class CampaignRow(LeadRef):
-    campaign: Text(200)
+    campaign: Annotated[str, Text(200)]
     sent_at: UTCDate
     responded_at: UTCDate | None = None
 
@@ -478,7 +471,7 @@ CAMPAIGNS = Importer(
     ),
     model=CampaignRow,
     key=_key("campaign", "lead_email", "external_id"),
-    write=_writer(CampaignMember.__table__, ["campaign", "lead_id"], resolve_leads),  # type: ignore[attr-defined]
+    write=_writer(tables.campaign_member, ["campaign", "lead_id"], resolve_leads),
 )
 
 # tickets ------------------------------------------------------------------------------------
@@ -505,9 +498,9 @@ class TicketRow(BaseModel):
     account: Domain
     opened_at: UTCDate
     type: Annotated[str, BeforeValidator(_ticket_type)] | None = None
-    severity: Text(32) | None = None
+    severity: Annotated[str, Text(32)] | None = None
     closed_at: UTCDate | None = None
-    external_id: Text(128) | None = None
+    external_id: Annotated[str, Text(128)] | None = None
 
 
 TICKETS = Importer(
@@ -535,7 +528,7 @@ TICKETS = Importer(
         values.get("external_id", ""),
     ),
     write=_writer(
-        Ticket.__table__,  # type: ignore[attr-defined]
+        tables.ticket,
         ["account_id", "opened_at", "type", "external_id"],
         _with_accounts,
         defaults={"type": "unknown", "external_id": ""},

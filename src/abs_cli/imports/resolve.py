@@ -11,13 +11,13 @@ from sqlalchemy.engine import Connection
 
 from abs_cli.imports.fastpath import execute_many, select_in
 from abs_cli.imports.upsert import chunks
-from abs_cli.store.models import Account, Lead, Rep
+from abs_cli.store import tables
 
 ACCOUNT_CACHE_LIMIT = 20_000
 
-account_table = Account.__table__  # type: ignore[attr-defined]
-lead_table = Lead.__table__  # type: ignore[attr-defined]
-rep_table = Rep.__table__  # type: ignore[attr-defined]
+account_table = tables.account
+lead_table = tables.lead
+rep_table = tables.rep
 
 
 class Reps:
@@ -44,7 +44,8 @@ def reps(context: Any) -> Reps:
     """The run's `Reps`, read on first use."""
     if "reps" not in context.cache:
         context.cache["reps"] = Reps(context.conn)
-    return context.cache["reps"]
+    found: Reps = context.cache["reps"]
+    return found
 
 
 def ensure_accounts(context: Any, names: dict[str, str | None], stamp: datetime) -> dict[str, int]:

@@ -235,13 +235,13 @@ def _text(limit: int) -> Callable[[Any, ValidationInfo], str]:
             raise ValueError(f"{_field(info)} is longer than {limit} characters ({len(text)})")
         return text
 
-    check.limit = limit  # type: ignore[attr-defined]  (bulk writers check the length inline)
+    check.limit = limit  # type: ignore[attr-defined]  # read by the bulk writers, which check inline
     return check
 
 
-def Text(limit: int) -> Any:
-    """A trimmed string of at most `limit` characters."""
-    return Annotated[str, BeforeValidator(_text(limit))]
+def Text(limit: int) -> BeforeValidator:
+    """A trimmed string of at most `limit` characters: `Annotated[str, Text(limit)]`."""
+    return BeforeValidator(_text(limit))
 
 
 DATE_PATTERN = re.compile(
@@ -475,8 +475,8 @@ def _month(value: Any, info: ValidationInfo) -> str:
 Month = Annotated[str, BeforeValidator(_month)]
 
 
-def choice(values: tuple[str, ...]) -> Any:
-    """A value among `values`, case-insensitive."""
+def choice(values: tuple[str, ...]) -> BeforeValidator:
+    """A value among `values`, case-insensitive: `Annotated[str, choice(values)]`."""
 
     def check(value: Any, info: ValidationInfo) -> str:
         text = str(value).strip().lower()
@@ -484,4 +484,4 @@ def choice(values: tuple[str, ...]) -> Any:
             raise ValueError(f"{_field(info)} {value!r} is not one of {', '.join(values)}")
         return text
 
-    return Annotated[str, BeforeValidator(check)]
+    return BeforeValidator(check)

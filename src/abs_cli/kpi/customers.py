@@ -65,13 +65,15 @@ class Usage:
     user_days: int = 0
 
 
-def _usage_filter(query: Any, period: Period, scope: Scope | None) -> Any:
+def _usage_filter(
+    query: Select[*tuple[Any, ...]], period: Period, scope: Scope | None
+) -> Select[*tuple[Any, ...]]:
     query = query.where(UsageEvent.occurred_at >= period.start, UsageEvent.occurred_at < period.end)
     accounts = None if scope is None else scope.accounts()
     return query if accounts is None else query.where(UsageEvent.account_id.in_(accounts))
 
 
-def _users_query(period: Period, scope: Scope | None = None) -> Select[Any]:
+def _users_query(period: Period, scope: Scope | None = None) -> Select[*tuple[Any, ...]]:
     """Per month: active users, and those of them never seen before (`kpi_usage_users`)."""
     earlier = tables.usage_event.alias("earlier")
     per_user = _usage_filter(
@@ -92,7 +94,7 @@ def _users_query(period: Period, scope: Scope | None = None) -> Select[Any]:
     return select(users.c.month, func.count(), count_if(~seen_before)).group_by(users.c.month)
 
 
-def _days_query(period: Period, scope: Scope | None = None) -> Select[Any]:
+def _days_query(period: Period, scope: Scope | None = None) -> Select[*tuple[Any, ...]]:
     """Per month: distinct (day, user) pairs (`kpi_usage_days`)."""
     day = day_key(UsageEvent.occurred_at)
     days = _usage_filter(
@@ -102,7 +104,7 @@ def _days_query(period: Period, scope: Scope | None = None) -> Select[Any]:
     return select(month_of_day, func.count()).group_by(month_of_day)
 
 
-def _features_query(period: Period, scope: Scope | None = None) -> Select[Any]:
+def _features_query(period: Period, scope: Scope | None = None) -> Select[*tuple[Any, ...]]:
     """Per month and feature: distinct users (`kpi_usage_features`)."""
     month = month_key(UsageEvent.occurred_at)
     query = _usage_filter(

@@ -73,7 +73,7 @@ class StageMoves:
         )
 
 
-def _moves_query(period: Period, leads: Select[Any] | None = None) -> Select[Any]:
+def _moves_query(period: Period, leads: Select[Any] | None = None) -> Select[*tuple[Any, ...]]:
     """The stage changes of the period grouped by month, from-stage, to-stage, rep and
     (for wins) cycle: the columns of `kpi_moves`.
 
@@ -132,7 +132,7 @@ def stage_moves(session: Session, period: Period, leads: Select[Any] | None = No
 OpenDeals = dict[int, tuple[int, int]]
 
 
-def _open_query(period: Period, leads: Select[Any] | None = None) -> Select[Any]:
+def _open_query(period: Period, leads: Select[Any] | None = None) -> Select[*tuple[Any, ...]]:
     """Per month end of the period and open stage: (deals, cents), `kpi_open`'s columns.
 
     A lead's stage and deal amount at moment T are those of its stay row with
@@ -183,7 +183,7 @@ def open_deals(
     return result
 
 
-def _cohort_query(period: Period, leads: Select[Any] | None = None) -> Select[Any]:
+def _cohort_query(period: Period, leads: Select[Any] | None = None) -> Select[*tuple[Any, ...]]:
     """Per month of creation in the period: the leads that reached steps 1..7 so far
     (`kpi_cohort`'s columns)."""
     step = case(*((SH.to_stage == stage, number) for stage, number in STEP_OF.items()), else_=1)

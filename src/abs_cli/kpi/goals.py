@@ -17,11 +17,13 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from abs_cli.crm.team import find_rep, parse_role
 from abs_cli.errors import InputError
 from abs_cli.kpi.numbers import dec
 from abs_cli.kpi.team import GOAL_ACTIVITY_ALIASES, Figures, measure, month_of_figures
+from abs_cli.store import tables
 from abs_cli.store.models import Goal, Rep
 
 ACTIVITY_METRICS: dict[str, str] = GOAL_ACTIVITY_ALIASES
@@ -98,10 +100,12 @@ def set_goal(
             raise InputError(str(error)) from None
     scope = f"rep:{rep_row.id}" if rep_row else f"role:{role}" if role else "company"
     goal = session.scalar(
-        select(Goal).where(Goal.metric == metric, Goal.period == period, Goal.scope == scope)
+        select(Goal).where(
+            col(Goal.metric) == metric, col(Goal.period) == period, col(Goal.scope) == scope
+        )
     )
     if goal is None:
-        goal = Goal(metric=metric, period=period, scope=scope)
+        goal = Goal(metric=metric, period=period, scope=scope, target=value)
         session.add(goal)
     goal.role = role
     goal.rep_id = rep_row.id if rep_row else None
@@ -112,13 +116,15 @@ def set_goal(
 
 def list_goals(session: Session, *, period: str | None = None) -> list[dict[str, Any]]:
     """Goals with their actual so far and attainment = actual / target (None if target 0)."""
-    query = select(Goal, Rep.email).outerjoin(Rep, Rep.id == Goal.rep_id)
+    query = select(Goal, col(Rep.email)).outerjoin(Rep, col(Rep.id) == col(Goal.rep_id))
     if period:
         month_bounds(period)
-        query = query.where(Goal.period == period)
-    goals = session.execute(query.order_by(Goal.period, Goal.scope, Goal.metric)).all()
+        query = query.where(col(Goal.period) == period)
+    goals = session.execute(
+        query.order_by(col(Goal.period), col(Goal.scope), col(Goal.metric))
+    ).all()
     roles: dict[str, list[int]] = defaultdict(list)
-    for rep_id, role in session.execute(select(Rep.id, Rep.role)):
+    for rep_id, role in session.execute(select(tables.rep.c.id, tables.rep.c.role)):
         roles[role].append(rep_id)
     cache: dict[str, dict[int | None, Figures]] = {}
     rows = []

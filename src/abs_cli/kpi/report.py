@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from abs_cli.errors import UsageError
@@ -170,7 +171,9 @@ def refresh_rollups(
     """Rebuild the stale and missing rollup months the report needs, on a connection of
     its own, before the report's first read (its snapshot then sees them). False when
     the store could not be written."""
-    return ensure(session.get_bind(), rollups_for(sections), period, settings)  # type: ignore[arg-type]
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)  # the store's sessions are bound to its engine
+    return ensure(engine, rollups_for(sections), period, settings)
 
 
 def kpi_document(

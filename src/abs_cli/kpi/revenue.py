@@ -27,7 +27,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import CompoundSelect, Select
 from sqlalchemy.sql.expression import ColumnElement
 
 from abs_cli.kpi.assumptions import KpiSettings
@@ -63,7 +63,9 @@ def active_at_end(month: str) -> ColumnElement[bool]:
     return and_(SUB.started_at < boundary, or_(SUB.ended_at.is_(None), SUB.ended_at >= boundary))
 
 
-def customer_mrr(months: list[str], accounts: Select[Any] | None = None) -> Select[Any]:
+def customer_mrr(
+    months: list[str], accounts: Select[Any] | None = None
+) -> Select[*tuple[Any, ...]]:
     """One row per customer with MRR at some month end: its MRR at the end of each month
     (`m_0`…) and `first_month`, the first month at whose end it ever had MRR (a row
     visible at a month end), or `months[0]` when that is earlier than `months[0]`.
@@ -238,7 +240,9 @@ def _per_owner(
     return total, owners
 
 
-def _revenue_query(period: Period, accounts: Select[Any] | None = None) -> Select[Any]:
+def _revenue_query(
+    period: Period, accounts: Select[Any] | None = None
+) -> CompoundSelect[*tuple[Any, ...]]:
     """Per month of the period and account owner: the ten movement figures of the month
     (`kpi_revenue`'s columns). One per-customer MRR pass over the month ends from the
     month before the period to its last, then one grouped select per month."""
@@ -256,7 +260,7 @@ def _revenue_query(period: Period, accounts: Select[Any] | None = None) -> Selec
         .group_by(account.owner_id)
         for index, month in enumerate(months[1:], start=1)
     ]
-    return union_all(*parts)  # type: ignore[return-value]
+    return union_all(*parts)
 
 
 REVENUE = Rollup(
@@ -422,7 +426,7 @@ def _metrics(
     nrr = ratio(cohort.end, cohort.start)
     arpa = divide(_money(last.mrr), last.customers)
     gm = Fraction(settings.gross_margin)
-    ltv = times(arpa, gm) / ltv_churn if arpa is not None and ltv_churn else None
+    ltv = divide(times(arpa, gm), ltv_churn)
     cac = ratio(Fraction(spend_cents, 100), counts["customers_new"])
     new_per_customer = divide(_money(total["new"]), counts["customers_new"] or None)
     payback = divide(cac, times(new_per_customer, gm) or None)
@@ -543,7 +547,7 @@ def revenue_report(
         _ltv_churn(by_month, period.last, window),
         sum(spend.values()),
         pooled,
-        settings,  # type: ignore[arg-type]
+        settings,
     )
     return whole, per_month, owners
 

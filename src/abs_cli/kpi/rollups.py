@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, delete, insert, or_, select
-from sqlalchemy.engine import Connection, Engine, Result
+from sqlalchemy.engine import Connection, Engine, Result, Row
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import CompoundSelect, Select
 
 from abs_cli.kpi.assumptions import KpiSettings
 from abs_cli.kpi.periods import Period, shift
@@ -47,7 +47,7 @@ class Rollup:
     """
 
     table: Table
-    query: Callable[[Period, Any], Select[Any]]
+    query: Callable[[Period, Any], Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]]
     months_before: Callable[[KpiSettings], int] = lambda settings: 0
     """How many months before a report's period it reads too (revenue: the LTV window)."""
 
@@ -67,7 +67,7 @@ class Rollup:
     def cumulative(self) -> bool:
         return bool(self.table.info.get("cumulative", False))
 
-    def read(self, session: Session, period: Period) -> Result[Any] | None:
+    def read(self, session: Session, period: Period) -> Result[*tuple[Any, ...]] | None:
         """The period's rows, or None when a month of it is not built or marked stale."""
         months = period.months
         if len(self.built(session, months)) < len(months):
@@ -79,7 +79,7 @@ class Rollup:
             return None
         return session.execute(select(*self.table.c).where(self.table.c.month.in_(months)))
 
-    def rows(self, session: Session, period: Period, where: Any = None) -> Result[Any]:
+    def rows(self, session: Session, period: Period, where: Any = None) -> Result[*tuple[Any, ...]]:
         """The period's rows: from the rollup when it can be read, else from the source
         rows. `where` is the query's filter (a report's lead or rep scope); a filtered
         query always reads the source rows."""
@@ -153,7 +153,7 @@ def _wait_briefly(connection: Connection, milliseconds: int = WAIT_MS) -> None:
     wait_for_locks(connection, milliseconds, transaction=False)
 
 
-def _forget(connection: Connection, marks: list[Any]) -> None:
+def _forget(connection: Connection, marks: Sequence[Row[Any, Any]]) -> None:
     """Drop the built months that the claimed stale marks cover."""
     conditions = []
     for part, month in marks:

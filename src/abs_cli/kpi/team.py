@@ -19,7 +19,7 @@ from sqlalchemy.sql import Select
 
 from abs_cli.domain import INBOUND_SOURCES, TOUCH_TYPES
 from abs_cli.kpi.funnel import StageMoves, stage_moves
-from abs_cli.kpi.numbers import dec, median, percentile, ratio
+from abs_cli.kpi.numbers import dec, median, percentile, ratio, times
 from abs_cli.kpi.periods import Period
 from abs_cli.kpi.revenue import OwnerCustomers, owner_customers
 from abs_cli.kpi.rollups import Rollup
@@ -84,7 +84,7 @@ class Figures:
         return (
             None
             if not self.responses
-            else 100 * ratio(self.promoters - self.detractors, self.responses)
+            else times(100, ratio(self.promoters - self.detractors, self.responses))
         )
 
     def value(self, metric: str) -> Any:
@@ -107,7 +107,7 @@ ROW_METRICS = frozenset(
 MonthFigures = dict[str, dict[int | None, Figures]]
 
 
-def _activity_query(period: Period, scope: Scope | None = None) -> Select[Any]:
+def _activity_query(period: Period, scope: Scope | None = None) -> Select[*tuple[Any, ...]]:
     """Activities per month, rep and type (`kpi_activity`'s columns)."""
     month = month_key(Activity.occurred_at)
     query = select(month, Activity.rep_id, Activity.type, func.count()).where(
@@ -249,7 +249,8 @@ def team_rows(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per-rep rows (every rep, active or with figures) and per-role subtotals."""
     totals = _period_figures(figures, period)
-    rows, roles = [], {}
+    rows: list[dict[str, Any]] = []
+    roles: dict[str, Figures] = {}
     for rep in _reps(session, scope):
         values = totals.get(rep.id, Figures())
         if not rep.active and values == Figures():
@@ -259,7 +260,7 @@ def team_rows(
     return rows, [team_row(None, role, values) for role, values in roles.items()]
 
 
-def _speed_query(period: Period, scope: Scope | None = None) -> Select[Any]:
+def _speed_query(period: Period, scope: Scope | None = None) -> Select[*tuple[Any, ...]]:
     """Inbound leads created in the period per month and seconds to their first touch
     (NULL: never touched): `kpi_speed`'s columns."""
     first_touch = (

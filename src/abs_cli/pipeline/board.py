@@ -53,7 +53,7 @@ def owner_filter(session: Session, owner: str | None, role: str | None) -> Colum
 def rep_id(session: Session, key: str) -> int:
     """The id of the rep with this e-mail or exact name (as `team.find_rep`, but light)."""
     text = key.strip()
-    found = session.scalar(
+    found: int | None = session.scalar(
         select(rep.c.id).where(or_(rep.c.email == text.lower(), rep.c.name == text))
     )
     if found is None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from abs_cli.domain import EXIT_STAGES, READINESS, STEP_OF
 from abs_cli.pipeline.config import WorkflowConfig
@@ -82,21 +83,21 @@ class GateChecks:
                 kinds.update(gate.activity)
         scores: dict[int, tuple[str, int]] = {}
         if need_score:
-            query = select(LeadScore.lead_id, LeadScore.readiness, LeadScore.score).where(
-                LeadScore.lead_id.in_(need_score)
-            )
+            query = select(
+                col(LeadScore.lead_id), col(LeadScore.readiness), col(LeadScore.score)
+            ).where(col(LeadScore.lead_id).in_(need_score))
             scores = {
                 lead_id: (readiness, score) for lead_id, readiness, score in session.execute(query)
             }
         activities: dict[int, set[str]] = {}
         if need_activity:
             held = (
-                select(Activity.lead_id, Activity.type)
+                select(col(Activity.lead_id), col(Activity.type))
                 .where(
-                    Activity.lead_id.in_(need_activity),
-                    Activity.type.in_(sorted(kinds)),
-                    Activity.occurred_at <= at,
-                    (Activity.due_at.is_(None)) | (Activity.due_at <= at),
+                    col(Activity.lead_id).in_(need_activity),
+                    col(Activity.type).in_(sorted(kinds)),
+                    col(Activity.occurred_at) <= at,
+                    (col(Activity.due_at).is_(None)) | (col(Activity.due_at) <= at),
                 )
                 .distinct()
             )

@@ -14,15 +14,16 @@ one bulk statement each (`abs_cli.store.sql`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import BigInteger, String, select, type_coerce
+from sqlalchemy import BigInteger, Select, String, select, type_coerce
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from abs_cli.crm.lookup import find_lead_id, lead_label, not_found_message, resolve_leads
 from abs_cli.domain import (
@@ -36,14 +37,15 @@ from abs_cli.errors import InputError
 from abs_cli.pipeline.config import WorkflowConfig
 from abs_cli.pipeline.gates import GateChecks, Refused, kind_of_move
 from abs_cli.pipeline.routing import Router, lead_role
+from abs_cli.store import tables
 from abs_cli.store.engine import Store
-from abs_cli.store.models import Activity, Lead, Rep, StageHistory
+from abs_cli.store.models import Activity, Rep, StageHistory
 from abs_cli.store.sql import db_value, insert_rows, update_rows
 from abs_cli.store.stays import refresh_stays
 from abs_cli.values import iso
 
-LEAD = Lead.__table__
-HISTORY = StageHistory.__table__
+LEAD = tables.lead
+HISTORY = tables.stage_history
 CHUNK = 5_000
 REASON_MAX = 500
 
@@ -265,13 +267,16 @@ class _StoredTime:
     def __post_init__(self) -> None:
         self.stored = db_value(HISTORY.c.changed_at, self.at, self.dialect)
         kind = HISTORY.c.changed_at.type.dialect_impl(self.dialect)
-        self._load = kind.result_processor(self.dialect, None) or (lambda value: value)
+        self._load: Callable[[Any], Any] = kind.result_processor(self.dialect, None) or (
+            lambda value: value
+        )
 
     def before(self, raw: Any) -> bool:
-        return self.stored < raw
+        return bool(self.stored < raw)
 
     def loaded(self, raw: Any) -> datetime:
-        return self._load(raw)
+        loaded: datetime = self._load(raw)
+        return loaded
 
 
 def _target(row: Any, move: Move, clock: _StoredTime) -> str:
@@ -304,22 +309,22 @@ def history(session: Session, key: str) -> list[dict[str, Any]]:
 
     lead_id = find_lead_id(session, key)
     actor, owner = aliased(Rep), aliased(Rep)
-    query = (
+    query: Select[*tuple[Any, ...]] = (
         select(
-            StageHistory.changed_at,
-            StageHistory.from_stage,
-            StageHistory.to_stage,
-            actor.email.label("rep"),
-            owner.email.label("owner"),
-            StageHistory.reason,
-            StageHistory.amount,
-            StageHistory.forced,
-            StageHistory.origin,
+            col(StageHistory.changed_at),
+            col(StageHistory.from_stage),
+            col(StageHistory.to_stage),
+            col(actor.email).label("rep"),
+            col(owner.email).label("owner"),
+            col(StageHistory.reason),
+            col(StageHistory.amount),
+            col(StageHistory.forced),
+            col(StageHistory.origin),
         )
-        .outerjoin(actor, actor.id == StageHistory.rep_id)
-        .outerjoin(owner, owner.id == StageHistory.owner_id)
-        .where(StageHistory.lead_id == lead_id)
-        .order_by(StageHistory.changed_at, StageHistory.id)
+        .outerjoin(actor, col(actor.id) == col(StageHistory.rep_id))
+        .outerjoin(owner, col(owner.id) == col(StageHistory.owner_id))
+        .where(col(StageHistory.lead_id) == lead_id)
+        .order_by(col(StageHistory.changed_at), col(StageHistory.id))
     )
     return [dict(row._mapping) for row in session.execute(query)]
 
@@ -332,11 +337,11 @@ def ready_to_advance(session: Session, *, now: datetime) -> list[str]:
 
     def having(stage: str, kinds: Sequence[str]) -> Any:
         held = (
-            select(Activity.id)
+            select(col(Activity.id))
             .where(
-                Activity.lead_id == LEAD.c.id,
-                Activity.type.in_(kinds),
-                Activity.occurred_at <= now,
+                col(Activity.lead_id) == LEAD.c.id,
+                col(Activity.type).in_(kinds),
+                col(Activity.occurred_at) <= now,
             )
             .exists()
         )

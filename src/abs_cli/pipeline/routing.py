@@ -15,18 +15,20 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from abs_cli.crm.lookup import lead_label
 from abs_cli.crm.team import OPEN_STAGES, find_rep
 from abs_cli.crm.team import deactivate as deactivate_rep
 from abs_cli.domain import EXIT_STAGES, INBOUND_SOURCES, STAGES, STEP_OF
 from abs_cli.pipeline.config import ROUTED_ROLES, RoleRouting, WorkflowConfig
-from abs_cli.store.models import AssignmentLog, Lead, Rep, RoutingCursor
+from abs_cli.store import tables
+from abs_cli.store.models import Rep
 from abs_cli.store.sql import db_value, insert_rows, update_rows, upsert
 
-LEAD = Lead.__table__
-CURSOR = RoutingCursor.__table__
-LOG = AssignmentLog.__table__
+LEAD = tables.lead
+CURSOR = tables.routing_cursor
+LOG = tables.assignment_log
 CHUNK = 5_000
 
 
@@ -105,7 +107,14 @@ class Router:
     def __post_init__(self) -> None:
         self._cursors = self._lock_cursors()
         rows = self.session.execute(
-            select(Rep.id, Rep.email, Rep.role, Rep.active, Rep.territory, Rep.capacity)
+            select(
+                col(Rep.id),
+                col(Rep.email),
+                col(Rep.role),
+                col(Rep.active),
+                col(Rep.territory),
+                col(Rep.capacity),
+            )
         )
         self.reps = {
             row.id: RepInfo(
@@ -213,7 +222,7 @@ class Router:
         if all(cap is None for cap in caps.values()):
             return pool
         loads = self._role_loads(role)
-        return [rep for rep in pool if caps[rep.id] is None or loads.get(rep.id, 0) < caps[rep.id]]
+        return [rep for rep in pool if (cap := caps[rep.id]) is None or loads.get(rep.id, 0) < cap]
 
     def _choose(
         self, eligible: Sequence[RepInfo], role: str, strategy: str, settings: RoleRouting

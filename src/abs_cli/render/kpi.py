@@ -300,8 +300,13 @@ def customers_sections(document: dict[str, Any]) -> list[Section]:
         "bugs_per_customer",
     ]
     record = _record("Customers", metrics, keys)
-    for name, count in metrics["tickets"].items():
-        record.rows.append({"metric": f"tickets: {name}", "value": format_cell(count, "int")})  # type: ignore[attr-defined]
+    record.rows = [
+        *record.rows,
+        *(
+            {"metric": f"tickets: {name}", "value": format_cell(count, "int")}
+            for name, count in metrics["tickets"].items()
+        ),
+    ]
     features = Section(
         "Feature adoption (last month of the period)",
         [Column("feature"), Column("users", kind="int"), Column("adoption", kind="bar")],

@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from abs_cli.values import iso, round_half_up
+
+if TYPE_CHECKING:
+    from rich.console import Console, JustifyMethod
 
 
 class OutputFormat(StrEnum):
@@ -286,7 +289,7 @@ def _render_markdown(report: Report, out: IO[str]) -> None:
         out.write(f"\n{note}\n")
 
 
-def console(out: IO[str] | None = None, *, stderr: bool = False):  # type: ignore[no-untyped-def]
+def console(out: IO[str] | None = None, *, stderr: bool = False) -> Console:
     """A Rich console that decides colour itself (NO_COLOR, TERM, pipes).
 
     On a terminal it uses the terminal's width. Piped into a file, a mail or a pager
@@ -319,7 +322,9 @@ def _render_table(report: Report, out: IO[str]) -> None:
     for section in (_transposed(section) for section in report.sections):
         table = Table(title=section.title, caption=section.caption, title_justify="left")
         for column in section.columns:
-            justify = "right" if column.kind in NUMERIC_KINDS and column.kind != "bar" else "left"
+            justify: JustifyMethod = (
+                "right" if column.kind in NUMERIC_KINDS and column.kind != "bar" else "left"
+            )
             table.add_column(column.title, justify=justify, overflow="fold")
         for row in section.rows:
             table.add_row(

@@ -19,12 +19,12 @@ from abs_cli.errors import InputError
 from abs_cli.scoring.engine import Scope, iter_scores, lead_t
 from abs_cli.scoring.model import LoadedModel
 from abs_cli.scoring.rules import CompiledModel, compile_model
-from abs_cli.store.models import StageHistory
+from abs_cli.store import tables
 from abs_cli.values import utc
 
 WON_STAGES = ("customer", "churned")
 LOST_STAGES = ("lost", "disqualified")
-history_t = StageHistory.__table__
+history_t = tables.stage_history
 
 
 def closed_leads(since: datetime | None = None) -> Subquery:

@@ -28,8 +28,9 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Select, Subquery
+from sqlalchemy.sql import FromClause, Select, Subquery
 
 from abs_cli.errors import InputError
 from abs_cli.scoring.model import CUSTOM_PREFIX, LoadedModel
@@ -37,7 +38,6 @@ from abs_cli.scoring.rules import BatchInput, BatchScores, CompiledModel, compil
 from abs_cli.scoring.writer import staging, write_scores
 from abs_cli.store import tables
 from abs_cli.store.engine import WRITE_OPTION
-from abs_cli.store.models import Account, Activity, Lead, LeadScore
 from abs_cli.store.settings import get_setting, set_setting
 from abs_cli.store.sql import days_before, joined_text, julian_day, rounded_bigint
 from abs_cli.store.types import UTCDateTime
@@ -47,10 +47,10 @@ BATCH_SIZE = 10_000
 SETTING_LAST_RUN = "scoring.last_run"
 SETTING_LAST_ACTIVITY = "scoring.last_activity_id"
 
-lead_t = Lead.__table__
-account_t = Account.__table__
-activity_t = Activity.__table__
-score_t = LeadScore.__table__
+lead_t = tables.lead
+account_t = tables.account
+activity_t = tables.activity
+score_t = tables.lead_score
 
 FIELD_COLUMNS: dict[str, ColumnElement] = {
     "title": lead_t.c.title,
@@ -191,7 +191,7 @@ def _activity_stream(
     low: int,
     high: int,
     as_of_day: float | None = None,
-) -> Select:  # type: ignore[type-arg]
+) -> Select[Any, Any]:
     """Two texts, the `key`s and the `age`s of every activity of the leads in [low, high).
 
     `key` = (lead_id - low) * width + code; `age` in whole milliseconds before the
@@ -202,7 +202,7 @@ def _activity_stream(
     """
     if scope.instant is not None:
         as_of: ColumnElement = literal(scope.instant, UTCDateTime)
-        source = activity_t
+        source: FromClause = activity_t
     else:
         assert scope.leads is not None
         as_of = scope.leads.c.as_of
@@ -289,7 +289,7 @@ def read_leads(
     as_of = _scope_as_of(scope)
     if scope.instant is not None:
         joined = lead_t.outerjoin(account_t, account_t.c.id == lead_t.c.account_id)
-        conditions = [lead_t.c.forgotten_at.is_(None)]
+        conditions: list[ColumnElement[bool]] = [lead_t.c.forgotten_at.is_(None)]
         if scope.where is not None:
             conditions.append(scope.where)
     else:
@@ -358,29 +358,32 @@ def fetch_batch(
     return batch
 
 
-def _raw_rows(session: Session, query: Select) -> tuple[list[str], list[tuple]]:  # type: ignore[type-arg]
+def _raw_rows(
+    session: Session, query: Select[*tuple[Any, ...]]
+) -> tuple[list[str], Sequence[tuple[Any, ...]]]:
     """Column names and the driver's own row tuples, skipping per-row result processing.
 
     Only plain values are selected here (ids, text, numbers, 0/1 or true/false), which
     the rules read the same with or without SQLAlchemy's conversions.
     """
     result = session.execute(query)
+    assert isinstance(result, CursorResult)  # a Core SELECT's result holds the driver's cursor
     rows = result.cursor.fetchall()
     result.close()
     return list(result.keys()), rows
 
 
-def _columns(keys: list[str], rows: list) -> dict[str, tuple]:  # type: ignore[type-arg]
+def _columns(keys: list[str], rows: Sequence[tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
     return dict(zip(keys, zip(*rows, strict=True) if rows else [()] * len(keys), strict=True))
 
 
-def _lead_input(rows: list, custom: Sequence[str] = ()) -> BatchInput:  # type: ignore[type-arg]
+def _lead_input(rows: Sequence[tuple[Any, ...]], custom: Sequence[str] = ()) -> BatchInput:
     """The leads' fields as lists; activity aggregates zero until `_add_activities`."""
     n = len(rows)
     keys = ["id", "email", "created_age", *FIELD_COLUMNS, *custom]
     data = _columns(keys, rows)
     emails = list(data["email"])
-    fields = {name: data[name] for name in (*FIELD_COLUMNS, *custom)}
+    fields: dict[str, Sequence[Any]] = {name: data[name] for name in (*FIELD_COLUMNS, *custom)}
     fields["email_domain"] = [
         email.rpartition("@")[2].lower() if email else None for email in emails
     ]
@@ -516,7 +519,9 @@ def _read_in_two(
     lead_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="abs-score-leads")
     activity_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="abs-score-activities")
 
-    def submit(bounds: tuple[int, int]) -> tuple[Future[BatchInput], Future[tuple]]:  # type: ignore[type-arg]
+    def submit(
+        bounds: tuple[int, int],
+    ) -> tuple[Future[BatchInput], Future[tuple[np.ndarray, np.ndarray]]]:
         return (
             lead_pool.submit(read_leads, readers[0], scope, *bounds, day, compiled.custom_fields),
             activity_pool.submit(read_activities, readers[1], codes, scope, *bounds, day),
@@ -539,7 +544,7 @@ def _read_in_two(
 def _readers(session: Session, wanted: bool) -> Iterator[tuple[Session, Session] | None]:
     """Two read-only sessions on other connections of the same store, or None."""
     bind = session.get_bind()
-    if not wanted or str(bind.url).endswith(":memory:"):
+    if not wanted or not isinstance(bind, Engine) or str(bind.url).endswith(":memory:"):
         yield None
         return
     reading = bind.execution_options(**{WRITE_OPTION: False})

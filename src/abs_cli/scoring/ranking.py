@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from abs_cli.store.models import Lead, LeadScore, Rep
 
@@ -15,24 +16,26 @@ READINESS_ORDER = {"sql": 0, "mql": 1, "none": 2}
 
 def top_leads(session: Session, limit: int = 10) -> list[dict[str, Any]]:
     """The best-scored open leads still with an SDR or IR, best first."""
-    name = func.trim(func.coalesce(Lead.first_name, "") + " " + func.coalesce(Lead.last_name, ""))
+    name = func.trim(
+        func.coalesce(col(Lead.first_name), "") + " " + func.coalesce(col(Lead.last_name), "")
+    )
     query = (
         select(
-            Lead.email,
+            col(Lead.email),
             name.label("name"),
-            Lead.title,
-            Lead.company,
-            Lead.stage,
-            Rep.email.label("owner"),
-            LeadScore.score,
-            LeadScore.grade,
-            LeadScore.level,
-            LeadScore.readiness,
+            col(Lead.title),
+            col(Lead.company),
+            col(Lead.stage),
+            col(Rep.email).label("owner"),
+            col(LeadScore.score),
+            col(LeadScore.grade),
+            col(LeadScore.level),
+            col(LeadScore.readiness),
         )
-        .join(LeadScore, LeadScore.lead_id == Lead.id)
-        .outerjoin(Rep, Rep.id == Lead.owner_id)
-        .where(Lead.stage.in_(CALL_STAGES), Lead.forgotten_at.is_(None))
-        .order_by(LeadScore.score.desc(), Lead.id)
+        .join(LeadScore, col(LeadScore.lead_id) == col(Lead.id))
+        .outerjoin(Rep, col(Rep.id) == col(Lead.owner_id))
+        .where(col(Lead.stage).in_(CALL_STAGES), col(Lead.forgotten_at).is_(None))
+        .order_by(col(LeadScore.score).desc(), col(Lead.id))
         .limit(limit)
     )
     return [

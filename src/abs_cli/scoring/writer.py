@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 
 from abs_cli.domain import GRADES, READINESS
 from abs_cli.scoring.rules import BatchScores
-from abs_cli.store.models import LeadScore
+from abs_cli.store import tables
 from abs_cli.store.sql import is_sqlite, placeholder
 from abs_cli.values import utc
 
-score_t = LeadScore.__table__
+score_t = tables.lead_score
 
 STAGED_COLUMNS = ("lead_id", "score", "fit", "engagement", "grade", "level", "readiness")
 STAGE_TABLE = "lead_score_stage"

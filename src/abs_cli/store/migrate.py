@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
@@ -17,6 +18,9 @@ from sqlalchemy.exc import DatabaseError
 
 from abs_cli.errors import StoreError
 from abs_cli.store.engine import Store, describe_db_error
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 REVISIONS: tuple[str, ...] = (
     "0001",
@@ -47,7 +51,7 @@ def current_revision(connection: Connection) -> str | None:
     return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def alembic_config(connection: Connection):  # type: ignore[no-untyped-def]
+def alembic_config(connection: Connection) -> Config:
     from alembic.config import Config
 
     config = Config()

@@ -57,12 +57,10 @@ def set_currency(session: Session, currency: str) -> str:
 
 
 def _holds_money(session: Session) -> bool:
-    from abs_cli.store.models import Lead, Spend, StageHistory, Subscription
-
-    for table, column in ((Subscription, Subscription.id), (Spend, Spend.id)):
-        if session.scalar(select(func.count(column)).select_from(table)):
+    for table in (tables.subscription, tables.spend):
+        if session.scalar(select(func.count(table.c.id)).select_from(table)):
             return True
-    amounts = select(func.count()).where(StageHistory.amount.is_not(None))
+    amounts = select(func.count()).where(tables.stage_history.c.amount.is_not(None))
     return bool(session.scalar(amounts)) or bool(
-        session.scalar(select(func.count()).where(Lead.amount.is_not(None)))
+        session.scalar(select(func.count()).where(tables.lead.c.amount.is_not(None)))
     )

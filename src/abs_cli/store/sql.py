@@ -56,13 +56,15 @@ def is_sqlite(bind: Bind) -> bool:
 def upsert(bind: Bind, table: Table) -> Any:
     """The dialect's INSERT into `table`, which supports `ON CONFLICT`."""
     if _dialect(bind) == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
 
 
-def match_any(bind: Bind, column: Any, values: set[str]) -> ColumnElement[bool]:
+def match_any(bind: Bind, column: ColumnElement[Any], values: set[str]) -> ColumnElement[bool]:
     """`column` equals one of `values`: one array parameter on PostgreSQL instead of
     thousands of placeholders, an `IN` list on SQLite."""
     if _dialect(bind) == "postgresql":

@@ -27,13 +27,13 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from abs_cli.store import tables
 from abs_cli.store.marks import mark, mark_everything, mark_stays
-from abs_cli.store.models import Lead, StageHistory, StageStay
 from abs_cli.store.sql import month_key
 
 CHUNK = 5_000
-HISTORY = StageHistory.__table__  # type: ignore[attr-defined]
-STAY = StageStay.__table__  # type: ignore[attr-defined]
+HISTORY = tables.stage_history
+STAY = tables.stage_stay
 COLUMNS = (
     "history_id",
     "lead_id",
@@ -56,7 +56,7 @@ def stay_rows(lead_ids: list[int] | None = None, *, by_time: bool = False) -> An
     amount of that last given one; then when the stay each change ends began.
     """
     h = HISTORY.c
-    window = {"partition_by": h.lead_id, "order_by": (h.changed_at, h.id)}
+    window: dict[str, Any] = {"partition_by": h.lead_id, "order_by": (h.changed_at, h.id)}
     first = select(
         h.id,
         h.lead_id,
@@ -64,12 +64,12 @@ def stay_rows(lead_ids: list[int] | None = None, *, by_time: bool = False) -> An
         h.changed_at,
         h.rep_id,
         type_coerce(h.amount, BigInteger).label("amount"),
-        Lead.created_at,
+        tables.lead.c.created_at,
         func.lag(h.to_stage).over(**window).label("lag_stage"),
         func.lead(h.changed_at).over(**window).label("left_at"),
         func.row_number().over(**window).label("rn"),
         func.count(h.amount).over(**window, rows=(None, 0)).label("given"),
-    ).join(Lead, Lead.id == h.lead_id)
+    ).join(tables.lead, tables.lead.c.id == h.lead_id)
     if lead_ids is not None:
         first = first.where(h.lead_id.in_(lead_ids))
     f = first.cte("stay_first").c

@@ -8,24 +8,33 @@ objects: the reports, the marks, the bulk writers.
 from __future__ import annotations
 
 from sqlalchemy import Table
+from sqlmodel import SQLModel
 
 from abs_cli.store import models
 
-lead: Table = models.Lead.__table__  # type: ignore[attr-defined]
-rep: Table = models.Rep.__table__  # type: ignore[attr-defined]
-account: Table = models.Account.__table__  # type: ignore[attr-defined]
-activity: Table = models.Activity.__table__  # type: ignore[attr-defined]
-lead_score: Table = models.LeadScore.__table__  # type: ignore[attr-defined]
-setting: Table = models.Setting.__table__  # type: ignore[attr-defined]
-stage_history: Table = models.StageHistory.__table__  # type: ignore[attr-defined]
-stage_stay: Table = models.StageStay.__table__  # type: ignore[attr-defined]
-subscription: Table = models.Subscription.__table__  # type: ignore[attr-defined]
-spend: Table = models.Spend.__table__  # type: ignore[attr-defined]
-nps_response: Table = models.NpsResponse.__table__  # type: ignore[attr-defined]
-usage_event: Table = models.UsageEvent.__table__  # type: ignore[attr-defined]
-campaign_member: Table = models.CampaignMember.__table__  # type: ignore[attr-defined]
-ticket: Table = models.Ticket.__table__  # type: ignore[attr-defined]
-goal: Table = models.Goal.__table__  # type: ignore[attr-defined]
-custom_field: Table = models.CustomField.__table__  # type: ignore[attr-defined]
-lead_field_value: Table = models.LeadFieldValue.__table__  # type: ignore[attr-defined]
-account_field_value: Table = models.AccountFieldValue.__table__  # type: ignore[attr-defined]
+
+def _table(model: type[SQLModel]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]  # SQLModel sets it at runtime
+    return table
+
+
+lead: Table = _table(models.Lead)
+rep: Table = _table(models.Rep)
+account: Table = _table(models.Account)
+activity: Table = _table(models.Activity)
+lead_score: Table = _table(models.LeadScore)
+setting: Table = _table(models.Setting)
+stage_history: Table = _table(models.StageHistory)
+stage_stay: Table = _table(models.StageStay)
+subscription: Table = _table(models.Subscription)
+spend: Table = _table(models.Spend)
+nps_response: Table = _table(models.NpsResponse)
+usage_event: Table = _table(models.UsageEvent)
+campaign_member: Table = _table(models.CampaignMember)
+ticket: Table = _table(models.Ticket)
+goal: Table = _table(models.Goal)
+routing_cursor: Table = _table(models.RoutingCursor)
+assignment_log: Table = _table(models.AssignmentLog)
+custom_field: Table = _table(models.CustomField)
+lead_field_value: Table = _table(models.LeadFieldValue)
+account_field_value: Table = _table(models.AccountFieldValue)

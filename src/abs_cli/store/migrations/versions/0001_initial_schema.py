@@ -7,7 +7,7 @@ Create Date: 2026-11-27 18:55:35.797745
 
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 import abs_cli.store.types
 
 

@@ -14,7 +14,7 @@ Revises: 0002_pipeline
 
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 
 import abs_cli.store.types
 
