@@ -264,11 +264,11 @@ def test_header_aliases_map_and_unknown_columns(cli, tmp_path: Path) -> None:
     assert summary["inserted"] == 1
     shown = json.loads(cli("leads", "show", "ann@acme.io", "-f", "json").stdout)["lead"]
     assert (shown["name"], shown["external_id"]) == ("Ann Lee", "a@acme.io")
-    accounts = write(tmp_path, "domain,Colour\nacme.io,blue\n", "accounts.csv")
-    result = cli("accounts", "import", str(accounts), "--map", "Colour=colour")
-    assert result.exit_code == 2
+    team = write(tmp_path, "email,role,Colour\nsam@acme.io,sdr,blue\n", "team.csv")
+    result = cli("team", "import", str(team), "--map", "Colour=colour")
+    assert result.exit_code == 2  # the team importer takes no custom fields
     assert "--map Colour=colour: 'colour' is not a column of this import" in result.stderr
-    result = cli("accounts", "import", str(accounts), "-f", "json")
+    result = cli("team", "import", str(team), "-f", "json")
     assert json.loads(result.stdout)["unknown_columns"] == ["Colour"]
 
 
