@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import Cli
 from hypothesis import given
 from hypothesis import strategies as st
@@ -92,6 +93,7 @@ def test_an_edit_of_the_email_finds_the_lead_by_its_external_id(cli: Cli, tmp_pa
     assert [(lead["email"], lead["external_id"]) for lead in exported] == [("jo@b.io", "CRM-1")]
 
 
+@pytest.mark.slow
 def test_a_merge_moves_everything_and_an_unmerge_puts_it_back(cli: Cli, tmp_path: Path) -> None:
     _seed(cli, tmp_path)
     kpis = _kpis(cli)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import Cli
 
 FIRST = (
@@ -82,6 +83,7 @@ def _last_import(cli: Cli) -> int:
     return int(json.loads(result.stdout)[0]["id"])
 
 
+@pytest.mark.slow
 def test_a_reverted_import_leaves_leads_history_and_kpis_as_before(
     cli: Cli, tmp_path: Path
 ) -> None:

@@ -39,6 +39,7 @@ def _json(cli: Cli, *args: str) -> Any:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_calibration_learns_from_custom_fields(cli: Cli, tmp_path: Path) -> None:
     assert cli("-q", "leads", "import", str(_leads_file(tmp_path))).exit_code == 0
     calibration = _json(cli, "score", "calibrate")

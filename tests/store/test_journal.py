@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import Cli
 
 from abs_cli.store.engine import Store, make_engine
@@ -13,6 +14,7 @@ from abs_cli.store.location import StoreLocation
 from abs_cli.store.migrate import upgrade
 
 
+@pytest.mark.slow
 def test_a_store_migrated_from_0008_journals_its_imports(db_url: str, tmp_path: Path) -> None:
     location = StoreLocation(db_url, "test")
     store = Store(location, make_engine(location))
