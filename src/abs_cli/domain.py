@@ -67,6 +67,14 @@ SPEND_CATEGORIES: tuple[str, ...] = ("sales", "marketing")
 TICKET_TYPES: tuple[str, ...] = ("bug", "incident", "question", "request", "unknown")
 READINESS: tuple[str, ...] = ("none", "mql", "sql")
 GRADES: tuple[str, ...] = ("A", "B", "C", "D")
+CHANGE_KINDS: tuple[str, ...] = ("import", "edit", "merge")
+"""What a recorded change set is (docs/domain.md §5): `abs … import`, `abs leads edit`,
+`abs leads merge`."""
+CHANGE_STATUSES: tuple[str, ...] = ("running", "done", "failed", "reverted")
+CUSTOM_TYPES: tuple[str, ...] = ("number", "date", "boolean", "category", "text")
+CUSTOM_ENTITIES: tuple[str, ...] = ("lead", "account")
+"""The types of a custom field (docs/domain.md §4.7): a column of a leads or accounts file
+that the contract does not name; a field belongs to leads or to accounts."""
 
 
 def stage_from_user(value: str) -> str:

@@ -252,24 +252,33 @@ def test_header_aliases_map_and_unknown_columns(cli, tmp_path: Path) -> None:
         "a@acme.io,Ann,Lee,ann@acme.io,blue\n",
     )
     result, summary = run(cli, str(path))
-    assert summary["unknown_columns"] == ["Mail Address", "Favourite Colour"]
-    assert "ignored columns: Mail Address, Favourite Colour" in result.stderr
+    assert summary["unknown_columns"] == []  # a leads file's other columns: custom fields
+    assert [field["name"] for field in summary["custom_fields"]] == [
+        "mail_address",
+        "favourite_colour",
+    ]
+    assert "custom fields: mail_address (category, new), favourite_colour" in result.stderr
     result, summary = run(
         cli, str(path), "--map", "Mail Address=email", "--map", "E-Mail=external_id"
     )
     assert summary["inserted"] == 1
     shown = json.loads(cli("leads", "show", "ann@acme.io", "-f", "json").stdout)["lead"]
     assert (shown["name"], shown["external_id"]) == ("Ann Lee", "a@acme.io")
-    result = cli("leads", "import", str(path), "--map", "Mail Address=colour")
-    assert result.exit_code == 2
-    assert "--map Mail Address=colour: 'colour' is not a column of this import" in result.stderr
+    team = write(tmp_path, "email,role,Colour\nsam@acme.io,sdr,blue\n", "team.csv")
+    result = cli("team", "import", str(team), "--map", "Colour=colour")
+    assert result.exit_code == 2  # the team importer takes no custom fields
+    assert "--map Colour=colour: 'colour' is not a column of this import" in result.stderr
+    result = cli("team", "import", str(team), "-f", "json")
+    assert json.loads(result.stdout)["unknown_columns"] == ["Colour"]
 
 
 def test_a_mistyped_map_is_echoed_as_typed(cli, tmp_path: Path) -> None:
     path = write(tmp_path, "Mail,ID\na@acme.io,CRM-1\n")
-    wrong_column = cli("leads", "import", str(path), "--map", "ID=Lead_External-ID")
+    team = write(tmp_path, "Mail,Job\nsam@acme.io,sdr\n", "team.csv")
+    # The team importer takes no custom fields: a --map target it lacks is a typo.
+    wrong_column = cli("team", "import", str(team), "--map", "Job=Role_Name")
     assert wrong_column.exit_code == 2
-    assert "--map ID=Lead_External-ID: 'Lead_External-ID' is not a column" in wrong_column.stderr
+    assert "--map Job=Role_Name: 'Role_Name' is not a column" in wrong_column.stderr
     wrong_source = cli("leads", "import", str(path), "--map", "E Mail Adress=email")
     assert wrong_source.exit_code == 2
     assert "the file has no column 'E Mail Adress'" in wrong_source.stderr

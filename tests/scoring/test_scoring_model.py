@@ -20,7 +20,8 @@ BAD_FILES = [
     (
         DEFAULT.replace('field = "industry"', 'field = "sector"'),
         "fit rule 'industry in ICP': unknown field 'sector'; use one of industry, country, "
-        "title, source, email_domain, activity_outcome, employees, target_tier, consent",
+        "title, source, email_domain, activity_outcome, employees, target_tier, consent or "
+        "custom.NAME",
     ),
     (
         DEFAULT.replace("pattern = '\\b(vp|svp", "pattern = '(vp|svp").replace(

@@ -49,7 +49,8 @@ def show(
     domain: Annotated[str, typer.Argument(help="The account's domain.")],
     output: FormatOption = OutputFormat.table,
 ) -> None:
-    """Show an account, its contacts' buying roles and the uncovered committee roles.
+    """Show an account, its custom fields, its contacts' buying roles and the uncovered
+    committee roles.
 
     Example: abs accounts show acme.io
     """
@@ -64,8 +65,11 @@ def show(
         shown["contacts"],
     )
     uncovered = ", ".join(shown["uncovered_roles"]) or "none"
+    sections = [Section.record("Account", shown["account"])]
+    if shown["custom_fields"]:
+        sections.append(Section.record("Custom fields", shown["custom_fields"]))
     report = Report(
-        [Section.record("Account", shown["account"]), contacts],
+        [*sections, contacts],
         document=shown,
         notes=[f"Buying-committee roles not covered: {uncovered}"],
     )

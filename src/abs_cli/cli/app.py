@@ -363,6 +363,13 @@ def _feedback() -> typer.Typer:
     return _with_import(feedback, "feedback")
 
 
+@_lazy("imports")
+def _imports() -> typer.Typer:
+    from abs_cli.cli import changes
+
+    return changes.app
+
+
 @_lazy("goals")
 def _goals() -> typer.Typer:
     from abs_cli.cli import goals

@@ -110,6 +110,11 @@ def import_command(kind: str) -> Callable[..., None]:
             from abs_cli.errors import UsageError
 
             raise UsageError("--assign routes leads; it only applies to `abs leads import`")
+        custom_types = {}
+        if kind in ("leads", "accounts"):
+            from abs_cli.imports.custom import declared_types
+
+            custom_types = declared_types(state.location.sqlite_path)
         options = ImportOptions(
             encoding=encoding,
             delimiter=delimiter,
@@ -123,13 +128,14 @@ def import_command(kind: str) -> Callable[..., None]:
             dry_run=dry_run,
             rejects=rejects,
             batch_size=batch_size,
+            custom_types=custom_types,
         )
         store = state.store()
         with _progress(state.quiet) as progress:
             summary = run_import(store, IMPORTERS[kind], file, options, progress=progress)
         _report(state, summary, output)
         if assign and not dry_run:
-            _assign_unowned(state)
+            _assign_unowned(state, summary.change_id)
 
     command.__doc__ = (
         f"Import {NOUNS.get(kind, kind)} from a CSV file "
@@ -142,14 +148,17 @@ def import_command(kind: str) -> Callable[..., None]:
     return command
 
 
-def _assign_unowned(state: Any) -> None:
-    """Route the leads left without an owner, by the rules of `abs leads assign`."""
+def _assign_unowned(state: Any, change_id: int | None) -> None:
+    """Route the leads left without an owner, by the rules of `abs leads assign`, as part
+    of the import's change set (reverting the import undoes the routing)."""
     from abs_cli.cli.workflow import workflow_config
+    from abs_cli.imports.log import continued_change
     from abs_cli.pipeline.routing import assign_leads
     from abs_cli.values import now
 
-    with state.store().session(write=True) as session:
-        results = assign_leads(session, workflow_config(state, None), now=now(), unassigned=True)
+    config = workflow_config(state, None)
+    with continued_change(state.store(), change_id) as session:
+        results = assign_leads(session, config, now=now(), unassigned=True)
     routed = sum(result.rep_id is not None for result in results)
     state.info(f"assigned {routed} leads; {len(results) - routed} left without an owner")
 
@@ -207,6 +216,13 @@ def _report(state: Any, summary: Any, output: OutputFormat) -> None:
     from abs_cli.errors import ExitCode
     from abs_cli.render.output import Column, Report, Section, render
 
+    if summary.custom_fields:
+        described = [
+            f"{f['name']} ({f['type']}{', new' if f['new'] else ''})" for f in summary.custom_fields
+        ]
+        state.info(
+            f"custom fields: {', '.join(described)}; {summary.custom_values:,} values written"
+        )
     if summary.unknown_columns:
         shown = summary.unknown_columns[:12]
         more = len(summary.unknown_columns) - len(shown)

@@ -1,4 +1,4 @@
-"""`abs leads`: Import, list, show, export and forget leads."""
+"""`abs leads`: Import, list, show, edit, merge, export and forget leads."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from abs_cli.cli.state import get_state
 from abs_cli.cli.workflow import ActingRepOption, now_or
 from abs_cli.render.output import OutputFormat
 
-app = typer.Typer(help="Import, list, show, export and forget leads.", no_args_is_help=True)
+app = typer.Typer(
+    help="Import, list, show, edit, merge, export and forget leads.", no_args_is_help=True
+)
 
 
 @app.command("list", cls=RenamedOptionsCommand)
@@ -42,6 +44,13 @@ def list_(
     since: Annotated[
         str | None, typer.Option("--from", help="Only leads created on or after this date.")
     ] = None,
+    where: Annotated[
+        list[str],
+        typer.Option(
+            help="A condition on a custom field or lead column: NAME OP VALUE with = != < "
+            "<= > >= (repeatable, all must hold).",
+        ),
+    ] = [],  # noqa: B006  (Typer reads the default, never mutates it)
     sort: Annotated[str, typer.Option(help="created, updated, email, stage or score.")] = "created",
     limit: LimitOption = None,
     output: FormatOption = OutputFormat.table,
@@ -49,6 +58,8 @@ def list_(
     """List leads, newest first, with filters.
 
     Example: abs leads list --stage qualified --owner ana@acme.io --min-score 60 -n 20
+
+    Example: abs leads list --where 'time_on_site>600' --where 'lead_origin=API'
     """
     from abs_cli.crm.leads import list_leads
     from abs_cli.errors import UsageError
@@ -71,6 +82,7 @@ def list_(
             account=account,
             min_score=min_score,
             since=created_since,
+            where=where,
             sort=sort,
             limit=limit,
         )
@@ -149,6 +161,9 @@ def show(
         ],
         shown["activities"],
     )
+    sections = [Section.record("Lead", shown["lead"])]
+    if shown["custom_fields"]:
+        sections.append(Section.record("Custom fields", shown["custom_fields"]))
     checklist = Section(
         f"Checklist of step {shown['lead'].get('stage')}",
         [
@@ -160,7 +175,7 @@ def show(
         ],
         shown["checklist"],
     )
-    sections = [Section.record("Lead", shown["lead"]), checklist, history, activities]
+    sections += [checklist, history, activities]
     if explained is not None:
         sections += explained.sections
         shown = {**shown, "score_explanation": explained.document}
@@ -172,21 +187,23 @@ def export(
     ctx: typer.Context,
     output: FormatOption = OutputFormat.csv,
 ) -> None:
-    """Export every lead as CSV, JSON or JSON Lines that `abs leads import` reads back.
+    """Export every lead as CSV, JSON or JSON Lines that `abs leads import` reads back,
+    custom fields included (one column each).
 
     Cells starting with =, +, - or @ are prefixed with ' against spreadsheet formula
     injection; the importer removes that prefix.
 
     Example: abs leads export > leads.csv
     """
-    from abs_cli.crm.leads import EXPORT_COLUMNS, export_leads
+    from abs_cli.crm.leads import export_columns, export_leads
     from abs_cli.render.output import Column, Section, render
 
     with get_state(ctx).store().session() as session:
+        columns = [Column(name) for name in export_columns(session)]
         rows: Iterable[dict[str, Any]] = export_leads(session)
         if output in (OutputFormat.json, OutputFormat.table, OutputFormat.markdown):
             rows = list(rows)
-        render(Section("Leads", [Column(name) for name in EXPORT_COLUMNS], rows), output)
+        render(Section("Leads", columns, rows), output)
 
 
 @app.command("forget")
@@ -277,3 +294,105 @@ def assignments(
         Column("by"),
     ]
     render(Section("Assignments", columns, rows), output)
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    lead: Annotated[str, typer.Argument(help="The lead's e-mail or external id.")],
+    assignments: Annotated[
+        list[str], typer.Argument(metavar="FIELD=VALUE...", help="Fields to set.")
+    ],
+) -> None:
+    """Set fields of a lead, validated as a leads-file row would be, and recorded.
+
+    The edit is listed by `abs imports list` and undone by `abs imports revert ID`.
+    A bad value is rejected (exit 3) naming the field.
+
+    Example: abs leads edit jo@acme.io title="VP Sales" country=FR owner=ana@acme.io
+    """
+    from abs_cli.crm.edits import edit_lead
+
+    state = get_state(ctx)
+    result = edit_lead(state.store(), lead, assignments)
+    if result.changed:
+        state.info(f"lead #{result.lead_id} updated (edit #{result.change_id})")
+    else:
+        state.info(f"nothing changed: lead #{result.lead_id} already holds these values")
+
+
+@app.command("merge")
+def merge(
+    ctx: typer.Context,
+    keep: Annotated[str, typer.Argument(help="The lead kept (e-mail or external id).")],
+    drop: Annotated[str, typer.Argument(help="The duplicate merged into it, then deleted.")],
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Merge a duplicate into the lead kept: history, activities, campaigns, NPS answers
+    and score move over, empty fields are filled from the duplicate; recorded.
+
+    `abs leads unmerge MERGE` puts both leads back as they were.
+
+    Example: abs leads merge jo@acme.io jo.smith@gmail.com
+    """
+    from abs_cli.crm.merges import merge_leads
+    from abs_cli.render.output import Column, Report, Section, render
+
+    state = get_state(ctx)
+    result = merge_leads(state.store(), keep, drop)
+    document = result.document()
+    rows = [{"table": name, "rows": count} for name, count in result.moved.items()]
+    title = f"Merge #{result.change_id}: lead #{result.drop_id} into lead #{result.keep_id}"
+    section = Section(title, [Column("table"), Column("rows", kind="int")], rows)
+    render(Report([section], document=document), output)
+
+
+@app.command("unmerge")
+def unmerge(
+    ctx: typer.Context,
+    merge_id: Annotated[int, typer.Argument(metavar="MERGE", help="The merge's id.")],
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Undo a merge: both leads come back exactly as they were before it.
+
+    Refused (exit 3) when the kept lead changed since; `abs imports list --kind merge`
+    lists the merges.
+
+    Example: abs leads unmerge 14
+    """
+    from abs_cli.cli.changes import render_revert
+    from abs_cli.imports.revert import revert_change
+
+    render_revert(revert_change(get_state(ctx).store(), merge_id, kind="merge"), output)
+
+
+@app.command("duplicates")
+def duplicates(
+    ctx: typer.Context,
+    min_score: Annotated[
+        int, typer.Option(min=0, max=100, help="Only pairs scored at least this.")
+    ] = 60,
+    limit: LimitOption = None,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """List likely duplicate leads beyond the exact e-mail, as scored pairs.
+
+    Candidates share an account and a last name, a full name, a phone, or the e-mail
+    name before the @; names are compared fuzzily. Merge a pair with `abs leads merge`.
+
+    Example: abs leads duplicates --min-score 70
+    """
+    from abs_cli.crm.duplicates import find_duplicates
+    from abs_cli.render.output import Column, Section, render
+
+    with get_state(ctx).store().engine.connect() as connection:
+        pairs = find_duplicates(connection, min_score=min_score, limit=limit)
+    columns = [
+        Column("lead"),
+        Column("lead_name"),
+        Column("other"),
+        Column("other_name"),
+        Column("score", kind="int"),
+        Column("reasons"),
+    ]
+    render(Section("Likely duplicates", columns, [pair.document() for pair in pairs]), output)

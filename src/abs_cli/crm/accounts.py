@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from abs_cli.crm.fields import account_custom_values
 from abs_cli.domain import BUYING_ROLES, EXIT_STAGES
 from abs_cli.errors import InputError, NotFoundError
 from abs_cli.store.models import Account, Lead, Rep
@@ -105,6 +106,7 @@ def show_account(session: Session, domain: str) -> dict[str, Any]:
     }
     return {
         "account": fields,
+        "custom_fields": account_custom_values(session, account.id),  # type: ignore[arg-type]
         "contacts": contacts,
         "uncovered_roles": [role for role in BUYING_ROLES if role not in covered],
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +10,12 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
+from abs_cli.crm.fields import (
+    custom_fields,
+    custom_value_columns,
+    lead_custom_values,
+    where_condition,
+)
 from abs_cli.crm.lookup import find_lead_id
 from abs_cli.crm.team import find_rep
 from abs_cli.domain import ROLES, lead_label, stage_from_user
@@ -85,11 +91,18 @@ def list_leads(
     account: str | None = None,
     min_score: int | None = None,
     since: datetime | None = None,
+    where: Sequence[str] = (),
     sort: str = "created",
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Leads matching every given filter, sorted, at most `limit` of them."""
+    """Leads matching every given filter, sorted, at most `limit` of them.
+
+    `where` holds conditions on custom fields and some lead columns
+    (`time_on_site>600`, see `abs_cli.crm.fields.where_condition`).
+    """
     query = _lead_query()
+    for condition in where:
+        query = query.where(where_condition(session, condition))
     if stage:
         try:
             query = query.where(col(Lead.stage) == stage_from_user(stage))
@@ -213,16 +226,34 @@ def show_lead(session: Session, key: str) -> dict[str, Any]:
         "grade": score.grade if score else None,
         "created_at": lead.created_at,
     }
-    return {"lead": fields, "history": history, "activities": activities}
+    return {
+        "lead": fields,
+        "custom_fields": lead_custom_values(session, lead.id),  # type: ignore[arg-type]
+        "history": history,
+        "activities": activities,
+    }
+
+
+def export_columns(session: Session) -> list[str]:
+    """The columns of `abs leads export`: the importer's, then every custom field."""
+    return [*EXPORT_COLUMNS, *custom_fields(session)]
 
 
 def export_leads(session: Session) -> Iterator[dict[str, Any]]:
-    """Every lead (not forgotten) as `abs leads import` reads it, streamed."""
-    query = _lead_query().order_by(col(Lead.id)).execution_options(yield_per=2000)
-    for lead, domain, owner_email, _score in session.execute(query):
+    """Every lead (not forgotten) as `abs leads import` reads it, with its custom
+    fields, streamed."""
+    fields = custom_fields(session)
+    query = (
+        _lead_query()
+        .add_columns(*custom_value_columns(fields))
+        .order_by(col(Lead.id))
+        .execution_options(yield_per=2000)
+    )
+    for lead, domain, owner_email, _score, *values in session.execute(query):
         row = {name: getattr(lead, name, None) for name in EXPORT_COLUMNS}
         row["domain"] = domain
         row["owner"] = owner_email
+        row.update(zip(fields, values, strict=True))
         yield row
 
 

@@ -92,6 +92,7 @@ ACCOUNTS = Importer(
     model=AccountRow,
     key=lambda values: values["domain"],
     write=write_accounts,
+    custom="account",
 )
 
 TEAM_SPEC = ColumnSpec(

@@ -11,11 +11,11 @@ from __future__ import annotations
 import csv
 import os
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Column, MetaData, String, Table
@@ -26,6 +26,7 @@ from abs_cli.errors import InputError, StoreError, UsageError
 from abs_cli.imports.fastpath import row_validator
 from abs_cli.imports.headers import (
     ColumnSpec,
+    HeaderPlan,
     parse_maps,
     parse_value_maps,
     plan_header,
@@ -34,8 +35,12 @@ from abs_cli.imports.headers import (
 from abs_cli.imports.reader import SourceInfo, open_csv, read_failure
 from abs_cli.imports.resolve import ACCOUNTS_CREATED
 from abs_cli.store.engine import WRITE_OPTION, Store
+from abs_cli.store.journal import journaling
 from abs_cli.store.sql import is_sqlite, tune_for_bulk_load
 from abs_cli.values import now
+
+if TYPE_CHECKING:
+    from abs_cli.imports.custom import CustomColumns
 
 DEFAULT_BATCH = 5000
 BULK_CHUNK = 5000
@@ -117,6 +122,9 @@ class Importer:
     key: Callable[[dict[str, Any]], Hashable]
     write: Callable[[WriteContext, list[Row]], BatchResult]
     money: bool = False
+    custom: str | None = None
+    """`lead` or `account`: unmapped columns become custom fields of these
+    (`imports/custom.py`); None: they are reported as ignored."""
     bulk: Callable[..., BulkWriter] | None = None
     """SQLite only: `bulk(context, positions, value_maps, options)` replaces `write`."""
 
@@ -136,6 +144,10 @@ class ImportOptions:
     rejects: str | None = None
     batch_size: int | None = None
     """Rows per transaction; None: `DEFAULT_BATCH`, or `BULK_BATCH` for a bulk writer."""
+    actor: str | None = None
+    """Who imports, for the import log; None: `$ABS_REP`, else the OS user."""
+    custom_types: Mapping[str, str] = field(default_factory=dict)
+    """Declared types of custom fields (`[fields]` of the configuration), by name."""
 
 
 @dataclass
@@ -159,6 +171,10 @@ class ImportSummary:
     dry_run: bool = False
     rejects_path: str | None = None
     first_rejects: list[str] = field(default_factory=list)
+    custom_fields: list[dict[str, Any]] = field(default_factory=list)
+    custom_values: int = 0
+    change_id: int | None = None
+    """The import's change set (`abs imports list`); None for a dry run."""
 
     def document(self) -> dict[str, Any]:
         return {
@@ -178,6 +194,9 @@ class ImportSummary:
             "seconds": round(self.seconds, 3),
             "dry_run": self.dry_run,
             "rejects_file": self.rejects_path,
+            "custom_fields": self.custom_fields,
+            "custom_values": self.custom_values,
+            "import_id": self.change_id,
         }
 
 
@@ -228,9 +247,13 @@ class _Rejects:
         self.writer: Any = None
         self.count = 0
         self.first: list[str] = []
+        self.listeners: list[Callable[[int], None]] = []
+        """Called with the line of every rejected row."""
 
     def add(self, line: int, cells: list[str], reason: str) -> None:
         self.count += 1
+        for listener in self.listeners:
+            listener(line)
         if len(self.first) < 5:
             self.first.append(f"line {line}: {reason}")
         if self.path is None:
@@ -328,6 +351,7 @@ def run_import(
             importer.spec,
             maps=parse_maps(options.maps),
             preset=options.preset,
+            custom=importer.custom is not None,
         )
         value_maps = value_translations(
             plan.preset, parse_value_maps(options.values), importer.spec.columns
@@ -344,7 +368,14 @@ def run_import(
             rejects_path = Path(options.rejects) if options.rejects else default_rejects_path(path)
             check_rejects_path(rejects_path)
         rejects = _Rejects(rejects_path, source.header)
+        custom = _custom_columns(importer, plan, options, rejects)
+        if custom is not None:
+            summary.unknown_columns = []  # not ignored: they become custom fields
+        change_id: int | None = None
+        finished = False
         try:
+            if not options.dry_run:
+                change_id = _open_change(store, importer, path, options)
             _run(
                 store,
                 importer,
@@ -356,7 +387,10 @@ def run_import(
                 rejects,
                 progress,
                 before_commit,
+                change_id,
+                custom,
             )
+            finished = True
         except OperationalError as error:
             if "locked" in str(error.orig) or "busy" in str(error.orig):
                 raise StoreError(
@@ -367,6 +401,12 @@ def run_import(
             raise
         finally:
             rejects.close()
+            if change_id is not None:
+                _close_change(store, change_id, summary, rejects.count, finished)
+        summary.change_id = change_id
+        if custom is not None:
+            summary.custom_fields = [f.document() for f in custom.fields.values()]
+            summary.custom_values = custom.written
         summary.rejected = rejects.count
         summary.first_rejects = rejects.first
         summary.rejects_path = str(rejects_path) if rejects.count and rejects_path else None
@@ -374,6 +414,47 @@ def run_import(
         return summary
     finally:
         source.close()
+
+
+def _custom_columns(
+    importer: Importer, plan: HeaderPlan, options: ImportOptions, rejects: _Rejects
+) -> CustomColumns | None:
+    """The file's unmapped columns as custom fields, for an importer that takes them."""
+    if importer.custom is None or not plan.extra:
+        return None
+    from abs_cli.imports.custom import CustomColumns, Parsing
+
+    def reject(line: int, cells: list[str], reason: str) -> None:
+        if options.strict:
+            raise InputError(f"line {line}: {reason}; nothing was imported (--strict)")
+        rejects.add(line, cells, reason)
+
+    keys = ("email", "external_id") if importer.custom == "lead" else ("domain", "")
+    return CustomColumns(
+        entity=importer.custom,
+        columns=plan.extra,
+        renamed=plan.renamed,
+        key_positions=(plan.positions.get(keys[0]), plan.positions.get(keys[1])),
+        declared=dict(options.custom_types),
+        options=Parsing(options.dayfirst, options.monthfirst, options.decimal_comma),
+        reject=reject,
+    )
+
+
+def _open_change(store: Store, importer: Importer, path: str, options: ImportOptions) -> int:
+    """Log the import before its first write (`abs imports list`, `abs imports revert`)."""
+    from abs_cli.imports.log import open_change
+
+    return open_change(store.engine, "import", importer.name, path, options.actor)
+
+
+def _close_change(
+    store: Store, change_id: int, summary: ImportSummary, rejected: int, finished: bool
+) -> None:
+    from abs_cli.imports.log import Counts, close_change
+
+    counts = Counts(summary.read, summary.inserted, summary.updated, summary.unchanged, rejected)
+    close_change(store.engine, change_id, counts, failed=not finished)
 
 
 def _run(
@@ -387,6 +468,8 @@ def _run(
     rejects: _Rejects,
     progress: Hook | None,
     before_commit: Hook | None,
+    change_id: int | None = None,
+    custom: CustomColumns | None = None,
 ) -> None:
     from sqlalchemy.orm import Session
 
@@ -403,12 +486,16 @@ def _run(
     batch_size = options.batch_size or DEFAULT_BATCH
     model = importer.model
     fast = row_validator(model, context_options)
-    with store.engine.connect() as raw_conn:
+    with store.engine.connect() as raw_conn, journaling(raw_conn, change_id):
         conn = raw_conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
             tune_for_bulk_load(conn, SQLITE_CACHE_KB, SQLITE_CHECKPOINT_PAGES)
             currency = get_setting(Session(bind=conn), "currency") or "EUR"
         context = WriteContext(conn, now())
+        if custom is not None:
+            rows = custom.attach(conn, rows, dry_run=options.dry_run)
+            rejects.listeners.append(custom.rejected)
+            importer = custom.writing_after(importer)
         if importer.bulk is not None and is_sqlite(conn):
             writer = importer.bulk(context, positions, value_maps, context_options)
             try:

@@ -263,6 +263,11 @@ class HeaderPlan:
     positions: dict[str, int]
     unknown: list[str]
     preset: str | None
+    extra: dict[int, str] = field(default_factory=dict)
+    """Position → header of every column no importer column took (custom fields)."""
+    renamed: dict[int, str] = field(default_factory=dict)
+    """Position → the name `--map` gives a column that is not an importer column
+    (only with `custom=True`: it names a custom field)."""
 
 
 def plan_header(
@@ -271,6 +276,7 @@ def plan_header(
     *,
     maps: Mapping[str, ColumnMap],
     preset: str | None,
+    custom: bool = False,
 ) -> HeaderPlan:
     """Match each header cell to a column; raise when a required column is missing.
 
@@ -300,12 +306,18 @@ def plan_header(
     by_map: set[str] = set()
     by_preset: set[str] = set()
     unknown: list[str] = []
+    extra: dict[int, str] = {}
+    renamed: dict[int, str] = {}
     for index, (cell, key) in enumerate(zip(header, keys, strict=True)):
         given = maps.get(key)
         if given is not None and given.ignores:
             continue
         if given is not None:
             target = canonical.get(normalise_header(given.column))
+            if target is None and custom:
+                renamed[index] = given.column
+                extra[index] = cell.strip()
+                continue
             if target is None:
                 raise UsageError(
                     f"{given}: {given.column!r} is not a column of this import",
@@ -318,6 +330,7 @@ def plan_header(
         if target is None:
             if cell.strip():
                 unknown.append(cell.strip())
+                extra[index] = cell.strip()
             continue
         if target in positions:
             if target in by_map or (target in by_preset and key in preset_map):
@@ -346,4 +359,4 @@ def plan_header(
             f"the file has no {names} column (required); nothing was imported",
             hint="rename it with --map 'YOUR HEADER=" + missing[0][0] + "'",
         )
-    return HeaderPlan(positions, unknown, chosen)
+    return HeaderPlan(positions, unknown, chosen, extra, renamed)

@@ -176,5 +176,6 @@ LEADS = Importer(
     model=LeadRow,
     key=lead_key,
     write=write_leads,
+    custom="lead",
     bulk=bulk_leads,
 )

@@ -23,10 +23,13 @@ from abs_cli.domain import ACTIVITY_TYPES
 from abs_cli.errors import InputError
 from abs_cli.scoring.backtest import auc, closed_leads, score_outcomes
 from abs_cli.scoring.engine import FIELD_COLUMNS, account_t, activity_t, lead_t
-from abs_cli.scoring.model import LoadedModel, ScoringModel, parse_model
+from abs_cli.scoring.model import CUSTOM_PREFIX, LoadedModel, ScoringModel, parse_model
 from abs_cli.scoring.rules import compile_model
+from abs_cli.store import tables
 
 MIN_OUTCOMES = 50
+LEARNED_TYPES = ("number", "boolean", "category")
+"""Custom field types calibration learns from: numbers by band, the others by value."""
 COUNT_CAP = 5
 """Activity counts are capped at this many: the learned points per activity get `max`."""
 SIZE_BANDS: tuple[tuple[int, int | None], ...] = (
@@ -38,20 +41,32 @@ SIZE_BANDS: tuple[tuple[int, int | None], ...] = (
     (5000, None),
 )
 CATEGORY_FIELDS = ("source", "industry", "country", "target_tier", "title")
+NUMBER_BINS = 6
+"""A number custom field is cut at the training leads' sextiles: a feature per band."""
 
 
 @dataclass(frozen=True)
 class Feature:
     """One column of the design matrix: a field value, a seniority class or an activity type."""
 
-    kind: str  # "field", "seniority", "size", "consent" or "activity"
+    kind: str  # "field", "seniority", "size", "consent", "activity", "custom" or "band"
     field: str
     value: Any = None
-    low: int | None = None
-    high: int | None = None
+    low: float | None = None
+    high: float | None = None
 
     @property
     def label(self) -> str:
+        if self.kind == "custom":
+            return f"{self.field} = {self.value}"
+        if self.kind == "band":
+            low = "" if self.low is None else f"{self.low:g}"
+            high = "" if self.high is None else f"{self.high:g}"
+            return (
+                f"{self.field} {low}–{high}"
+                if low and high
+                else (f"{self.field} under {high}" if high else f"{self.field} {low} or more")
+            )
         if self.kind == "activity":
             return f"activities {self.field} (per activity, up to {COUNT_CAP})"
         if self.kind == "size":
@@ -73,6 +88,8 @@ class History:
     created_at: np.ndarray
     fields: dict[str, list[Any]]
     counts: np.ndarray  # (leads, activity types)
+    custom: dict[str, tuple[str, list[Any]]] = field(default_factory=dict)
+    """Custom field → (type, each lead's value: a float for numbers, else the text)."""
 
 
 def load_history(session: Session) -> History:
@@ -110,15 +127,43 @@ def load_history(session: Session) -> History:
     keys = list(result.keys())
     rows = result.all()
     columns = dict(zip(keys, zip(*rows, strict=True) if rows else [()] * len(keys), strict=True))
-    return History(
-        ids=np.array(columns["lead_id"], dtype=np.int64),
-        won=np.array(columns["won"], dtype=float),
-        created_at=np.array([value.timestamp() for value in columns["created_at"]]),
-        fields={name: list(columns[name]) for name in FIELD_COLUMNS},
-        counts=np.array([columns[f"n_{kind}"] for kind in ACTIVITY_TYPES], dtype=float).T.reshape(
-            len(rows), len(ACTIVITY_TYPES)
+    return _with_custom(
+        session,
+        closed,
+        History(
+            ids=np.array(columns["lead_id"], dtype=np.int64),
+            won=np.array(columns["won"], dtype=float),
+            created_at=np.array([value.timestamp() for value in columns["created_at"]]),
+            fields={name: list(columns[name]) for name in FIELD_COLUMNS},
+            counts=np.array(
+                [columns[f"n_{kind}"] for kind in ACTIVITY_TYPES], dtype=float
+            ).T.reshape(len(rows), len(ACTIVITY_TYPES)),
         ),
     )
+
+
+def _with_custom(session: Session, closed: Any, history: History) -> History:
+    """The closed leads' custom field values (one query), aligned with `history.ids`."""
+    custom, value = tables.custom_field, tables.lead_field_value
+    position = {int(lead_id): index for index, lead_id in enumerate(history.ids)}
+    kinds = dict(
+        session.execute(
+            select(custom.c.name, custom.c.type)
+            .where(custom.c.entity == "lead", custom.c.type.in_(LEARNED_TYPES))
+            .order_by(custom.c.id)
+        ).all()
+    )
+    history.custom = {name: (kind, [None] * len(history.ids)) for name, kind in kinds.items()}
+    rows = session.execute(
+        select(value.c.lead_id, custom.c.name, value.c.text_value, value.c.number_value)
+        .join(custom, custom.c.id == value.c.field_id)
+        .join(closed, closed.c.lead_id == value.c.lead_id)
+        .where(custom.c.entity == "lead", custom.c.type.in_(LEARNED_TYPES))
+    )
+    for lead_id, name, text_value, number in rows:
+        kind, values = history.custom[name]
+        values[position[lead_id]] = number if kind == "number" else text_value
+    return history
 
 
 def _normal(value: Any) -> Any:
@@ -149,7 +194,33 @@ def choose_features(model: ScoringModel, history: History, train: np.ndarray) ->
     features.extend(Feature("size", "employees", low=low, high=high) for low, high in SIZE_BANDS)
     features.append(Feature("consent", "consent", True))
     features.extend(Feature("activity", kind) for kind in ACTIVITY_TYPES)
+    for name, (kind, column) in history.custom.items():
+        trained = [value for value, keep in zip(column, train, strict=True) if keep]
+        if kind == "number":
+            features.extend(_bands(CUSTOM_PREFIX + name, trained))
+            continue
+        counted = Counter(_normal(value) for value in trained)
+        features.extend(
+            Feature("custom", CUSTOM_PREFIX + name, value)
+            for value, count in sorted(counted.items(), key=lambda item: str(item[0]))
+            if value is not None and count >= support
+        )
     return features
+
+
+def _bands(name: str, values: list[Any]) -> list[Feature]:
+    """Bands of a number field between the training values' quantiles; each band's
+    `high` is the next band's `low` (exclusive), the last band is open."""
+    numbers = np.array([value for value in values if value is not None], dtype=float)
+    if len(numbers) < 2:
+        return []
+    shares = np.arange(1, NUMBER_BINS) / NUMBER_BINS
+    edges = [float(edge) for edge in np.unique(np.quantile(numbers, shares))]
+    bounds = [None, *edges]
+    return [
+        Feature("band", name, low=low, high=high)
+        for low, high in zip(bounds, [*edges, None], strict=True)
+    ]
 
 
 def design_matrix(model: ScoringModel, history: History, features: list[Feature]) -> np.ndarray:
@@ -168,8 +239,26 @@ def design_matrix(model: ScoringModel, history: History, features: list[Feature]
     employees = np.array(
         [np.nan if v is None else float(v) for v in history.fields["employees"]], dtype=float
     )
+    custom_numbers = {
+        CUSTOM_PREFIX + name: np.array([np.nan if v is None else v for v in values], dtype=float)
+        for name, (kind, values) in history.custom.items()
+        if kind == "number"
+    }
+    custom_texts = {
+        CUSTOM_PREFIX + name: [_normal(v) for v in values]
+        for name, (kind, values) in history.custom.items()
+        if kind != "number"
+    }
     for column, feature in enumerate(features):
-        if feature.kind == "field":
+        if feature.kind == "band":
+            numbers = custom_numbers[feature.field]
+            low = -np.inf if feature.low is None else feature.low
+            high = np.inf if feature.high is None else feature.high
+            with np.errstate(invalid="ignore"):
+                matrix[:, column] = (numbers >= low) & (numbers < high)
+        elif feature.kind == "custom":
+            matrix[:, column] = [value == feature.value for value in custom_texts[feature.field]]
+        elif feature.kind == "field":
             matrix[:, column] = [value == feature.value for value in normal[feature.field]]
         elif feature.kind == "seniority":
             matrix[:, column] = [level == feature.value for level in seniority]
@@ -425,6 +514,11 @@ def learned_model_text(
 
 
 def _matcher(feature: Feature, model: ScoringModel) -> list[str]:
+    if feature.kind == "band":
+        bounds = [] if feature.low is None else [f"min = {feature.low!r}"]
+        if feature.high is not None:  # `max` is inclusive: the float just below the next band
+            bounds.append(f"max = {float(np.nextafter(feature.high, -np.inf))!r}")
+        return [f"field = {_toml_string(feature.field)}", *bounds]
     if feature.kind == "seniority":
         pattern = next(r.pattern for r in model.fit.rules if r.name == feature.value)
         return ['field = "title"', f"pattern = {_toml_string(pattern or '')}"]

@@ -24,6 +24,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    null,
     or_,
     select,
 )
@@ -32,7 +33,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import FromClause, Select, Subquery
 
 from abs_cli.errors import UsageError
-from abs_cli.scoring.model import LoadedModel
+from abs_cli.scoring.model import CUSTOM_PREFIX, LoadedModel
 from abs_cli.scoring.rules import BatchInput, BatchScores, CompiledModel, compile_model, evaluate
 from abs_cli.scoring.writer import staging, write_scores
 from abs_cli.store import tables
@@ -244,10 +245,47 @@ def as_of_day(session: Session, scope: Scope) -> float | None:
     return julian_day(session, _scope_as_of(scope))
 
 
+def custom_columns(session: Session, names: Sequence[str]) -> dict[str, Any]:
+    """A lead's value of each custom field (`custom.NAME`) as a rule reads it: the number
+    of a number field, else the text; NULL for a field the store does not have."""
+    if not names:
+        return {}
+    custom, value = tables.custom_field, tables.lead_field_value
+    stored = {
+        name: (field_id, kind)
+        for field_id, name, kind in session.execute(
+            select(custom.c.id, custom.c.name, custom.c.type).where(
+                custom.c.entity == "lead",
+                custom.c.name.in_([name.removeprefix(CUSTOM_PREFIX) for name in names]),
+            )
+        )
+    }
+    columns: dict[str, Any] = {}
+    for name in names:
+        found = stored.get(name.removeprefix(CUSTOM_PREFIX))
+        if found is None:
+            columns[name] = null()
+            continue
+        field_id, kind = found
+        chosen = value.c.number_value if kind == "number" else value.c.text_value
+        columns[name] = (
+            select(chosen)
+            .where(value.c.lead_id == lead_t.c.id, value.c.field_id == field_id)
+            .scalar_subquery()
+        )
+    return columns
+
+
 def read_leads(
-    session: Session, scope: Scope, low: int, high: int, day: float | None
+    session: Session,
+    scope: Scope,
+    low: int,
+    high: int,
+    day: float | None,
+    custom: Sequence[str] = (),
 ) -> BatchInput:
-    """The fields of the scope's leads with ids in [low, high), in id order."""
+    """The fields of the scope's leads with ids in [low, high), in id order, with the
+    custom fields `custom` (`custom.NAME`, those the model's rules read)."""
     as_of = _scope_as_of(scope)
     if scope.instant is not None:
         joined = lead_t.outerjoin(account_t, account_t.c.id == lead_t.c.account_id)
@@ -266,12 +304,13 @@ def read_leads(
             lead_t.c.email,
             days_before(lead_t.c.created_at, as_of, day).label("created_age"),
             *(column.label(name) for name, column in FIELD_COLUMNS.items()),
+            *(column.label(name) for name, column in custom_columns(session, custom).items()),
         )
         .select_from(joined)
         .where(lead_t.c.id >= low, lead_t.c.id < high, *conditions)
         .order_by(lead_t.c.id)
     )
-    return _lead_input(_raw_rows(session, query)[1])
+    return _lead_input(_raw_rows(session, query)[1], custom)
 
 
 def read_activities(
@@ -308,7 +347,7 @@ def fetch_batch(
     explanations) are not summed. `day` is `as_of_day`, read here when not given.
     """
     day = as_of_day(session, scope) if day is None else day
-    batch = read_leads(session, scope, low, high, day)
+    batch = read_leads(session, scope, low, high, day, compiled.custom_fields)
     if len(batch.ids) and (compiled.activity_rules or compiled.outcome_rules):
         codes = activity_codes(compiled)
         few = len(batch.ids) * 4 < high - low  # few leads of the range (--changed): theirs
@@ -338,13 +377,13 @@ def _columns(keys: list[str], rows: Sequence[tuple[Any, ...]]) -> dict[str, tupl
     return dict(zip(keys, zip(*rows, strict=True) if rows else [()] * len(keys), strict=True))
 
 
-def _lead_input(rows: Sequence[tuple[Any, ...]]) -> BatchInput:
+def _lead_input(rows: Sequence[tuple[Any, ...]], custom: Sequence[str] = ()) -> BatchInput:
     """The leads' fields as lists; activity aggregates zero until `_add_activities`."""
     n = len(rows)
-    keys = ["id", "email", "created_age", *FIELD_COLUMNS]
+    keys = ["id", "email", "created_age", *FIELD_COLUMNS, *custom]
     data = _columns(keys, rows)
     emails = list(data["email"])
-    fields: dict[str, Sequence[Any]] = {name: data[name] for name in FIELD_COLUMNS}
+    fields: dict[str, Sequence[Any]] = {name: data[name] for name in (*FIELD_COLUMNS, *custom)}
     fields["email_domain"] = [
         email.rpartition("@")[2].lower() if email else None for email in emails
     ]
@@ -484,7 +523,7 @@ def _read_in_two(
         bounds: tuple[int, int],
     ) -> tuple[Future[BatchInput], Future[tuple[np.ndarray, np.ndarray]]]:
         return (
-            lead_pool.submit(read_leads, readers[0], scope, *bounds, day),
+            lead_pool.submit(read_leads, readers[0], scope, *bounds, day, compiled.custom_fields),
             activity_pool.submit(read_activities, readers[1], codes, scope, *bounds, day),
         )
 

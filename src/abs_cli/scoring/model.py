@@ -35,6 +35,16 @@ TEXT_FIELDS: tuple[str, ...] = (
 NUMBER_FIELDS: tuple[str, ...] = ("employees", "target_tier")
 BOOL_FIELDS: tuple[str, ...] = ("consent",)
 RULE_FIELDS: tuple[str, ...] = TEXT_FIELDS + NUMBER_FIELDS + BOOL_FIELDS
+CUSTOM_PREFIX = "custom."
+"""A rule on a custom field names it `custom.NAME` (docs/domain.md §4.7); it matches with
+`in` (its text: `true`/`false` for booleans), `pattern`, or `min`/`max` (numbers)."""
+CUSTOM_NAME = re.compile(r"^custom\.[a-z_][a-z0-9_]{0,63}$")
+
+
+def is_custom(field: str | None) -> bool:
+    return bool(field) and str(field).startswith(CUSTOM_PREFIX)
+
+
 Part = Literal["fit", "engagement", "negative"]
 
 
@@ -62,8 +72,14 @@ class FieldRule(_Strict):
     @field_validator("field")
     @classmethod
     def _known_field(cls, value: str) -> str:
+        if is_custom(value):
+            if not CUSTOM_NAME.match(value):
+                raise ValueError(f"{value!r} is not custom.NAME with a snake_case NAME")
+            return value
         if value not in RULE_FIELDS:
-            raise ValueError(f"unknown field {value!r}; use one of {', '.join(RULE_FIELDS)}")
+            raise ValueError(
+                f"unknown field {value!r}; use one of {', '.join(RULE_FIELDS)} or custom.NAME"
+            )
         return value
 
     @field_validator("pattern")
@@ -89,12 +105,13 @@ class FieldRule(_Strict):
         ]
         if len(kinds) != 1:
             raise ValueError("needs exactly one of `in`, `pattern` or `min`/`max`")
-        if self.pattern is not None and self.field not in TEXT_FIELDS:
+        custom = is_custom(self.field)
+        if self.pattern is not None and self.field not in TEXT_FIELDS and not custom:
             raise ValueError(f"`pattern` needs a text field, not {self.field!r}")
         if self.field == "activity_outcome" and self.in_ is None:
             raise ValueError("`activity_outcome` rules match with `in` only")
         if kinds == ["min/max"]:
-            if self.field not in NUMBER_FIELDS:
+            if self.field not in NUMBER_FIELDS and not custom:
                 raise ValueError(f"`min`/`max` need a number field, not {self.field!r}")
             if self.min is not None and self.max is not None and self.min > self.max:
                 raise ValueError(f"min {self.min:g} is above max {self.max:g}")
@@ -109,7 +126,12 @@ class FieldRule(_Strict):
 
     def wanted_text(self) -> frozenset[str] | None:
         """For an `in` rule on a text field, the `normal_text` values it matches."""
-        if self.in_ is None or self.field in BOOL_FIELDS or self.field in NUMBER_FIELDS:
+        if (
+            self.in_ is None
+            or self.field in BOOL_FIELDS
+            or self.field in NUMBER_FIELDS
+            or is_custom(self.field)
+        ):
             return None
         return frozenset(str(item).strip().lower() for item in self.in_)
 
@@ -123,12 +145,21 @@ class FieldRule(_Strict):
                 wanted_bools = {bool(item) for item in self.in_}
                 return lambda value: bool(value) in wanted_bools
             wanted = {str(item).strip().lower() for item in self.in_}
+            if is_custom(self.field):
+                return lambda value: custom_text(value) in wanted
             if self.field in NUMBER_FIELDS:
                 return lambda value: value is not None and str(int(value)) in wanted
             return lambda value: normal_text(value) in wanted
         low = float("-inf") if self.min is None else self.min
         high = float("inf") if self.max is None else self.max
         return lambda value: value is not None and low <= float(value) <= high
+
+
+def custom_text(value: Any) -> str | None:
+    """A custom field's value as `in` rules compare it: `1200` for the number 1200.0."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return normal_text(value)
 
 
 def normal_text(value: Any) -> str | None:

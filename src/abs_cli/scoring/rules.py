@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from abs_cli.scoring.model import FieldRule, ScoringModel, normal_text
+from abs_cli.scoring.model import FieldRule, ScoringModel, is_custom, normal_text
 
 SOURCE_RULE = "source"
 
@@ -47,6 +47,12 @@ class CompiledModel:
     @property
     def version(self) -> str:
         return self.model.version
+
+    @property
+    def custom_fields(self) -> tuple[str, ...]:
+        """The custom fields (`custom.NAME`) the model's rules read, once each."""
+        names = (rule.field for rule in (*self.model.fit.rules, *self.model.negative.rules))
+        return tuple(dict.fromkeys(name for name in names if is_custom(name)))
 
     @property
     def activity_rules(self) -> tuple[RuleSpec, ...]:

@@ -33,6 +33,7 @@ REVISIONS: tuple[str, ...] = (
     "0007_kpi_rollups",
     "0008_history_indexes",
     "0009_enablement",
+    "0010_stewardship",
 )
 """Every revision, oldest first; the last one is the schema this version of abs writes."""
 HEAD = REVISIONS[-1]
@@ -65,8 +66,10 @@ def _create_fresh(connection: Connection) -> None:
     from sqlmodel import SQLModel
 
     from abs_cli.store import models  # noqa: F401  (registers the tables)
+    from abs_cli.store.journal import install_pg_triggers
 
     SQLModel.metadata.create_all(connection)
+    install_pg_triggers(connection)
     connection.execute(
         text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)")
     )

@@ -10,13 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Index, MetaData, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Index, MetaData, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from abs_cli.domain import (
     ACTIVITY_TYPES,
     ALL_STAGES,
     BUYING_ROLES,
+    CHANGE_KINDS,
+    CHANGE_STATUSES,
+    CUSTOM_ENTITIES,
+    CUSTOM_TYPES,
     GRADES,
     INTERVALS,
     READINESS,
@@ -490,3 +494,106 @@ def _add_rollup_tables() -> None:
 
 
 _add_rollup_tables()
+
+
+class CustomField(SQLModel, table=True):
+    """A field of leads or accounts beyond the contract's columns: an unmapped column of
+    a leads or accounts file, typed when first imported (docs/domain.md §4.7)."""
+
+    __tablename__ = "custom_field"
+    __table_args__ = (
+        UniqueConstraint("entity", "name"),
+        CheckConstraint(_one_of("type", CUSTOM_TYPES), name="type"),
+        CheckConstraint(_one_of("entity", CUSTOM_ENTITIES), name="entity"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=16)
+    name: str = Field(max_length=64)
+    type: str = Field(max_length=16)
+    header: str | None = Field(default=None, max_length=200)
+    """The file column it was first imported from."""
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class LeadFieldValue(SQLModel, table=True):
+    """A lead's value of a custom field: its canonical text (ISO dates, `true`/`false`),
+    and for numbers and booleans the number that comparisons and scoring read."""
+
+    __tablename__ = "lead_field_value"
+    __table_args__ = (
+        UniqueConstraint("lead_id", "field_id"),
+        Index(None, "field_id", "number_value"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="lead.id")
+    field_id: int = Field(foreign_key="custom_field.id")
+    text_value: str = Field(max_length=1000)
+    number_value: float | None = Field(default=None)
+
+
+class AccountFieldValue(SQLModel, table=True):
+    """An account's value of a custom field, stored like a lead's (`LeadFieldValue`)."""
+
+    __tablename__ = "account_field_value"
+    __table_args__ = (UniqueConstraint("account_id", "field_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    field_id: int = Field(foreign_key="custom_field.id")
+    text_value: str = Field(max_length=1000)
+    number_value: float | None = Field(default=None)
+
+
+class ChangeSet(SQLModel, table=True):
+    """One recorded change of the store: an import, an edit or a merge (docs/domain.md §5).
+
+    The rows it wrote, updated or deleted are journaled in `change_row`, so that
+    `abs imports revert` and `abs leads unmerge` can put them back.
+    """
+
+    __tablename__ = "change_set"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", CHANGE_KINDS), name="kind"),
+        CheckConstraint(_one_of("status", CHANGE_STATUSES), name="status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    subject: str = Field(max_length=64)
+    """What was changed: the importer (`leads`), or the lead edited or merged."""
+    source: str | None = Field(default=None, max_length=500)
+    """The file imported (stdin: `-`), or the edit's assignments."""
+    actor: str = Field(max_length=254)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status: str = Field(default="running", max_length=16)
+    read: int = Field(default=0)
+    inserted: int = Field(default=0)
+    updated: int = Field(default=0)
+    unchanged: int = Field(default=0)
+    rejected: int = Field(default=0)
+    reverted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ChangeRow(SQLModel, table=True):
+    """A row a change set inserted, updated or deleted, with its images as JSON text.
+
+    Written by the journal triggers (`abs_cli.store.journal`), never by hand: `old` is
+    the row before (updates, deletes), `new` the row after (inserts, updates).
+    """
+
+    __tablename__ = "change_row"
+    __table_args__ = (
+        Index(None, "change_id", "table_name", "row_id"),
+        Index(None, "table_name", "row_id"),
+    )
+
+    seq: int | None = Field(default=None, primary_key=True)
+    change_id: int = Field(foreign_key="change_set.id")
+    table_name: str = Field(max_length=40)
+    row_id: int = Field(sa_type=BigInteger)
+    op: str = Field(max_length=6)
+    old: str | None = Field(default=None, sa_type=Text)
+    new: str | None = Field(default=None, sa_type=Text)

@@ -304,3 +304,40 @@ def _joined_pg(element: Any, compiler: Any, **kw: Any) -> str:
     value, separator = list(element.clauses)
     text = compiler.process(cast(value, Text), **kw)
     return f"string_agg({text}, {compiler.process(separator, **kw)})"
+
+
+class email_local(FunctionElement[str]):
+    """The part of an e-mail address before the `@` (`jo.smith` of `jo.smith@acme.io`)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(email_local, "sqlite")
+def _email_local_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return f"substr({column}, 1, instr({column}, '@') - 1)"
+
+
+@compiles(email_local, "postgresql")
+def _email_local_pg(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"split_part({compiler.process(element.clauses, **kw)}, '@', 1)"
+
+
+class last_chars(FunctionElement[str]):
+    """The last `n` characters of a string: `last_chars(column, 9)`."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(last_chars, "sqlite")
+def _last_chars_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    column, count = list(element.clauses)
+    return f"substr({compiler.process(column, **kw)}, -{compiler.process(count, **kw)})"
+
+
+@compiles(last_chars, "postgresql")
+def _last_chars_pg(element: Any, compiler: Any, **kw: Any) -> str:
+    column, count = list(element.clauses)
+    return f"right({compiler.process(column, **kw)}, {compiler.process(count, **kw)})"

@@ -1,0 +1,421 @@
+"""Custom fields: the columns of a leads file that the contract does not name.
+
+Instead of being dropped, such a column becomes a custom field of leads, named by its
+header in snake_case (or by `--map "Header=name"`), with a type: the stored one, else
+the one declared, else the one inferred from the first rows of the file that fill it
+(`number`, `date`, `boolean`, `category`, `text`). A cell that does not fit its field's
+type rejects the row like any other bad cell.
+
+Values are checked as the rows stream by and kept for the chunk being read; right after
+the import's writer has written a chunk (generic or bulk, in its transaction), they go
+to a temporary table in one driver call and into `lead_field_value` set-based, joined to
+their leads by e-mail or external id; an unchanged value is not written.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC
+from decimal import InvalidOperation
+from itertools import chain, islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from abs_cli.domain import CUSTOM_TYPES
+from abs_cli.errors import InputError
+from abs_cli.imports.engine import (
+    BatchResult,
+    BatchRows,
+    BulkWriter,
+    Importer,
+    Row,
+    WriteContext,
+)
+from abs_cli.imports.values import normalise_domain, parse_datetime, parse_decimal
+from abs_cli.pipeline.config import config_path
+from abs_cli.store import tables
+from abs_cli.store.sql import insert_rows
+from abs_cli.values import normalise_email, now, parse_bool
+
+SAMPLE_ROWS = 1000
+"""Rows read ahead to infer the type of a new field."""
+MAX_CATEGORIES = 50
+"""A new field with at most this many distinct values in the sample is a category."""
+FIT_SHARE = 0.98
+"""A new field takes a type that at least this share of the sampled values fit: one typo
+does not make a column of numbers text (the typo's row is rejected)."""
+MAX_TEXT = 1000
+BOOLEAN_WORDS = frozenset({"true", "false", "yes", "no", "y", "n"})
+
+
+def field_name(header: str, position: int = 0) -> str:
+    """`Total Time Spent on Website` → `total_time_spent_on_website`, `Société` →
+    `societe`; a header with no letter or digit left is named by its position
+    (`column_3`)."""
+    ascii_header = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^0-9a-z]+", "_", ascii_header.strip().lower()).strip("_")
+    if not name:
+        return f"column_{position + 1}"
+    return ("f_" + name if name[0].isdigit() else name)[:64]
+
+
+@dataclass(frozen=True)
+class Parsing:
+    """The file options a custom cell is read with."""
+
+    dayfirst: bool = False
+    monthfirst: bool = False
+    decimal_comma: bool = False
+
+
+def parse_value(kind: str, cell: str, options: Parsing) -> tuple[str, float | None]:
+    """A cell as (canonical text, number) for a field of type `kind`; ValueError if it
+    does not fit."""
+    if kind == "number":
+        try:
+            number = parse_decimal(cell, decimal_comma=options.decimal_comma)
+        except (ValueError, InvalidOperation):
+            raise ValueError("is not a number") from None
+        return format(number.normalize(), "f"), float(number)
+    if kind == "boolean":
+        flag = parse_bool(cell)
+        return ("true" if flag else "false"), float(flag)
+    if kind == "date":
+        try:
+            moment = parse_datetime(cell, dayfirst=options.dayfirst, monthfirst=options.monthfirst)
+        except ValueError:
+            raise ValueError("is not a date") from None
+        return moment.astimezone(UTC).isoformat().replace("+00:00", "Z"), moment.timestamp()
+    if len(cell) > MAX_TEXT:
+        raise ValueError(f"is longer than {MAX_TEXT} characters")
+    return cell, None
+
+
+def infer_type(values: Iterable[str], options: Parsing) -> str:
+    """The narrowest type that (nearly) every sampled value fits (`FIT_SHARE`)."""
+    sample = [value for value in values if value]
+    if not sample:
+        return "text"
+    allowed = len(sample) * (1 - FIT_SHARE)
+    for kind in ("boolean", "number", "date"):
+        misfits = 0
+        for value in sample:
+            if kind == "boolean" and value.lower() not in BOOLEAN_WORDS:
+                misfits += 1
+                continue
+            try:
+                parse_value(kind, value, options)
+            except ValueError:
+                misfits += 1
+            if misfits > allowed:
+                break
+        if misfits <= allowed:
+            return kind
+    return "category" if len(set(sample)) <= MAX_CATEGORIES else "text"
+
+
+@dataclass
+class CustomField:
+    id: int | None
+    name: str
+    type: str
+    header: str
+    new: bool
+
+    def document(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type, "header": self.header, "new": self.new}
+
+
+def stored_fields(connection: Connection, entity: str) -> dict[str, tuple[int, str]]:
+    """The store's custom fields of leads or accounts: name → (id, type)."""
+    custom = tables.custom_field.c
+    rows = connection.execute(
+        select(custom.name, custom.id, custom.type).where(custom.entity == entity)
+    )
+    return {name: (int(field_id), kind) for name, field_id, kind in rows}
+
+
+@dataclass
+class CustomColumns:
+    """The custom columns of one leads or accounts import: their fields, checks and
+    staged values."""
+
+    entity: str
+    """`lead` or `account`: whose fields these are."""
+    columns: dict[int, str]
+    """File position → header, for every column that becomes a custom field."""
+    renamed: dict[int, str]
+    """File position → field name given with `--map`."""
+    key_positions: tuple[int | None, int | None]
+    """Positions of the e-mail and external-id columns (a value's lead), or of the
+    domain column (a value's account) and None."""
+    declared: dict[str, str]
+    options: Parsing
+    reject: Callable[[int, list[str], str], None]
+    """Where a row with a bad custom cell goes (the import's rejects)."""
+    fields: dict[int, CustomField] = field(default_factory=dict)
+    written: int = 0
+    _connection: Connection | None = None
+    _staged: list[tuple[str, int, int, str, float | None]] = field(default_factory=list)
+    _rejected: set[int] = field(default_factory=set)
+    _table: Table | None = None
+    _dry_run: bool = False
+
+    def attach(
+        self, connection: Connection, rows: Iterator[tuple[int, list[str]]], *, dry_run: bool
+    ) -> Iterator[tuple[int, list[str]]]:
+        """Type the fields (reading ahead a sample for new ones), create the new ones
+        (not on a dry run) and return the rows, those with a bad custom cell left out
+        and handed to `reject`."""
+        self._connection = connection
+        self._dry_run = dry_run
+        ahead = list(islice(rows, SAMPLE_ROWS))
+        with connection.begin():
+            stored = stored_fields(connection, self.entity)
+            for position, header in self.columns.items():
+                name = self.renamed.get(position) or field_name(header, position)
+                if name in stored:
+                    field_id, kind = stored[name]
+                    self.fields[position] = CustomField(field_id, name, kind, header, False)
+                    continue
+                kind = self.declared.get(name) or infer_type(
+                    (cells[position].strip() for _, cells in ahead if position < len(cells)),
+                    self.options,
+                )
+                self.fields[position] = CustomField(None, name, kind, header, True)
+            if not dry_run:
+                self._create(connection)
+            self._table = _staging_table()
+            self._table.drop(connection, checkfirst=True)
+            self._table.create(connection)
+        return self._checked(chain(ahead, rows))
+
+    def _create(self, connection: Connection) -> None:
+        custom = tables.custom_field
+        stamp = now()
+        for custom_field in self.fields.values():
+            if custom_field.new and custom_field.id is None:
+                custom_field.id = connection.execute(
+                    custom.insert()
+                    .values(
+                        entity=self.entity,
+                        name=custom_field.name,
+                        type=custom_field.type,
+                        header=custom_field.header[:200],
+                        created_at=stamp,
+                    )
+                    .returning(custom.c.id)
+                ).scalar_one()
+
+    def _checked(self, rows: Iterable[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+        first_at, second_at = self.key_positions
+        key_of = _lead_key if self.entity == "lead" else _account_key
+        for line, cells in rows:
+            width = len(cells)
+            values: list[tuple[int, str, float | None]] = []
+            reason = None
+            for position, custom_field in self.fields.items():
+                cell = cells[position].strip() if position < width else ""
+                if not cell:
+                    continue
+                try:
+                    text_value, number = parse_value(custom_field.type, cell, self.options)
+                except ValueError as error:
+                    reason = f"{custom_field.name} {cell!r} {error} ({custom_field.type} field)"
+                    break
+                values.append((custom_field.id or 0, text_value, number))
+            if reason is not None:
+                self.reject(line, cells, reason)
+                continue
+            key = None if self._dry_run else key_of(cells, first_at, second_at)
+            if key is not None:
+                self._staged.extend(
+                    (key, field_id, line, text_value, number)
+                    for field_id, text_value, number in values
+                )
+            yield line, cells
+
+    def writing_after(self, importer: Importer) -> Importer:
+        """The importer whose writers, generic and bulk, write the custom values of each
+        batch or chunk right after its rows, in its transaction."""
+
+        def write(context: WriteContext, rows: list[Row]) -> BatchResult:
+            result = importer.write(context, rows)
+            for row, _reason in result.rejects:
+                self.rejected(row.line)
+            self.flush()
+            return result
+
+        bulk = importer.bulk
+
+        def bulk_writer(*args: Any) -> BulkWriter:
+            assert bulk is not None
+            return _FlushingWriter(bulk(*args), self)
+
+        return replace(importer, write=write, bulk=bulk_writer if bulk is not None else None)
+
+    def rejected(self, line: int) -> None:
+        """A row the import rejected for another reason: its custom values are dropped."""
+        self._rejected.add(line)
+
+    def flush(self) -> None:
+        """Write the staged values of the rows just written (inside their transaction),
+        set-based, then forget them. Within the chunk, the last row of a lead wins."""
+        connection, table = self._connection, self._table
+        if connection is None or table is None or not self._staged:
+            self._rejected.clear()
+            return
+        rejected = self._rejected
+        staged = {
+            (key, field_id): (key, field_id, text_value, number)
+            for key, field_id, line, text_value, number in self._staged
+            if line not in rejected
+        }
+        self._staged, self._rejected = [], set()
+        insert_rows(Session(bind=connection), table.name, STAGED_FIELDS, list(staged.values()))
+        self.written += _apply_staged(connection, self.entity)
+
+
+def _lead_key(cells: list[str], email_at: int | None, external_at: int | None) -> str | None:
+    width = len(cells)
+    if email_at is not None and email_at < width and cells[email_at].strip():
+        try:
+            return normalise_email(cells[email_at])
+        except ValueError:
+            return None
+    if external_at is not None and external_at < width and cells[external_at].strip():
+        return "#" + cells[external_at].strip()
+    return None
+
+
+def _account_key(cells: list[str], domain_at: int | None, _unused: int | None) -> str | None:
+    if domain_at is None or domain_at >= len(cells) or not cells[domain_at].strip():
+        return None
+    try:
+        return normalise_domain(cells[domain_at])
+    except ValueError:
+        return None
+
+
+class _FlushingWriter:
+    """A bulk writer that writes the custom values of each chunk right after its rows."""
+
+    def __init__(self, writer: BulkWriter, custom: CustomColumns) -> None:
+        self.writer = writer
+        self.custom = custom
+
+    def convert(self, cells: list[str]) -> list[Any]:
+        return self.writer.convert(cells)
+
+    def key(self, values: list[Any]) -> Hashable:
+        return self.writer.key(values)
+
+    def merge(self, earlier: list[Any], later: list[Any]) -> list[Any]:
+        return self.writer.merge(earlier, later)
+
+    def write(self, chunk: dict[Hashable, tuple[int, list[str], list[Any]]]) -> BatchRows:
+        result = self.writer.write(chunk)
+        for line, _cells, _reason in result.rejects:
+            self.custom.rejected(line)
+        self.custom.flush()
+        return result
+
+    def finish(self) -> None:
+        self.writer.finish()
+
+    def defer_indexes(self) -> None:
+        self.writer.defer_indexes()
+
+    def restore_indexes(self) -> None:
+        self.writer.restore_indexes()
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+STAGED_FIELDS = (("k", "text"), ("field_id", "integer"), ("t", "text"), ("n", "float8"))
+
+
+def _staging_table() -> Table:
+    return Table(
+        "abs_import_custom",
+        MetaData(),
+        Column("k", String, primary_key=True),
+        Column("field_id", Integer, primary_key=True),
+        Column("t", String),
+        Column("n", Float),
+        prefixes=["TEMPORARY"],
+    )
+
+
+JOINS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "lead": (
+        "lead",
+        (
+            "JOIN lead o ON o.email = s.k",
+            "JOIN lead o ON o.external_id = substr(s.k, 2) AND s.k LIKE '#%'",
+        ),
+    ),
+    "account": ("account", ("JOIN account o ON o.domain = s.k",)),
+}
+"""Per entity: the owner table, and how a staged key finds its row."""
+
+
+def _apply_staged(connection: Connection, entity: str) -> int:
+    """Upsert the staged values into the entity's value table (leads by e-mail, then by
+    external id; accounts by domain); a value equal to the stored one is not written.
+    Returns the values written."""
+    owner, joins = JOINS[entity]
+    written = 0
+    for join in joins:
+        result = connection.execute(
+            text(
+                f"INSERT INTO {owner}_field_value ({owner}_id, field_id, text_value, "
+                f"number_value) SELECT o.id, s.field_id, s.t, s.n FROM abs_import_custom s "
+                f"{join} WHERE true ON CONFLICT ({owner}_id, field_id) DO UPDATE SET "
+                "text_value = excluded.text_value, number_value = excluded.number_value "
+                f"WHERE {owner}_field_value.text_value <> excluded.text_value"
+            )
+        )
+        written += max(result.rowcount, 0)
+    connection.execute(text("DELETE FROM abs_import_custom"))
+    return written
+
+
+def declared_types(store_path: Path | None) -> dict[str, str]:
+    """The custom field types the workflow configuration declares, by field name:
+
+        [fields]
+        time_on_site = "number"
+        lead_origin = "category"
+
+    A declared type is given to a field when an import creates it (instead of the
+    inferred one). Read from the file `abs_cli.pipeline.config` reads (`$ABS_CONFIG`,
+    else `abs.toml` beside the store); a bad entry is an `InputError` naming it.
+    """
+    path = config_path(None, store_path)
+    if path is None:
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as error:
+        raise InputError(f"config {path}: cannot be read ({error})") from None
+    fields = data.get("fields", {})
+    if not isinstance(fields, dict):
+        raise InputError(f'config {path}: [fields] must be a table of NAME = "TYPE"')
+    declared: dict[str, str] = {}
+    for name, kind in fields.items():
+        if kind not in CUSTOM_TYPES:
+            raise InputError(
+                f"config {path}: fields.{name} = {kind!r} is not one of {', '.join(CUSTOM_TYPES)}"
+            )
+        declared[field_name(str(name))] = str(kind)
+    return declared

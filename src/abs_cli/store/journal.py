@@ -1,0 +1,306 @@
+"""The journal of change sets: what an import, an edit or a merge wrote, row by row.
+
+While a change set runs, the database itself records every row inserted, updated or
+deleted in a journaled table into `change_row`, with the row's images as JSON text
+(`old` before, `new` after). Triggers do it, so every writer is covered — the generic
+import writer, the set-based bulk writer, a COPY — without any of them knowing:
+
+- SQLite: TEMP triggers created on the writing connection for the change set's
+  duration (they see only that connection's writes) and dropped after;
+- PostgreSQL: permanent triggers (created by migration 0010) that fire only while the
+  session setting `abs.change_id` names a change set.
+
+Undoing a change set (`abs_cli.imports.revert`) reads, per row, the first image before
+and the last image after, and puts the store back with one statement per table and
+action; the dialect-specific pieces of that (a row as JSON, a row from JSON) are here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, func, select, text
+from sqlalchemy.engine import Connection
+
+from abs_cli.store import tables
+from abs_cli.store.models import ChangeRow
+
+JOURNALED: dict[str, str] = {
+    "rep": "id",
+    "account": "id",
+    "lead": "id",
+    "stage_history": "id",
+    "activity": "id",
+    "subscription": "id",
+    "spend": "id",
+    "nps_response": "id",
+    "usage_event": "id",
+    "campaign_member": "id",
+    "ticket": "id",
+    "goal": "id",
+    "lead_score": "lead_id",
+    "assignment_log": "id",
+    "erasure_log": "id",
+    "custom_field": "id",
+    "lead_field_value": "id",
+    "account_field_value": "id",
+}
+"""Every table a change set may write, with its one integer key column. Derived tables
+(stage stays, rollups, their marks) are not journaled: they are recomputed."""
+
+change_row: Table = ChangeRow.__table__  # type: ignore[attr-defined]
+
+PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION abs_journal() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    change integer := nullif(current_setting('abs.change_id', true), '')::integer;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO change_row (change_id, table_name, row_id, op, old, new)
+        VALUES (change, TG_TABLE_NAME, (to_jsonb(NEW) ->> TG_ARGV[0])::bigint, 'insert',
+                NULL, to_jsonb(NEW)::text);
+    ELSIF TG_OP = 'UPDATE' THEN
+        IF to_jsonb(OLD) <> to_jsonb(NEW) THEN
+            INSERT INTO change_row (change_id, table_name, row_id, op, old, new)
+            VALUES (change, TG_TABLE_NAME, (to_jsonb(NEW) ->> TG_ARGV[0])::bigint, 'update',
+                    to_jsonb(OLD)::text, to_jsonb(NEW)::text);
+        END IF;
+    ELSE
+        INSERT INTO change_row (change_id, table_name, row_id, op, old, new)
+        VALUES (change, TG_TABLE_NAME, (to_jsonb(OLD) ->> TG_ARGV[0])::bigint, 'delete',
+                to_jsonb(OLD)::text, NULL);
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+
+
+def pg_trigger(table: str, key: str) -> str:
+    """The journal trigger of one table on PostgreSQL: it fires only inside a change set."""
+    return (
+        f'CREATE TRIGGER abs_journal AFTER INSERT OR UPDATE OR DELETE ON "{table}" '
+        "FOR EACH ROW WHEN (nullif(current_setting('abs.change_id', true), '') IS NOT NULL) "
+        f"EXECUTE FUNCTION abs_journal('{key}')"
+    )
+
+
+def install_pg_triggers(connection: Connection) -> None:
+    """Create the journal function and triggers (a fresh PostgreSQL store)."""
+    if connection.dialect.name != "postgresql":
+        return
+    connection.exec_driver_sql(PG_FUNCTION)
+    for table, key in JOURNALED.items():
+        connection.exec_driver_sql(pg_trigger(table, key))
+
+
+def _sqlite_json(table: str, alias: str) -> str:
+    columns = tables.lead.metadata.tables[table].c
+    pairs = ", ".join(f"'{column.name}', {alias}.\"{column.name}\"" for column in columns)
+    return f"json_object({pairs})"
+
+
+def _sqlite_triggers(change_id: int) -> Iterator[str]:
+    for table, key in JOURNALED.items():
+        new, old = _sqlite_json(table, "NEW"), _sqlite_json(table, "OLD")
+        into = "INSERT INTO change_row (change_id, table_name, row_id, op, old, new) VALUES "
+        yield (
+            f'CREATE TEMP TRIGGER "abs_journal_{table}_insert" AFTER INSERT ON "{table}" '
+            f"BEGIN {into}({change_id}, '{table}', NEW.\"{key}\", 'insert', NULL, {new}); END"
+        )
+        yield (
+            f'CREATE TEMP TRIGGER "abs_journal_{table}_update" AFTER UPDATE ON "{table}" '
+            f"WHEN {old} IS NOT {new} "
+            f"BEGIN {into}({change_id}, '{table}', NEW.\"{key}\", 'update', {old}, {new}); END"
+        )
+        yield (
+            f'CREATE TEMP TRIGGER "abs_journal_{table}_delete" AFTER DELETE ON "{table}" '
+            f"BEGIN {into}({change_id}, '{table}', OLD.\"{key}\", 'delete', {old}, NULL); END"
+        )
+
+
+@contextmanager
+def journaling(connection: Connection, change_id: int | None) -> Iterator[None]:
+    """Record into change set `change_id` every journaled write made on `connection`
+    until the block ends (`None`: record nothing, e.g. a dry run).
+
+    The connection must not be inside a transaction: the triggers (SQLite) or the
+    session setting (PostgreSQL) are set in one of their own.
+    """
+    if change_id is None:
+        yield
+        return
+    sqlite = connection.dialect.name == "sqlite"
+    with connection.begin():
+        if sqlite:
+            for statement in _sqlite_triggers(int(change_id)):
+                connection.exec_driver_sql(statement)
+        else:
+            connection.execute(
+                text("SELECT set_config('abs.change_id', :change, false)"),
+                {"change": str(int(change_id))},
+            )
+    try:
+        yield
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        with connection.begin():
+            if sqlite:
+                for table in JOURNALED:
+                    for op in ("insert", "update", "delete"):
+                        connection.exec_driver_sql(
+                            f'DROP TRIGGER IF EXISTS temp."abs_journal_{table}_{op}"'
+                        )
+            else:
+                connection.exec_driver_sql("SELECT set_config('abs.change_id', '', false)")
+
+
+def undo_table() -> Table:
+    """The per-row plan of an undo, in a temporary table: for each (table, row) the
+    change set touched, its first operation and image before, its last operation and
+    image after, and the action that undoes it."""
+    return Table(
+        "abs_undo",
+        MetaData(),
+        Column("table_name", String(40), primary_key=True),
+        Column("row_id", Integer, primary_key=True),
+        Column("first_op", String(6)),
+        Column("first_old", Text),
+        Column("last_op", String(6)),
+        Column("last_new", Text),
+        Column("action", String(8)),
+        prefixes=["TEMPORARY"],
+    )
+
+
+def plan_undo(connection: Connection, undo: Table, change_id: int) -> None:
+    """Fill `undo` for change set `change_id`, set-based.
+
+    Actions: `delete` a row the change set created; `restore` a row it updated (or
+    deleted and something re-created) to its first image before; `reinsert` a row it
+    deleted; `none` for a row it created and deleted again.
+    """
+    undo.drop(connection, checkfirst=True)
+    undo.create(connection)
+    journal = change_row.c
+    grouped = (
+        select(
+            journal.table_name,
+            journal.row_id,
+            func.min(journal.seq).label("first_seq"),
+            func.max(journal.seq).label("last_seq"),
+        )
+        .where(journal.change_id == change_id)
+        .group_by(journal.table_name, journal.row_id)
+        .subquery("grouped")
+    )
+    first, last = change_row.alias("first_row"), change_row.alias("last_row")
+    rows = select(
+        grouped.c.table_name,
+        grouped.c.row_id,
+        first.c.op,
+        first.c.old,
+        last.c.op,
+        last.c.new,
+    ).select_from(
+        grouped.join(first, first.c.seq == grouped.c.first_seq).join(
+            last, last.c.seq == grouped.c.last_seq
+        )
+    )
+    connection.execute(
+        undo.insert().from_select(
+            ["table_name", "row_id", "first_op", "first_old", "last_op", "last_new"], rows
+        )
+    )
+    connection.exec_driver_sql(
+        "UPDATE abs_undo SET action = CASE "
+        "WHEN first_op = 'insert' AND last_op = 'delete' THEN 'none' "
+        "WHEN first_op = 'insert' THEN 'delete' "
+        "WHEN last_op = 'delete' THEN 'reinsert' "
+        "ELSE 'restore' END"
+    )
+
+
+def changed_since(connection: Connection, table: str, limit: int) -> list[tuple[int, str]]:
+    """Rows of `table` the plan would delete or restore whose current state is not the
+    change set's last image (someone changed them since), or that it would re-insert
+    but exist again; as (row id, last image)."""
+    key = JOURNALED[table]
+    current = _row_json(connection, table, "t")
+    stored = "u.last_new::jsonb" if connection.dialect.name == "postgresql" else "u.last_new"
+    sql = (
+        f'SELECT u.row_id, u.last_new FROM abs_undo u LEFT JOIN "{table}" t '
+        f'ON t."{key}" = u.row_id '
+        "WHERE u.table_name = :table AND ("
+        f"(u.action IN ('delete', 'restore') AND (t.\"{key}\" IS NULL OR {current} <> {stored})) "
+        f"OR (u.action = 'reinsert' AND t.\"{key}\" IS NOT NULL)) "
+        "ORDER BY u.row_id LIMIT :limit"
+    )
+    found = connection.execute(text(sql), {"table": table, "limit": limit})
+    return [(int(row_id), image or "{}") for row_id, image in found]
+
+
+def _row_json(connection: Connection, table: str, alias: str) -> str:
+    if connection.dialect.name == "postgresql":
+        return f"to_jsonb({alias})"
+    return _sqlite_json(table, alias)
+
+
+def restore_rows(connection: Connection, table: str) -> None:
+    """Put back the first image before of the rows the plan restores or re-inserts."""
+    key = JOURNALED[table]
+    columns = [column.name for column in tables.lead.metadata.tables[table].c]
+    names = ", ".join(f'"{name}"' for name in columns)
+    others = [name for name in columns if name != key]
+    if connection.dialect.name == "postgresql":
+        values = ", ".join(f'o."{name}"' for name in columns)
+        image = f'jsonb_populate_record(NULL::"{table}", u.first_old::jsonb) o'
+        connection.execute(
+            text(
+                f'INSERT INTO "{table}" ({names}) SELECT {values} FROM abs_undo u, {image} '
+                "WHERE u.table_name = :table AND u.action = 'reinsert'"
+            ),
+            {"table": table},
+        )
+        if others:
+            assigned = ", ".join(f'"{name}"' for name in others)
+            taken = ", ".join(f'o."{name}"' for name in others)
+            connection.execute(
+                text(
+                    f'UPDATE "{table}" t SET ({assigned}) = ({taken}) FROM abs_undo u, {image} '
+                    "WHERE u.table_name = :table AND u.action = 'restore' "
+                    f'AND t."{key}" = u.row_id'
+                ),
+                {"table": table},
+            )
+        return
+    extracted = ", ".join(f"json_extract(u.first_old, '$.{name}')" for name in columns)
+    connection.execute(
+        text(
+            f'INSERT INTO "{table}" ({names}) SELECT {extracted} FROM abs_undo u '
+            "WHERE u.table_name = :table AND u.action = 'reinsert'"
+        ),
+        {"table": table},
+    )
+    if others:
+        assigned = ", ".join(f'"{name}"' for name in others)
+        taken = ", ".join(f"json_extract(u.first_old, '$.{name}')" for name in others)
+        connection.execute(
+            text(
+                f'UPDATE "{table}" SET ({assigned}) = (SELECT {taken} FROM abs_undo u '
+                f'WHERE u.table_name = :table AND u.row_id = "{table}"."{key}") '
+                f'WHERE "{key}" IN (SELECT row_id FROM abs_undo '
+                "WHERE table_name = :table AND action = 'restore')"
+            ),
+            {"table": table},
+        )
+
+
+def image_value(image: str, name: str) -> Any:
+    """One column of a JSON row image (for messages)."""
+    import json
+
+    return json.loads(image).get(name) if image else None
