@@ -25,7 +25,11 @@ CHARTS = {
     "cohorts-logo",
     "cohorts-revenue",
     "features",
+    "checklists",
+    "content-wins",
 }
+"""The charts of the hand-computed company: its enablement has the default playbook's
+checklists and content, but no content used and no feedback."""
 
 
 def _seeded(cli: Cli) -> Cli:

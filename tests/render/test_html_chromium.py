@@ -98,7 +98,7 @@ def test_chromium_draws_every_chart_with_the_json_numbers(browser: str, page, tm
     dom = rendered.stdout
     charts = json.loads(dom.split('<pre id="probe">', 1)[1].split("</pre>", 1)[0])
     assert {chart["chart"] for chart in charts} == set(read_page(dom).charts)
-    assert len(charts) == 9
+    assert len(charts) == 11
     for chart in charts:
         assert chart["width"] > 300 and chart["height"] > 40, chart
         assert chart["marks"] >= 2, chart
