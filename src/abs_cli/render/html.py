@@ -650,6 +650,16 @@ def checklist_chart(document: Mapping[str, Any]) -> Markup:
                 format_cell(row["completion"], "rate"),
             )
         )
+        if not row["leads"]:
+            parts.append(
+                text(
+                    conversion_x,
+                    y + 18,
+                    "no lead left the step in the period",
+                    **{"class": "axis"},
+                )
+            )
+            continue
         for line, (group, colour) in enumerate(
             (("complete", WITH_COLOUR), ("incomplete", WITHOUT_COLOUR))
         ):
@@ -795,7 +805,9 @@ def feedback_chart(document: Mapping[str, Any]) -> Markup:
         text(
             trend_x + trend_width,
             14,
-            f"per month, {period['from']} to {period['to']}",
+            f"per month, {period['from']} to {period['to']}"
+            if period["from"] != period["to"]
+            else f"in {period['from']}",
             **{"class": "axis", "text-anchor": "end"},
         ),
     ]
@@ -1363,6 +1375,7 @@ def enablement_sheet(document: Mapping[str, Any], reps: bool = False) -> Markup:
         if section["content_by_step"]
         else el("p", {"class": "note"}, "No content was used in the period.")
     )
+    closed = any(piece["deals_used"] or piece["deals_not_used"] for piece in section["content"])
     content_wins: Any = (
         figure(
             "content-wins",
@@ -1373,8 +1386,14 @@ def enablement_sheet(document: Mapping[str, Any], reps: bool = False) -> Markup:
             ),
             el("p", {"class": "note"}, NO_CAUSAL_CLAIM),
         )
-        if section["content"]
-        else el("p", {"class": "note"}, "The playbook lists no content and none was used.")
+        if closed
+        else el(
+            "p",
+            {"class": "note"},
+            "No deal closed in the period: no win rate with or without a piece to compare."
+            if section["content"]
+            else "The playbook lists no content and none was used.",
+        )
     )
     feedback: Any = (
         figure("feedback", "Field feedback by step and tag", feedback_chart(document))
