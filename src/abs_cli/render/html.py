@@ -1420,11 +1420,9 @@ def enablement_sheet(document: Mapping[str, Any], reps: bool = False) -> Markup:
         "Enablement",
         checklists,
         content_use,
-        el("div", {"class": "page-break"}),
         content_wins,
         el("h3", None, "Stale content (past its review date)"),
         stale_content_table(document),
-        el("div", {"class": "page-break"}),
         feedback,
         *ramp_tables(document, reps),
     )
