@@ -25,7 +25,11 @@ CHARTS = {
     "cohorts-logo",
     "cohorts-revenue",
     "features",
+    "checklists",
+    "content-wins",
 }
+"""The charts of the hand-computed company: its enablement has the default playbook's
+checklists and content, but no content used and no feedback."""
 
 
 def _seeded(cli: Cli) -> Cli:
@@ -126,7 +130,9 @@ def test_a_report_of_an_empty_store_still_draws_every_chart(sqlite_cli: Cli) -> 
     assert page.exit_code == 0, page.stderr
     document = json.loads(sqlite_cli(*args, "--format", "json").stdout)
     assert mismatches(page.stdout, document) == []
-    assert set(read_page(page.stdout).charts) == CHARTS - {"features"}
+    # No usage to chart, and no closed deal to compare content's win rates on.
+    assert set(read_page(page.stdout).charts) == CHARTS - {"features", "content-wins"}
+    assert "No deal closed in the period" in page.stdout
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,8 @@ from conftest import IN_CI, Cli
 from html_checks import mismatches, read_page
 from kpi_data import open_store, seed
 from kpi_scenario import company
+from test_html_enablement import PERIOD as ENABLEMENT_PERIOD
+from test_html_enablement import seed_march
 
 AS_OF = "2026-02-02T06:00:00Z"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -98,7 +100,7 @@ def test_chromium_draws_every_chart_with_the_json_numbers(browser: str, page, tm
     dom = rendered.stdout
     charts = json.loads(dom.split('<pre id="probe">', 1)[1].split("</pre>", 1)[0])
     assert {chart["chart"] for chart in charts} == set(read_page(dom).charts)
-    assert len(charts) == 9
+    assert len(charts) == 11
     for chart in charts:
         assert chart["width"] > 300 and chart["height"] > 40, chart
         assert chart["marks"] >= 2, chart
@@ -130,3 +132,40 @@ def _media_boxes(pdf: bytes) -> list[str]:
     for chunk in pdf.split(b"/MediaBox [")[1:]:
         found.append(chunk.split(b"]", 1)[0].decode("ascii"))
     return found
+
+
+FIT_PROBE = """
+<script>
+const edge = document.querySelector("h2").getBoundingClientRect().right;
+const wider = [...document.querySelectorAll("svg.chart-svg, table")]
+  .filter(part => !part.closest("td"))
+  .map(part => ({tag: part.tagName, right: part.getBoundingClientRect().right}))
+  .filter(part => part.right > edge + 0.5);
+const probe = document.createElement("pre");
+probe.id = "probe";
+probe.textContent = JSON.stringify(wider);
+document.body.append(probe);
+</script>
+"""
+"""Lists every chart or table (outside a table cell) reaching past the section's heading."""
+
+
+@pytest.mark.slow
+def test_chromium_keeps_the_enablement_section_within_an_a4_width(
+    browser: str, sqlite_cli: Cli, tmp_path: Path
+) -> None:
+    """At 1,100 px (about the 277 mm of an A4 landscape sheet's printable width), every
+    enablement chart and table, the ramp of each rep included, fits inside the page."""
+    args = ("kpi", "enablement", *ENABLEMENT_PERIOD, "--reps")
+    seeded = seed_march(sqlite_cli)
+    page = seeded(*args, "--format", "html")
+    assert page.exit_code == 0, page.stderr
+    probed = tmp_path / "enablement.html"
+    probed.write_text(page.stdout + FIT_PROBE, encoding="utf-8")
+    rendered = _run(browser, "--window-size=1100,1200", "--dump-dom", probed.as_uri())
+    assert _console_errors(rendered.stderr) == []
+    dom = rendered.stdout
+    assert json.loads(dom.split('<pre id="probe">', 1)[1].split("</pre>", 1)[0]) == []
+    assert set(read_page(dom).charts) == {"checklists", "content-steps", "content-wins", "feedback"}
+    document = json.loads(seeded(*args, "--format", "json").stdout)
+    assert mismatches(dom, document) == []

@@ -289,6 +289,15 @@ def enablement(
         as_of=as_of,
         playbook_file=playbook,
     )
+    if output is OutputFormat.html:
+        import json
+
+        from abs_cli.render.html import kpi_page
+        from abs_cli.render.output import to_json
+
+        # The page is drawn from the JSON `--format json` prints, so its numbers are those.
+        sys.stdout.write(kpi_page(json.loads(to_json(document)), reps=reps))
+        return
     view = report_view(document, ("enablement",), by_month=False, pyramid=False)
     if reps:
         view.sections.append(ramp_section(document["enablement"]["ramp"]["reps"]))

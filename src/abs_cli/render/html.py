@@ -91,8 +91,9 @@ def metric(document: Mapping[str, Any], name: str, tag: str = "span", **attribut
 # ---------------------------------------------------------------------------- SVG primitives
 
 
-def svg(width: float, height: float, *children: Any, label: str) -> Markup:
-    """An SVG drawing that scales to its container, with a title for screen readers."""
+def svg(width: float, height: float, *children: Any, label: str, compact: bool = False) -> Markup:
+    """An SVG drawing that scales to its container, with a title for screen readers;
+    `compact` ones (bars in a crowded table row) are drawn narrower."""
     return el(
         "svg",
         {
@@ -100,7 +101,7 @@ def svg(width: float, height: float, *children: Any, label: str) -> Markup:
             "viewBox": f"0 0 {width:g} {height:g}",
             "role": "img",
             "aria-label": label,
-            "class": "chart-svg",
+            "class": "chart-svg compact" if compact else "chart-svg",
         },
         el("title", None, label),
         *children,
@@ -390,12 +391,17 @@ def movements_chart(document: Mapping[str, Any]) -> Markup:
 
 
 def legend(keys: Iterable[str]) -> Markup:
+    return swatches((MOVEMENT_COLOURS[key], LABELS[key]) for key in keys)
+
+
+def swatches(entries: Iterable[tuple[str, str]]) -> Markup:
+    """A legend: one (colour, label) per entry."""
     return el(
         "p",
         {"class": "legend"},
         *(
-            el("span", None, el("i", {"style": f"background:{MOVEMENT_COLOURS[key]}"}), LABELS[key])
-            for key in keys
+            el("span", None, el("i", {"style": f"background:{colour}"}), name)
+            for colour, name in entries
         ),
     )
 
@@ -540,10 +546,11 @@ def pyramid_chart(document: Mapping[str, Any]) -> Markup:
     return svg(width, height, *parts, label="The pyramid: north star on top")
 
 
-def attainment_bar(key: str, value: Any) -> Markup:
+def attainment_bar(key: str, value: Any, *, compact: bool = False) -> Markup:
     """A goal's attainment as a bar: the tick is the target (100 %), the bar runs to 150 %;
-    green from 100 %, orange from 70 %, red below."""
-    width, height = 160, 14
+    green from 100 %, orange from 70 %, red below. `compact` draws it shorter, for tables
+    with several bars a row."""
+    width, height = (70, 14) if compact else (160, 14)
     share = _value(value)
     filled = min(share, 1.5) / 1.5 * width
     target_x = width / 1.5
@@ -558,15 +565,305 @@ def attainment_bar(key: str, value: Any) -> Markup:
             width + 56, 11, key, value, format_cell(value, "rate"), **{"text-anchor": "end"}
         ),
         label="attainment",
+        compact=compact,
     )
+
+
+# Enablement: the conversion of leads that left a step with their checklist complete, and
+# of those without; deals with a piece of content, and without it.
+WITH_COLOUR = "#2e7d32"
+WITHOUT_COLOUR = "#9aa5b8"
+TRACK = "#eef1f6"
+
+
+def tspan(key: str, value: Any, shown: str, **attributes: Any) -> Markup:
+    """A number inside a line of chart text, tagged like `number`."""
+    return el(
+        "tspan",
+        {"class": "num", **attributes, "data-key": key, "data-value": raw(value)},
+        shown,
+    )
+
+
+def share_bar(
+    x: float, y: float, span: float, height: float, share: Any, colour: str
+) -> list[Markup]:
+    """A share from 0 to 100 % as a bar on a light track (the track is the 100 %)."""
+    filled = span * min(max(_value(share), 0.0), 1.0)
+    return [rect(x, y, span, height, TRACK, rx=2), rect(x, y, filled, height, colour, rx=2)]
+
+
+def noun(count: Any, word: str) -> str:
+    """` word` after a count, plural unless the count is 1."""
+    return f" {word}" if count == 1 else f" {word}s"
+
+
+def _stage_name(step: Any, stage: Any) -> str:
+    return f"{step} {stage}" if stage else "no step"
+
+
+def checklist_chart(document: Mapping[str, Any]) -> Markup:
+    """Per step: the share of checklist items ticked by the leads leaving it, then the
+    conversion of those who left complete against those who left incomplete."""
+    rows = document["enablement"]["checklists"]
+    width, row_height, header = 960, 52, 26
+    completion_x, completion_span = 190, 200
+    conversion_x, conversion_span = 500, 190
+    height = header + row_height * len(rows) + 4
+    parts: list[Any] = [
+        text(completion_x, 16, "items ticked when leaving", **{"class": "axis"}),
+        text(conversion_x, 16, "went on to the next step", **{"class": "axis"}),
+    ]
+    for index, row in enumerate(rows):
+        key = f"enablement.checklists.{index}"
+        y = header + index * row_height
+        parts.append(
+            text(
+                completion_x - 12,
+                y + 17,
+                _stage_name(row["step"], row["stage"]),
+                **{"text-anchor": "end"},
+            )
+        )
+        parts.append(
+            el(
+                "text",
+                {
+                    "x": f"{completion_x - 12:.1f}",
+                    "y": f"{y + 35:.1f}",
+                    "text-anchor": "end",
+                    "class": "axis",
+                },
+                tspan(f"{key}.items", row["items"], format_cell(row["items"], "int")),
+                noun(row["items"], "item") + " · ",
+                tspan(f"{key}.leads", row["leads"], format_cell(row["leads"], "int")),
+                " left",
+            )
+        )
+        parts += share_bar(completion_x, y + 5, completion_span, 16, row["completion"], ACCENT)
+        parts.append(
+            svg_number(
+                completion_x + completion_span + 8,
+                y + 18,
+                f"{key}.completion",
+                row["completion"],
+                format_cell(row["completion"], "rate"),
+            )
+        )
+        if not row["leads"]:
+            parts.append(
+                text(
+                    conversion_x,
+                    y + 18,
+                    "no lead left the step in the period",
+                    **{"class": "axis"},
+                )
+            )
+            continue
+        for line, (group, colour) in enumerate(
+            (("complete", WITH_COLOUR), ("incomplete", WITHOUT_COLOUR))
+        ):
+            bar_y = y + 4 + line * 20
+            conversion = row[f"{group}_conversion"]
+            parts += share_bar(conversion_x, bar_y, conversion_span, 14, conversion, colour)
+            parts.append(
+                el(
+                    "text",
+                    {"x": f"{conversion_x + conversion_span + 8:.1f}", "y": f"{bar_y + 12:.1f}"},
+                    tspan(
+                        f"{key}.{group}_conversion",
+                        conversion,
+                        format_cell(conversion, "rate"),
+                    ),
+                    el(
+                        "tspan",
+                        {"class": "axis"},
+                        " ",
+                        tspan(
+                            f"{key}.{group}_advanced",
+                            row[f"{group}_advanced"],
+                            format_cell(row[f"{group}_advanced"], "int"),
+                        ),
+                        " of ",
+                        tspan(f"{key}.{group}", row[group], format_cell(row[group], "int")),
+                        f" {group}",
+                    ),
+                )
+            )
+    return svg(width, height, *parts, label="Checklist completion and conversion per step")
+
+
+def content_steps_chart(document: Mapping[str, Any]) -> Markup:
+    """Content used per step the lead was at: uses as bars, pieces and leads beside them."""
+    steps = document["enablement"]["content_by_step"]
+    rows, notes = [], []
+    for index, row in enumerate(steps):
+        key = f"enablement.content_by_step.{index}"
+        rows.append(
+            (
+                _stage_name(row["step"], row["stage"]),
+                f"{key}.uses",
+                row["uses"],
+                format_cell(row["uses"], "int") + noun(row["uses"], "use"),
+            )
+        )
+        notes.append(
+            el(
+                "text",
+                {
+                    "x": f"{960 - 10:.1f}",
+                    "y": f"{5 + index * 34 + 21:.1f}",
+                    "text-anchor": "end",
+                    "class": "note",
+                },
+                tspan(f"{key}.pieces", row["pieces"], format_cell(row["pieces"], "int")),
+                noun(row["pieces"], "piece") + " · ",
+                tspan(f"{key}.leads", row["leads"], format_cell(row["leads"], "int")),
+                noun(row["leads"], "lead"),
+            )
+        )
+    return hbar_chart(rows, label="Content uses per step", notes=notes, colour="#26a69a")
+
+
+def content_wins_chart(document: Mapping[str, Any]) -> Markup:
+    """Per piece: the win rate of closed deals that used it, and of those that did not."""
+    pieces = document["enablement"]["content"]
+    width, row_height = 960, 46
+    label_x, bar_x, span = 210, 222, 300
+    height = row_height * len(pieces) + 6
+    parts: list[Any] = []
+    for index, piece in enumerate(pieces):
+        key = f"enablement.content.{index}"
+        y = 4 + index * row_height
+        parts.append(text(label_x, y + 15, piece["id"], **{"text-anchor": "end"}))
+        step = f"step {piece['step']}" if piece.get("step") else "not in the playbook"
+        parts.append(text(label_x, y + 33, step, **{"text-anchor": "end", "class": "axis"}))
+        for line, (group, colour, word) in enumerate(
+            (("used", ACCENT, "with"), ("not_used", WITHOUT_COLOUR, "without"))
+        ):
+            bar_y = y + 3 + line * 19
+            rate = piece[f"win_rate_{group}"]
+            parts += share_bar(bar_x, bar_y, span, 14, rate, colour)
+            parts.append(
+                el(
+                    "text",
+                    {"x": f"{bar_x + span + 8:.1f}", "y": f"{bar_y + 12:.1f}"},
+                    tspan(f"{key}.win_rate_{group}", rate, format_cell(rate, "rate")),
+                    el(
+                        "tspan",
+                        {"class": "axis"},
+                        " ",
+                        tspan(
+                            f"{key}.won_{group}",
+                            piece[f"won_{group}"],
+                            format_cell(piece[f"won_{group}"], "int"),
+                        ),
+                        " won of ",
+                        tspan(
+                            f"{key}.deals_{group}",
+                            piece[f"deals_{group}"],
+                            format_cell(piece[f"deals_{group}"], "int"),
+                        ),
+                        f" closed {word}",
+                    ),
+                )
+            )
+        parts.append(
+            el(
+                "text",
+                {
+                    "x": f"{width - 10:.1f}",
+                    "y": f"{y + 15:.1f}",
+                    "text-anchor": "end",
+                    "class": "note",
+                },
+                tspan(f"{key}.uses", piece["uses"], format_cell(piece["uses"], "int")),
+                noun(piece["uses"], "use") + " · ",
+                tspan(f"{key}.leads", piece["leads"], format_cell(piece["leads"], "int")),
+                noun(piece["leads"], "lead"),
+            )
+        )
+    return svg(width, height, *parts, label="Win rate of deals with and without each piece")
+
+
+def feedback_chart(document: Mapping[str, Any]) -> Markup:
+    """Feedback per step and tag: the period's count as a bar, the previous period's and
+    the change beside it, and a small bar per month of the period (its trend, scaled to
+    the row's busiest month)."""
+    rows = document["enablement"]["feedback"]
+    width, row_height, header = 960, 30, 22
+    label_x, bar_x, span = 250, 262, 230
+    trend_x, trend_width = 770, 180
+    top = _scale(row["count"] for row in rows)
+    months = max((len(row["months"]) for row in rows), default=1) or 1
+    slot = trend_width / months
+    height = header + row_height * len(rows) + 4
+    period = document["period"]
+    parts: list[Any] = [
+        text(bar_x, 14, "notes in the period", **{"class": "axis"}),
+        text(bar_x + span + 78, 14, "previous period, change", **{"class": "axis"}),
+        text(
+            trend_x + trend_width,
+            14,
+            f"per month, {period['from']} to {period['to']}"
+            if period["from"] != period["to"]
+            else f"in {period['from']}",
+            **{"class": "axis", "text-anchor": "end"},
+        ),
+    ]
+    for index, row in enumerate(rows):
+        key = f"enablement.feedback.{index}"
+        y = header + index * row_height
+        name = f"{_stage_name(row['step'], row['stage'])} · {row['tag']}"
+        parts.append(text(label_x, y + 17, name, **{"text-anchor": "end"}))
+        length = span * _value(row["count"]) / top
+        parts.append(rect(bar_x, y + 5, length, 16, "#7b61c4", rx=2))
+        parts.append(
+            svg_number(
+                bar_x + length + 6,
+                y + 18,
+                f"{key}.count",
+                row["count"],
+                format_cell(row["count"], "int"),
+            )
+        )
+        change = row["change"]
+        shown_change = ("+" if _value(change) > 0 else "") + format_cell(change, "int")
+        parts.append(
+            el(
+                "text",
+                {"x": f"{bar_x + span + 78:.1f}", "y": f"{y + 18:.1f}", "class": "note"},
+                tspan(f"{key}.previous", row["previous"], format_cell(row["previous"], "int")),
+                ", ",
+                tspan(f"{key}.change", change, shown_change),
+            )
+        )
+        parts.append(rect(trend_x, y + 24, trend_width, 1, "#c9d3e6"))
+        peak = _scale(row["months"])  # each row's own trend, its size is the count bar's
+        for month, count in enumerate(row["months"]):
+            bar_height = 19 * _value(count) / peak
+            parts.append(
+                rect(
+                    trend_x + slot * month + slot * 0.15,
+                    y + 24 - bar_height,
+                    slot * 0.7,
+                    bar_height,
+                    "#7b61c4",
+                )
+            )
+    return svg(width, height, *parts, label="Field feedback per step and tag, and its trend")
 
 
 # ---------------------------------------------------------------------------- page parts
 
 
 def table(
-    headers: Sequence[str], rows: Iterable[Sequence[Any]], numeric: Sequence[bool] | None = None
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    numeric: Sequence[bool] | None = None,
+    dense: bool = False,
 ) -> Markup:
+    """A table; `dense` ones (many columns, bars in cells) have narrower cell padding."""
     numeric = numeric or [False] * len(headers)
     head = el(
         "tr",
@@ -587,7 +884,12 @@ def table(
         )
         for row in rows
     ]
-    return el("table", None, el("thead", None, head), el("tbody", None, *body))
+    return el(
+        "table",
+        {"class": "dense" if dense else None},
+        el("thead", None, head),
+        el("tbody", None, *body),
+    )
 
 
 def tile(document: Mapping[str, Any], key: str, caption: str | None = None) -> Markup:
@@ -902,6 +1204,230 @@ def customers_sheet(document: Mapping[str, Any]) -> Markup:
     )
 
 
+FILTERED_ENABLEMENT = (
+    "Enablement covers the whole company, so a report filtered by owner, role or source "
+    "leaves it out."
+)
+NO_CAUSAL_CLAIM = (
+    "Counts describe, they make no causal claim: the deals that used a piece may differ "
+    "from the others in many ways besides it."
+)
+
+
+def stale_content_table(document: Mapping[str, Any]) -> Markup:
+    stale = document["enablement"]["stale_content"]
+    if not stale:
+        return el("p", {"class": "note"}, "No content is past its review date.")
+    rows = [
+        [
+            piece["id"],
+            _stage_name(piece["step"], piece["stage"]) if piece.get("step") else "",
+            piece.get("title") or "",
+            piece.get("link") or "",
+            piece.get("owner") or "",
+            piece.get("review") or "",
+            _cell(f"enablement.stale_content.{index}.days_overdue", piece["days_overdue"], "int"),
+        ]
+        for index, piece in enumerate(stale)
+    ]
+    return table(
+        ["id", "step", "title", "link", "owner", "review by", "days overdue"],
+        rows,
+        [False] * 6 + [True],
+    )
+
+
+def _ramp_milestones(key: str, row: Mapping[str, Any]) -> list[Markup]:
+    cells = []
+    for milestone in ("first_meeting", "first_qualified", "first_win"):
+        reached = row[f"reached_{milestone}"]
+        days = row[f"avg_days_to_{milestone}"]
+        cells.append(
+            el(
+                "span",
+                None,
+                _cell(f"{key}.reached_{milestone}", reached, "int"),
+                noun(reached, "rep") + " · ",
+                _cell(f"{key}.avg_days_to_{milestone}", days, "number"),
+                " d" if days is not None else "",
+            )
+        )
+    return cells
+
+
+def ramp_tables(document: Mapping[str, Any], reps: bool) -> list[Markup]:
+    ramp = document["enablement"]["ramp"]
+    windows = (30, 60, 90)
+    cohorts = [
+        [
+            row["cohort"],
+            _cell(f"enablement.ramp.cohorts.{index}.reps", row["reps"], "int"),
+            *_ramp_milestones(f"enablement.ramp.cohorts.{index}", row),
+            *(
+                attainment_bar(
+                    f"enablement.ramp.cohorts.{index}.attainment_{days}",
+                    row[f"attainment_{days}"],
+                    compact=True,
+                )
+                for days in windows
+            ),
+        ]
+        for index, row in enumerate(ramp["cohorts"])
+    ]
+    parts = [
+        el("h3", None, "Ramp by hire cohort"),
+        table(
+            [
+                "cohort",
+                "reps",
+                "1st meeting: reached · mean days",
+                "1st qualified",
+                "1st win",
+                "activities vs target 30 d",
+                "60 d",
+                "90 d",
+            ],
+            cohorts,
+            [False] + [True] * 7,
+            dense=True,
+        )
+        if cohorts
+        else el(
+            "p", {"class": "note"}, "No selling rep has a start date (abs team add --started)."
+        ),
+    ]
+    if reps and ramp["reps"]:
+        rows = []
+        for index, row in enumerate(ramp["reps"]):
+            key = f"enablement.ramp.reps.{index}"
+            rows.append(
+                [
+                    row["rep"],
+                    row["role"],
+                    row["cohort"],
+                    *(
+                        el(
+                            "span",
+                            None,
+                            _cell(
+                                f"{key}.days_to_{milestone}", row[f"days_to_{milestone}"], "number"
+                            ),
+                            " d" if row[f"days_to_{milestone}"] is not None else "",
+                        )
+                        for milestone in ("first_meeting", "first_qualified", "first_win")
+                    ),
+                    *(
+                        el(
+                            "span",
+                            None,
+                            _cell(f"{key}.activities_{days}", row[f"activities_{days}"], "int"),
+                            "/",
+                            _cell(f"{key}.target_{days}", row[f"target_{days}"], "number", 0),
+                            " ",
+                            attainment_bar(
+                                f"{key}.attainment_{days}", row[f"attainment_{days}"], compact=True
+                            ),
+                        )
+                        for days in windows
+                    ),
+                ]
+            )
+        parts += [
+            el("h3", None, "Ramp by rep"),
+            table(
+                [
+                    "rep",
+                    "role",
+                    "cohort",
+                    "1st meeting",
+                    "1st qualified",
+                    "1st win",
+                    "activities/target 30 d",
+                    "60 d",
+                    "90 d",
+                ],
+                rows,
+                [False] * 3 + [True] * 6,
+                dense=True,
+            ),
+        ]
+    return parts
+
+
+def enablement_sheet(document: Mapping[str, Any], reps: bool = False) -> Markup:
+    """Checklists and conversion, content and win rates, stale content, field feedback
+    and ramp; one line when the report is filtered (the section covers the company)."""
+    section = document["enablement"]
+    if section is None:
+        # One line: no sheet of its own (a printed page) for it.
+        return el(
+            "section",
+            {"class": "plain", "id": "enablement"},
+            el("h2", None, "Enablement"),
+            el("p", {"class": "note"}, FILTERED_ENABLEMENT),
+        )
+    content_use: Any = (
+        figure(
+            "content-steps",
+            "Content used per step the lead was at",
+            content_steps_chart(document),
+        )
+        if section["content_by_step"]
+        else el("p", {"class": "note"}, "No content was used in the period.")
+    )
+    closed = any(piece["deals_used"] or piece["deals_not_used"] for piece in section["content"])
+    content_wins: Any = (
+        figure(
+            "content-wins",
+            "Closed deals won with and without each piece",
+            content_wins_chart(document),
+            swatches(
+                ((ACCENT, "deals that used the piece"), (WITHOUT_COLOUR, "deals that did not"))
+            ),
+            el("p", {"class": "note"}, NO_CAUSAL_CLAIM),
+        )
+        if closed
+        else el(
+            "p",
+            {"class": "note"},
+            "No deal closed in the period: no win rate with or without a piece to compare."
+            if section["content"]
+            else "The playbook lists no content and none was used.",
+        )
+    )
+    feedback: Any = (
+        figure("feedback", "Field feedback by step and tag", feedback_chart(document))
+        if section["feedback"]
+        else el("p", {"class": "note"}, "No field feedback in the period or the one before.")
+    )
+    checklists: Any = (
+        figure(
+            "checklists",
+            "Checklists: completion and conversion of the leads leaving each step",
+            checklist_chart(document),
+            swatches(
+                (
+                    (WITH_COLOUR, "left with the checklist complete"),
+                    (WITHOUT_COLOUR, "left with it incomplete"),
+                )
+            ),
+        )
+        if section["checklists"]
+        else el("p", {"class": "note"}, "The playbook has no checklist.")
+    )
+    return sheet(
+        "enablement",
+        "Enablement",
+        checklists,
+        content_use,
+        content_wins,
+        el("h3", None, "Stale content (past its review date)"),
+        stale_content_table(document),
+        feedback,
+        *ramp_tables(document, reps),
+    )
+
+
 def style() -> str:
     return files("abs_cli.render").joinpath("report.css").read_text(encoding="utf-8")
 
@@ -919,9 +1445,10 @@ def page(title: str, *body: Any) -> str:
     return "<!DOCTYPE html>\n" + el("html", {"lang": "en"}, head, el("body", None, *body)) + "\n"
 
 
-def kpi_page(document: Mapping[str, Any]) -> str:
-    """The KPI report for people: overview, pyramid, pipeline, revenue, cohorts, team and
-    customers, as far as the document holds them (a section command holds one)."""
+def kpi_page(document: Mapping[str, Any], *, reps: bool = False) -> str:
+    """The KPI report for people: overview, pyramid, pipeline, revenue, cohorts, team,
+    customers and enablement, as far as the document holds them (a section command holds
+    one); `reps` adds each rep's ramp to the enablement section."""
     parts: list[Any] = [overview(document)]
     full = all(key in document for key in ("funnel", "team", "cohorts", "features"))
     if full:
@@ -934,6 +1461,8 @@ def kpi_page(document: Mapping[str, Any]) -> str:
         parts.append(team_sheet(document))
     if "features" in document:
         parts.append(customers_sheet(document))
+    if "enablement" in document:
+        parts.append(enablement_sheet(document, reps))
     return page(f"KPI report {_period_label(document)}", *parts)
 
 
