@@ -9,6 +9,7 @@ used, feedback on two steps, two reps with a start date.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -124,6 +125,15 @@ def test_reps_adds_each_rep_s_ramp(march: Cli) -> None:
     assert "Ramp by rep" in page
     keys = {key for key, _, _ in read_page(page).numbers}
     assert {"enablement.ramp.reps.1.days_to_first_win", "enablement.ramp.reps.0.target_60"} <= keys
+
+
+def test_the_page_goes_to_a_file_with_o(march: Cli, tmp_path: Path) -> None:
+    target = tmp_path / "enablement.html"
+    result = march("kpi", "enablement", *PERIOD, "--reps", "--format", "html", "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "" and f"wrote {target}" in result.stderr
+    page, _ = _page_and_json(march, "enablement", *PERIOD, "--reps")
+    assert target.read_text(encoding="utf-8") == page
 
 
 def test_the_full_report_ends_with_the_section_and_a_filtered_one_says_why_not(

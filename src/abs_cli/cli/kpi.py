@@ -269,6 +269,7 @@ def enablement(
     playbook: PlaybookOption = None,
     reps: Annotated[bool, typer.Option("--reps", help="Add each rep's ramp.")] = False,
     output: FormatOption = OutputFormat.table,
+    destination: OutputFileOption = None,
 ) -> None:
     """Enablement: checklist completion and the conversion it goes with, content use and
     the win rate of deals with and without each piece, stale content, field feedback by
@@ -289,19 +290,22 @@ def enablement(
         as_of=as_of,
         playbook_file=playbook,
     )
-    if output is OutputFormat.html:
-        import json
+    with _destination(destination) as out:
+        if output is OutputFormat.html:
+            import json
 
-        from abs_cli.render.html import kpi_page
-        from abs_cli.render.output import to_json
+            from abs_cli.render.html import kpi_page
+            from abs_cli.render.output import to_json
 
-        # The page is drawn from the JSON `--format json` prints, so its numbers are those.
-        sys.stdout.write(kpi_page(json.loads(to_json(document)), reps=reps))
-        return
-    view = report_view(document, ("enablement",), by_month=False, pyramid=False)
-    if reps:
-        view.sections.append(ramp_section(document["enablement"]["ramp"]["reps"]))
-    render(view, output)
+            # The page is drawn from the JSON `--format json` prints, so its numbers are those.
+            (out or sys.stdout).write(kpi_page(json.loads(to_json(document)), reps=reps))
+        else:
+            view = report_view(document, ("enablement",), by_month=False, pyramid=False)
+            if reps:
+                view.sections.append(ramp_section(document["enablement"]["ramp"]["reps"]))
+            render(view, output, out)
+    if destination is not None:
+        get_state(ctx).info(f"wrote {destination}")
 
 
 @app.command("check")
