@@ -2,14 +2,17 @@
 
 Python does the per-row work only: one compiled function turns a CSV row into a tuple of
 storage values (the same parsers and messages as the row model, memoised for the values
-files repeat: countries, sources, stages, dates, e-mail domains). Each chunk of rows goes
-to a TEMP staging table in one `executemany`; a handful of statements then, inside
-SQLite, count the keys met in earlier chunks, create the accounts, find the stored
-leads, split the chunk into new, changed and unchanged leads, and write the leads; the
-stage-history rows of a whole transaction are written before its commit, sorted by
-time. Nothing is read back into Python but the counts and the (rare) rows rejected for
-a conflicting `external_id`. The engine (`engine._run_bulk`) keeps the rejects file,
-the summary, the transactions and `--strict` / `--dry-run` as for every importer.
+files repeat: countries, sources, stages, dates, e-mail domains). The whole file is
+staged, in file order, into a TEMP table (`abs_import_file`); each key's earlier rows
+are dropped from it in one statement, so the last row of a key wins wherever it stands.
+The winners are then applied a chunk at a time through a second TEMP table
+(`abs_import_lead`): a handful of statements, inside SQLite, create the accounts, find
+the stored leads, split the chunk into new, changed and unchanged leads, and write the
+leads; the stage-history rows of a whole transaction are written before its commit,
+sorted by time. Nothing is read back into Python but the counts and the (rare) rows
+rejected for a conflicting `external_id`. The engine (`engine._run_staged`) keeps the
+rejects file, the summary, the transactions and `--strict` / `--dry-run` as for every
+importer.
 
 The generic path (`leads.write_leads`) keeps the same rules for PostgreSQL.
 """
@@ -17,13 +20,19 @@ The generic path (`leads.write_leads`) keeps the same rules for PostgreSQL.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Hashable
+import pickle
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from abs_cli.imports.engine import FORMULA_STARTS, BatchRows, WriteContext
+from abs_cli.imports.engine import (
+    BULK_BATCH,
+    FORMULA_STARTS,
+    BatchRows,
+    WriteContext,
+)
 from abs_cli.imports.fastpath import field_parsers
 from abs_cli.imports.lead_fields import STORED_FIELDS, LeadRow
 from abs_cli.imports.resolve import lead_table, reps
@@ -32,6 +41,8 @@ from abs_cli.store.marks import mark_leads
 from abs_cli.store.stays import insert_first_stays, refresh_stays
 
 MEMO_LIMIT = 20_000
+BULK_CHUNK = 5000
+"""Staged rows applied per round of statements."""
 MEMOISED = frozenset(
     {"country", "source", "stage", "buying_role", "consent", "employees", "created_at", "domain"}
 )
@@ -41,20 +52,36 @@ FIELDS = tuple(LeadRow.model_fields)
 SLOT = {name: index for index, name in enumerate(FIELDS)}
 STAGED = (*STORED_FIELDS, "inbound", "owner_id", "domain")
 
+FILE_DDL = (
+    "CREATE TEMP TABLE IF NOT EXISTS abs_import_file (seq INTEGER PRIMARY KEY, k TEXT, "
+    "cells BLOB, " + ", ".join(STAGED) + ")"
+)
+"""The whole file's valid rows, by line (`seq`), with their key and their cells as read
+(pickled, for the rejects file)."""
 STAGING_DDL = (
     "CREATE TEMP TABLE IF NOT EXISTS abs_import_lead ("
     "seq INTEGER PRIMARY KEY, "
     + ", ".join(STAGED)
     + ", state TEXT, account_id INTEGER, lead_id INTEGER, ext_id INTEGER)"
 )
+"""The chunk being applied, with what the statements find out about each row."""
+DOMAIN_DDL = (
+    "CREATE TEMP TABLE IF NOT EXISTS abs_import_domain (domain TEXT PRIMARY KEY, company TEXT)"
+)
 HISTORY_DDL = (
     "CREATE TEMP TABLE IF NOT EXISTS abs_import_history (seq INTEGER PRIMARY KEY, "
     "lead_id INTEGER, from_stage TEXT, to_stage TEXT, changed_at TEXT, owner_id INTEGER, "
     "forced INTEGER)"
 )
-SEEN_DDL = "CREATE TEMP TABLE IF NOT EXISTS abs_import_seen (k TEXT PRIMARY KEY) WITHOUT ROWID"
 TOUCHED_DDL = "CREATE TEMP TABLE IF NOT EXISTS abs_import_touched (lead_id INTEGER PRIMARY KEY)"
 """The leads whose stays a transaction recomputes: moved, or their creation date changed."""
+TEMP_TABLES = (
+    "abs_import_file",
+    "abs_import_lead",
+    "abs_import_domain",
+    "abs_import_history",
+    "abs_import_touched",
+)
 _history = sa.table(
     "abs_import_history", *(sa.column(name) for name in ("lead_id", "changed_at", "to_stage"))
 )
@@ -176,13 +203,11 @@ def lead_key(values: list[Any]) -> str:
     raise ValueError("email and external_id are both empty (one is required)")
 
 
-def merge(earlier: list[Any], later: list[Any]) -> list[Any]:
-    """A later row for the same key wins, field by field; its empty cells keep earlier values."""
-    return [old if new is None else new for old, new in zip(earlier, later, strict=True)]
-
-
 class LeadBulkWriter:
-    """Writes chunks of converted lead rows through the TEMP staging table."""
+    """Stages a leads file whole, then applies its winning rows chunk by chunk."""
+
+    chunk = BULK_CHUNK
+    batch = BULK_BATCH
 
     def __init__(
         self,
@@ -193,9 +218,7 @@ class LeadBulkWriter:
     ) -> None:
         self.context = context
         self.conn = context.conn
-        self.convert = row_converter(self.conn, positions, value_maps, options)
-        self.key = lead_key
-        self.merge = merge
+        self._convert = row_converter(self.conn, positions, value_maps, options)
         self.has_external_id = "external_id" in positions
         self.team = None
         dialect = self.conn.dialect
@@ -203,31 +226,82 @@ class LeadBulkWriter:
         self.stamp = process(context.started)
         self.freemail: dict[str, bool] = {}
         self.deferred: list[tuple[str, str]] = []
+        self.after = 0
         with self.conn.begin():
             if "owner" in positions:
                 self.team = reps(context)
-            self.conn.exec_driver_sql(STAGING_DDL)
-            self.conn.exec_driver_sql(SEEN_DDL)
-            self.conn.exec_driver_sql(HISTORY_DDL)
-            self.conn.exec_driver_sql(TOUCHED_DDL)
-            self.conn.exec_driver_sql("DELETE FROM abs_import_history")
-            self.conn.exec_driver_sql("DELETE FROM abs_import_touched")
-            self.conn.exec_driver_sql("DELETE FROM abs_import_seen")
+            for ddl in (FILE_DDL, STAGING_DDL, DOMAIN_DDL, HISTORY_DDL, TOUCHED_DDL):
+                self.conn.exec_driver_sql(ddl)
+            for table in TEMP_TABLES:
+                self.conn.exec_driver_sql(f"DELETE FROM {table}")
         # Only the columns the file has are bound (binding costs per value); seq is the rowid.
         fields = [name for name in STORED_FIELDS if name in positions]
         self.fields = operator.itemgetter(*(SLOT[name] for name in fields))
         self.has_source = "source" in positions
         self.has_domain = "email" in positions or "domain" in positions
+        self.has_company = "company" in positions
         extras = [
             *(["inbound"] if self.has_source else []),
             *(["domain"] if self.has_domain else []),
-            *(["owner_id", "state"] if "owner" in positions else []),
+            *(["owner_id"] if "owner" in positions else []),
         ]
-        columns = [*fields, *extras]
+        self.columns = ", ".join([*fields, *extras])
+        markers = ", ".join("?" for _ in range(3 + len(fields) + len(extras)))
         self.insert_staged = (
-            f"INSERT INTO abs_import_lead ({', '.join(columns)}) "
-            f"VALUES ({', '.join('?' for _ in columns)})"
+            f"INSERT INTO abs_import_file (seq, k, cells, {self.columns}) VALUES ({markers})"
         )
+
+    def convert(self, cells: list[str]) -> list[Any]:
+        """The row's values in `FIELDS` order, its owner as a rep id; ValueError names
+        the first bad field (an unknown owner too, so an earlier valid row of its key
+        wins)."""
+        values = self._convert(cells)
+        if values[EMAIL] is None and values[EXTERNAL_ID] is None:
+            raise ValueError("email and external_id are both empty (one is required)")
+        owner = values[OWNER]
+        if owner is not None and self.team is not None:
+            values[OWNER] = self.team.find(owner, "owner")
+        return values
+
+    def stage(self, rows: list[tuple[int, list[str], Any]]) -> None:
+        """Append converted rows to `abs_import_file`, in file order."""
+        staged = []
+        fields, has_source, has_domain = self.fields, self.has_source, self.has_domain
+        has_owner = self.team is not None
+        account_domain = self._account_domain
+        dumps = pickle.dumps
+        for line, cells, values in rows:
+            row = fields(values)
+            if not isinstance(row, tuple):
+                row = (row,)
+            row = (line, lead_key(values), dumps(cells), *row)
+            if has_source:
+                source = values[SOURCE]
+                row += (None if source is None else int(is_inbound(source)),)
+            if has_domain:
+                row += (account_domain(values),)
+            if has_owner:
+                row += (values[OWNER],)
+            staged.append(row)
+        if staged:
+            self.conn.exec_driver_sql(self.insert_staged, staged)
+
+    def drop_earlier_duplicates(self) -> int:
+        """Keep each key's last row; then note each domain's first company (file order),
+        which names the account the winners of that domain create."""
+        run = self.conn.exec_driver_sql
+        dropped = run(
+            "DELETE FROM abs_import_file WHERE seq NOT IN "
+            "(SELECT max(seq) FROM abs_import_file GROUP BY k)"
+        ).rowcount
+        if self.has_domain and self.has_company:
+            run(
+                "INSERT INTO abs_import_domain (domain, company) "
+                "SELECT domain, company FROM (SELECT domain, company, row_number() OVER "
+                "(PARTITION BY domain ORDER BY seq) AS n FROM abs_import_file "
+                "WHERE domain IS NOT NULL AND company IS NOT NULL) AS firsts WHERE n = 1"
+            )
+        return dropped
 
     def finish(self) -> None:
         """Before each commit: write the batch's stage-history rows, in time order.
@@ -281,10 +355,8 @@ class LeadBulkWriter:
 
     def close(self) -> None:
         with self.conn.begin():
-            self.conn.exec_driver_sql("DROP TABLE IF EXISTS abs_import_lead")
-            self.conn.exec_driver_sql("DROP TABLE IF EXISTS abs_import_seen")
-            self.conn.exec_driver_sql("DROP TABLE IF EXISTS abs_import_history")
-            self.conn.exec_driver_sql("DROP TABLE IF EXISTS abs_import_touched")
+            for table in TEMP_TABLES:
+                self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
 
     def _account_domain(self, values: list[Any]) -> str | None:
         domain = values[DOMAIN]
@@ -301,49 +373,27 @@ class LeadBulkWriter:
                 self.freemail.clear()
         return None if free else domain
 
-    def write(self, chunk: dict[Hashable, tuple[int, list[str], list[Any]]]) -> BatchRows:
-        """Stage and apply one chunk (its keys are distinct); return counts and rejects."""
+    def write_next(self, limit: int) -> BatchRows | None:
+        """Apply the next `limit` staged rows (distinct keys, file order)."""
         result = BatchRows()
-        staged = []
-        team = self.team
-        fields, has_source, has_domain = self.fields, self.has_source, self.has_domain
-        account_domain = self._account_domain
-        rows = list(chunk.values())
-        for line, cells, values in rows:
-            row = fields(values)
-            if not isinstance(row, tuple):
-                row = (row,)
-            if has_source:
-                source = values[SOURCE]
-                row += (None if source is None else int(is_inbound(source)),)
-            if has_domain:
-                row += (account_domain(values),)
-            if team is not None:
-                owner = values[OWNER]
-                if owner is None:
-                    row += (None, None)
-                else:
-                    try:
-                        row += (team.find(owner, "owner"), None)
-                    except ValueError as error:
-                        result.rejects.append((line, cells, str(error)))
-                        row += (None, "owner")
-            staged.append(row)
         conn = self.conn
         run = conn.exec_driver_sql
         run("DELETE FROM abs_import_lead")
-        conn.exec_driver_sql(self.insert_staged, staged)
-        inserted = run(
-            "INSERT INTO abs_import_seen (k) SELECT coalesce(email, '#' || external_id) "
-            "FROM abs_import_lead WHERE true ON CONFLICT DO NOTHING"
+        taken = run(
+            f"INSERT INTO abs_import_lead (seq, {self.columns}) SELECT seq, {self.columns} "
+            "FROM abs_import_file WHERE seq > ? ORDER BY seq LIMIT ?",
+            (self.after, limit),
         ).rowcount
-        result.seen_before = len(staged) - inserted
-        # New accounts, named after the first row of the chunk that gives a company.
+        if not taken:
+            return None
+        self.after = int(run("SELECT max(seq) FROM abs_import_lead").scalar_one())
+        # New accounts, named after the first row of the file that gives a company.
         run(
             "INSERT INTO account (domain, name, created_at, updated_at) "
-            "SELECT d.domain, (SELECT company FROM abs_import_lead WHERE seq = d.named), ?1, ?1 "
-            "FROM (SELECT domain, min(CASE WHEN company IS NOT NULL THEN seq END) AS named, "
-            "min(seq) AS first FROM abs_import_lead AS s WHERE domain IS NOT NULL AND NOT EXISTS "
+            "SELECT d.domain, (SELECT company FROM abs_import_domain AS n "
+            "WHERE n.domain = d.domain), ?1, ?1 "
+            "FROM (SELECT domain, min(seq) AS first FROM abs_import_lead AS s "
+            "WHERE domain IS NOT NULL AND NOT EXISTS "
             "(SELECT 1 FROM account WHERE account.domain = s.domain) GROUP BY domain) AS d "
             "ORDER BY d.first ON CONFLICT (domain) DO NOTHING",
             (self.stamp,),
@@ -360,7 +410,7 @@ class LeadBulkWriter:
             "WHERE email IS NOT NULL AND state IS NULL"
         )
         if self.has_external_id:
-            self._external_ids(result, rows)
+            self._external_ids(result)
         base = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM lead").scalar()
         run(
             "UPDATE abs_import_lead SET state = 'new', lead_id = n.id FROM ("
@@ -411,16 +461,15 @@ class LeadBulkWriter:
             (stamp,),
         )
         mark_leads(conn, WRITTEN_LEADS)
-        result.rejects.sort(key=lambda reject: reject[0])  # file order, as the generic path
-        counts = dict(
-            run("SELECT coalesce(state, ''), count(*) FROM abs_import_lead GROUP BY 1").all()
+        counts: dict[str, int] = dict(
+            run("SELECT coalesce(state, ''), count(*) FROM abs_import_lead GROUP BY 1").tuples()
         )
         result.inserted = counts.get("new", 0)
         result.updated = counts.get("changed", 0)
         result.unchanged = counts.get("", 0)
         return result
 
-    def _external_ids(self, result: BatchRows, rows: list[Any]) -> None:
+    def _external_ids(self, result: BatchRows) -> None:
         """Leads found by external id; conflicting rows are rejected (see `write_leads`)."""
         run = self.conn.exec_driver_sql
         run(
@@ -443,16 +492,16 @@ class LeadBulkWriter:
             "WHERE e.external_id = abs_import_lead.external_id AND e.seq < abs_import_lead.seq "
             "AND e.state IS NULL AND e.lead_id IS NULL)"
         )
-        for seq, state, external_id in run(
-            "SELECT seq, state, external_id FROM abs_import_lead "
-            "WHERE state IN ('belongs', 'twice') ORDER BY seq"
+        for seq, state, external_id, cells in run(
+            "SELECT s.seq, s.state, s.external_id, f.cells FROM abs_import_lead AS s "
+            "JOIN abs_import_file AS f ON f.seq = s.seq "
+            "WHERE s.state IN ('belongs', 'twice') ORDER BY s.seq"
         ):
-            line, cells, _values = rows[seq - 1]
             if state == "belongs":
                 reason = f"external_id {external_id!r} belongs to another lead"
             else:
                 reason = f"external_id {external_id!r} is given to two e-mails in the file"
-            result.rejects.append((line, cells, reason))
+            result.rejects.append((seq, pickle.loads(cells), reason))
 
 
 DOMAIN, OWNER, SOURCE = SLOT["domain"], SLOT["owner"], SLOT["source"]
