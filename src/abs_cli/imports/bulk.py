@@ -461,9 +461,12 @@ class LeadBulkWriter:
             (stamp,),
         )
         mark_leads(conn, WRITTEN_LEADS)
-        counts: dict[str, int] = dict(
-            run("SELECT coalesce(state, ''), count(*) FROM abs_import_lead GROUP BY 1").tuples()
-        )
+        counts: dict[str, int] = {
+            state: count
+            for state, count in run(
+                "SELECT coalesce(state, ''), count(*) FROM abs_import_lead GROUP BY 1"
+            )
+        }
         result.inserted = counts.get("new", 0)
         result.updated = counts.get("changed", 0)
         result.unchanged = counts.get("", 0)
