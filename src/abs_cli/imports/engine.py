@@ -50,7 +50,7 @@ from abs_cli.imports.headers import (
 )
 from abs_cli.imports.reader import SourceInfo, open_csv
 from abs_cli.store.engine import WRITE_OPTION, Store
-from abs_cli.store.sql import is_sqlite, tune_for_bulk_load
+from abs_cli.store.sql import tune_for_bulk_load
 from abs_cli.values import now
 
 DEFAULT_BATCH = 5000
@@ -142,17 +142,20 @@ class WriteContext:
 
 @dataclass(frozen=True)
 class Importer:
-    """One kind of file: columns, row model, natural key, batch writer."""
+    """One kind of file: columns, row model, natural key, and how its rows are written.
+
+    `write(context, rows)` upserts one batch of validated rows (the generic staged
+    writer, `imports/generic.py`, calls it); `bulk(context, positions, value_maps,
+    options)` builds a set-based `StagedWriter` of its own instead.
+    """
 
     name: str
     spec: ColumnSpec
     model: type[BaseModel]
     key: Callable[[dict[str, Any]], Hashable]
-    write: Callable[[WriteContext, list[Row]], BatchResult]
+    write: Callable[[WriteContext, list[Row]], BatchResult] | None = None
     money: bool = False
     bulk: Callable[..., StagedWriter] | None = None
-    """SQLite only: `bulk(context, positions, value_maps, options)`, a set-based writer
-    that replaces the generic one (and `write`)."""
 
 
 @dataclass
@@ -425,7 +428,7 @@ def _run(
             currency = get_setting(Session(bind=conn), "currency") or "EUR"
         context = WriteContext(conn, now())
         writer: StagedWriter
-        if importer.bulk is not None and is_sqlite(conn):
+        if importer.bulk is not None:
             writer = importer.bulk(context, positions, value_maps, context_options)
         else:
             writer = GenericWriter(

@@ -66,7 +66,10 @@ class GenericWriter:
         options: dict[str, Any],
         currency: str,
     ) -> None:
+        if importer.write is None:
+            raise ValueError(f"the {importer.name} importer has neither write nor bulk")
         self.importer = importer
+        self.write = importer.write
         self.context = context
         self.conn = context.conn
         self.items = list(positions.items())
@@ -144,7 +147,7 @@ class GenericWriter:
             return None
         self.after = payloads[-1][0]
         rows: list[Row] = [pickle.loads(payload) for _seq, payload in payloads]
-        written = self.importer.write(self.context, rows)
+        written = self.write(self.context, rows)
         return BatchRows(
             written.inserted,
             written.updated,
