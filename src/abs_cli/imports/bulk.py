@@ -326,6 +326,9 @@ class LeadBulkWriter:
         dropped = run(
             f"DELETE FROM {FILE} WHERE seq NOT IN (SELECT max(seq) FROM {FILE} GROUP BY k)"
         ).rowcount
+        if self.has_external_id:
+            # A new e-mail taking an id an earlier row of the file gave is refused.
+            run(f"CREATE INDEX abs_import_file_external_id ON {FILE} (external_id, seq)")
         if self.has_domain and self.has_company:
             run(
                 f"INSERT INTO {DOMAINS} (domain, company) "
@@ -441,7 +444,8 @@ class LeadBulkWriter:
 
     def _external_ids(self, result: BatchRows) -> None:
         """Leads found by external id. A row is rejected when its e-mail and its id name
-        two different stored leads, or when two new e-mails of the chunk share an id."""
+        two different stored leads, or when its e-mail is new and an earlier row of the
+        file gave its id (to another e-mail: keys are distinct once staged)."""
         statements, conn = self.statements, self.conn
         for statement in statements.external_ids:
             conn.execute(statement)
@@ -554,9 +558,8 @@ class _Statements:
             ),
             sql(
                 f"UPDATE {CHUNK} SET state = 'twice' WHERE state IS NULL AND lead_id IS NULL "
-                f"AND external_id IS NOT NULL AND EXISTS (SELECT 1 FROM {CHUNK} AS e "
-                f"WHERE e.external_id = {CHUNK}.external_id AND e.seq < {CHUNK}.seq "
-                "AND e.state IS NULL AND e.lead_id IS NULL)"
+                f"AND external_id IS NOT NULL AND EXISTS (SELECT 1 FROM {FILE} AS e "
+                f"WHERE e.external_id = {CHUNK}.external_id AND e.seq < {CHUNK}.seq)"
             ),
         ]
         self.conflicts = sql(
