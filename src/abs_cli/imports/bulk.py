@@ -71,10 +71,11 @@ FILE, CHUNK, DOMAINS, HISTORY, TOUCHED = (
 def _staging_tables() -> sa.MetaData:
     """The TEMP tables of one import, typed like the `lead` columns they feed.
 
-    The file's valid rows by line (`seq`) with their key and their cells as read
-    (pickled, for the rejects file); the chunk being applied, with what the statements
-    find out about each row; each domain's first company; the history rows of a
-    transaction and the leads whose stays it recomputes (moved, or re-dated).
+    The file's valid rows by line (`seq`) with their key and, when the file has an
+    `external_id` column, their cells as read (pickled, for the rejects file); the chunk
+    being applied, with what the statements find out about each row; each domain's
+    first company; the history rows of a transaction and the leads whose stays it
+    recomputes (moved, or re-dated).
     """
     metadata = sa.MetaData()
     lead = lead_table.c
@@ -95,7 +96,7 @@ def _staging_tables() -> sa.MetaData:
         FILE,
         sa.Column(seq, sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("k", sa.String, nullable=False),
-        sa.Column("cells", sa.LargeBinary, nullable=False),
+        sa.Column("cells", sa.LargeBinary),
         *staged(),
     )
     table(
@@ -230,6 +231,10 @@ def _chain(first: Callable[[str], Any], then: Callable[[Any], Any]) -> Callable[
     return lambda cell: then(first(cell))
 
 
+def _nothing(cells: list[str]) -> None:
+    return None
+
+
 def lead_key(values: list[Any]) -> str:
     """A lead's key within a file: its e-mail, else its external id."""
     email = values[EMAIL]
@@ -303,7 +308,8 @@ class LeadBulkWriter:
         fields, has_source, has_domain = self.fields, self.has_source, self.has_domain
         has_owner, flag = self.team is not None, self.flag
         account_domain = self._account_domain
-        dumps = pickle.dumps
+        # Only a row with an external id can be refused once staged: keep its cells.
+        dumps = pickle.dumps if self.has_external_id else _nothing
         for line, cells, values in rows:
             row = fields(values)
             if not isinstance(row, tuple):

@@ -48,7 +48,7 @@ from abs_cli.imports.headers import (
     plan_header,
     value_translations,
 )
-from abs_cli.imports.reader import SourceInfo, open_csv
+from abs_cli.imports.reader import CsvSource, SourceInfo, open_csv
 from abs_cli.store.engine import WRITE_OPTION, Store
 from abs_cli.store.sql import tune_for_bulk_load
 from abs_cli.values import now
@@ -217,6 +217,24 @@ class ImportSummary:
 Hook = Callable[[int], None]
 
 
+@dataclass(frozen=True)
+class Progress:
+    """Where an import stands, for a progress bar.
+
+    While `reading`, `done` is the bytes of the stored file read so far and `total` its
+    size (None for stdin); while `writing`, both count the rows of the file's winners.
+    `rows` is the rows read, then written.
+    """
+
+    phase: str
+    rows: int
+    done: int
+    total: int | None
+
+
+ProgressHook = Callable[[Progress], None]
+
+
 def default_rejects_path(source: str) -> Path:
     """`leads.csv` → `leads.rejects.csv` beside it; stdin → `./stdin.rejects.csv`.
 
@@ -328,13 +346,13 @@ def run_import(
     path: str,
     options: ImportOptions,
     *,
-    progress: Hook | None = None,
+    progress: ProgressHook | None = None,
     before_commit: Hook | None = None,
 ) -> ImportSummary:
     """Import one file; see the module docstring.
 
     Args:
-        progress: called with the number of rows read after each batch.
+        progress: called with a `Progress` after each chunk read, then each written.
         before_commit: called with the batch number before each batch commits (tests use
             it to interrupt an import half-way).
 
@@ -369,7 +387,7 @@ def run_import(
             _run(
                 store,
                 importer,
-                source.rows,
+                source,
                 plan.positions,
                 value_maps,
                 options,
@@ -400,13 +418,13 @@ def run_import(
 def _run(
     store: Store,
     importer: Importer,
-    rows: Any,
+    source: CsvSource,
     positions: dict[str, int],
     value_maps: dict[str, dict[str, str]],
     options: ImportOptions,
     summary: ImportSummary,
     rejects: _Rejects,
-    progress: Hook | None,
+    progress: ProgressHook | None,
     before_commit: Hook | None,
 ) -> None:
     from sqlalchemy.orm import Session
@@ -435,7 +453,7 @@ def _run(
                 importer, context, positions, value_maps, context_options, currency
             )
         try:
-            _run_staged(writer, conn, rows, options, summary, rejects, progress, before_commit)
+            _run_staged(writer, conn, source, options, summary, rejects, progress, before_commit)
         finally:
             writer.close()
 
@@ -443,11 +461,11 @@ def _run(
 def _run_staged(
     writer: StagedWriter,
     conn: Connection,
-    rows: Any,
+    source: CsvSource,
     options: ImportOptions,
     summary: ImportSummary,
     rejects: _Rejects,
-    progress: Hook | None,
+    progress: ProgressHook | None,
     before_commit: Hook | None,
 ) -> None:
     """The engine's loop: stage the whole file, drop earlier duplicates, apply in batches.
@@ -464,20 +482,23 @@ def _run_staged(
             raise InputError(f"line {line}: {reason}; nothing was imported (--strict)")
         rejects.add(line, cells, reason)
 
+    counts = {"staged": 0, "written": 0}
+
     def stage(buffer: list[tuple[int, list[str], Any]]) -> None:
         if outer is not None:
             writer.stage(buffer)
         else:
             with conn.begin():
                 writer.stage(buffer)
+        counts["staged"] += len(buffer)
         if progress is not None:
-            progress(summary.read)
+            progress(Progress("reading", summary.read, source.bytes_read(), source.size))
 
     state: dict[str, Any] = {"transaction": None, "pending": 0, "number": 0}
     try:
         convert = writer.convert
         buffer: list[tuple[int, list[str], Any]] = []
-        for line, cells in rows:
+        for line, cells in source.rows:
             summary.read += 1
             try:
                 buffer.append((line, cells, convert(cells)))
@@ -508,8 +529,12 @@ def _run_staged(
                 summary.inserted += result.inserted
                 summary.updated += result.updated
                 summary.unchanged += result.unchanged
-                state["pending"] += result.inserted + result.updated + result.unchanged
-                state["pending"] += len(result.rejects)
+                applied = result.inserted + result.updated + result.unchanged + len(result.rejects)
+                state["pending"] += applied
+                counts["written"] += applied
+                if progress is not None:
+                    winners = counts["staged"] - summary.duplicates_in_file
+                    progress(Progress("writing", counts["written"], counts["written"], winners))
             last = result is None
             if state["pending"] and (last or state["pending"] >= batch_size):
                 writer.finish()
