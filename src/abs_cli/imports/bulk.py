@@ -425,8 +425,9 @@ class LeadBulkWriter:
         taken = conn.execute(statements.take, {"after": self.after, "limit": limit}).rowcount
         if not taken:
             return None
+        if not self.after:
+            analyze(conn, CHUNK)  # every chunk looks alike: the first one's statistics do
         self.after = int(conn.execute(statements.last).scalar_one())
-        analyze(conn, CHUNK)
         conn.execute(statements.accounts, {"stamp": stamp})
         conn.execute(statements.account_ids)
         conn.execute(statements.lead_ids)
