@@ -352,9 +352,11 @@ class Backend:
                 counts = {name: conn.execute(sql).fetchone()[0] for name, sql in counts_sql.items()}
                 rows: Any = conn.execute(leads_sql)
                 return counts, _hash(rows)
-        with self._connect() as conn:
+        with self._connect() as conn, conn.transaction():
             counts = {name: conn.execute(sql).fetchone()[0] for name, sql in counts_sql.items()}
-            return counts, _hash(conn.execute(leads_sql))
+            with conn.cursor(name="digest") as cursor:  # streamed: see `run_abs`
+                cursor.execute(leads_sql)
+                return counts, _hash(cursor)
 
     def _connect(self) -> Any:
         import psycopg
@@ -383,7 +385,11 @@ def abs_cli(*args: str) -> None:
 
 
 def run_abs(store: str, csv_path: Path, work: Path) -> tuple[float, int]:
-    """Wall seconds and peak RSS (MB) of one `abs leads import` in a child process."""
+    """Wall seconds and peak RSS (MB) of one `abs leads import` in a child process.
+
+    Linux counts in a child's peak RSS the memory of this process at the fork, so this
+    process must stay small: the digests stream their rows, never hold them.
+    """
     command = [
         sys.executable,
         "-m",
