@@ -1,28 +1,46 @@
-"""Benchmark `abs leads import` against the sqlite3 shell doing the same job in C.
+"""Benchmark `abs leads import` against the same work done by the database's own shell.
 
-One command generates the data and runs everything side by side:
+One command generates the data and runs everything, interleaved, round after round:
 
-    python bench/import_bench.py            # 1,000,000 and 100,000 leads
-    python bench/import_bench.py --rows 200000 --no-small
+    python bench/import_bench.py                          # 200,000 leads, both shapes, SQLite
+    python bench/import_bench.py --rows 1000000 --rounds 3
+    python bench/import_bench.py --postgres postgresql+psycopg://abs:abs@127.0.0.1/abs_h2
 
-The anchor (issue 3): the sqlite3 shell `.import`s the CSV into a staging table, then one
-`INSERT OR REPLACE … SELECT` with the validation written in SQL fills a table with a
-unique e-mail index. abs runs the full `abs leads import` (validation, normalisation,
-accounts, history rows) in a child process whose peak RSS is read from `wait4`.
+The anchor is fair: it does abs's work on abs's own schema, in one process. The sqlite3
+shell `.import`s the CSV into a TEMP table, then, in one transaction, with every index
+of the store live: the same checks in SQL (e-mail, employees; rows failing them are left
+out), the same normalisation (lower-cased e-mail, country and source names, HubSpot
+stage names, owners by e-mail, UTC timestamps), each key's last row only, the accounts
+(named after the first company of their domain), one `INSERT … SELECT … ON CONFLICT`
+into `lead`, a stage-history row and a stage stay per new lead, and the rollup marks.
+On PostgreSQL, `psql` does the same with `\\copy` and the same statements. abs runs the
+full `abs leads import` in a child process whose peak RSS is read from `wait4`.
+
+Both start from a copy of the same store (schema, team); afterwards the row counts of
+`lead`, `account`, `stage_history`, `stage_stay` and `kpi_stale` and a digest of every
+lead's stored values are compared: a mismatch is printed and fails the run.
+
+Shapes: `plain` (ten columns, ~2 % of rows repeat an earlier lead, ~0.5 % bad rows) and
+`crm`, a HubSpot contacts export (`Record ID`, owner, lifecycle stage and the columns
+such an export carries, some of which abs ignores) whose repeats stand far apart.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import os
 import random
 import shutil
+import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 FIRST = ["Ana", "Bob", "Chloé", "Dmitri", "Emma", "Farid", "Grace", "Hugo", "Ines", "Jules"]
 LAST = ["Lima", "Martin", "Dubois", "Schmidt", "Rossi", "Smith", "Nguyen", "Garcia", "Müller"]
@@ -37,7 +55,10 @@ SOURCES = [
     "outbound_list",
     "cold_call",
 ]
-HEADER = [
+LIFECYCLE = ["Lead", "Marketing Qualified Lead", "Sales Qualified Lead", "Opportunity", "Customer"]
+REPS = [f"rep{n}@acme.io" for n in range(10)]
+
+PLAIN = [
     "email",
     "first_name",
     "last_name",
@@ -49,18 +70,39 @@ HEADER = [
     "source",
     "created_at",
 ]
+CRM = [
+    "Record ID",
+    "First Name",
+    "Last Name",
+    "Email",
+    "Phone Number",
+    "Job Title",
+    "Company Name",
+    "Industry",
+    "Number of Employees",
+    "Country/Region",
+    "Original Source",
+    "Create Date",
+    "Contact owner",
+    "Lifecycle Stage",
+    "City",
+    "Last Activity Date",
+]
+"""The HubSpot columns, in an export's order; `City` and `Last Activity Date` abs ignores."""
 
 
-def generate(path: Path, rows: int, seed: int = 7) -> None:
-    """`rows` leads with ~2 % repeats of an earlier lead and ~0.5 % bad rows."""
+def generate(path: Path, rows: int, shape: str, seed: int = 7) -> None:
+    """`rows` leads of `shape`: ~2 % repeat an earlier lead (anywhere before it: far apart
+    in `crm`, where the repeat also moves the lead on), ~0.5 % bad rows."""
     rng = random.Random(seed)
-    companies = max(10, rows // 20)
+    companies = max(10, rows // 8)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(HEADER)
+        writer.writerow(PLAIN if shape == "plain" else CRM)
         for number in range(rows):
             draw = rng.random()
-            person = rng.randrange(number) if draw < 0.02 and number else number
+            repeat = draw < 0.02 and number > 0
+            person = rng.randrange(number) if repeat else number
             company = person % companies
             email = f"person{person}@company{company}.com"
             employees = str(10 + company % 5000)
@@ -68,61 +110,292 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
                 email = f"person{number}@"
             elif 0.0225 <= draw < 0.025:
                 employees = "many"
+            created = f"2026-{1 + person % 12:02d}-{1 + person % 28:02d}T{person % 24:02d}:00:00"
+            if shape == "plain":
+                writer.writerow(
+                    [
+                        email,
+                        FIRST[person % len(FIRST)],
+                        LAST[person % len(LAST)],
+                        TITLES[person % len(TITLES)],
+                        f"Company {company}",
+                        INDUSTRIES[company % len(INDUSTRIES)],
+                        employees,
+                        COUNTRIES[company % len(COUNTRIES)],
+                        SOURCES[person % len(SOURCES)],
+                        created,
+                    ]
+                )
+                continue
+            stage = LIFECYCLE[(person + repeat) % len(LIFECYCLE)]
             writer.writerow(
                 [
-                    email,
+                    str(100_000_000 + person),
                     FIRST[person % len(FIRST)],
                     LAST[person % len(LAST)],
+                    email,
+                    f"+33 1 {person % 100:02d} {person % 97:02d} {person % 89:02d}",
                     TITLES[person % len(TITLES)],
                     f"Company {company}",
                     INDUSTRIES[company % len(INDUSTRIES)],
                     employees,
                     COUNTRIES[company % len(COUNTRIES)],
                     SOURCES[person % len(SOURCES)],
-                    f"2026-{1 + person % 12:02d}-{1 + person % 28:02d}T{person % 24:02d}:00:00",
+                    created,
+                    REPS[person % len(REPS)],
+                    stage,
+                    "Paris",
+                    f"2026-11-{1 + number % 28:02d}",
                 ]
             )
 
 
-ANCHOR_SQL = """
-CREATE TABLE lead (
-  id INTEGER PRIMARY KEY, email TEXT NOT NULL, first_name TEXT, last_name TEXT, title TEXT,
-  company TEXT, industry TEXT, employees INTEGER, country TEXT, source TEXT, created_at TEXT
-);
-CREATE UNIQUE INDEX ix_lead_email ON lead(email);
-CREATE TABLE staging (
-  email TEXT, first_name TEXT, last_name TEXT, title TEXT, company TEXT, industry TEXT,
-  employees TEXT, country TEXT, source TEXT, created_at TEXT
-);
-.import --csv --skip 1 '{csv}' staging
-INSERT OR REPLACE INTO lead (email, first_name, last_name, title, company, industry,
-  employees, country, source, created_at)
-SELECT lower(trim(email)), first_name, last_name, title, company, industry,
-  CAST(NULLIF(employees, '') AS INTEGER), upper(country),
-  lower(replace(source, ' ', '_')), created_at
-FROM staging
-WHERE lower(trim(email)) GLOB '?*@?*.?*'
-  AND (employees = '' OR employees NOT GLOB '*[^0-9]*');
+# The anchor's SQL, shared by both databases: `{…}` are the few spellings that differ.
+NORMALISE = """
+INSERT INTO staged (seq, k, email, external_id, first_name, last_name, title, phone,
+  company, industry, employees, country, source, created_at, owner_id, stage, domain)
+SELECT seq, coalesce(e, '#' || nullif(trim(external_id), '')), e,
+  nullif(trim(external_id), ''), nullif(trim(first_name), ''), nullif(trim(last_name), ''),
+  nullif(trim(title), ''), nullif(trim(phone), ''), nullif(trim(company), ''),
+  nullif(trim(industry), ''), CAST(nullif(trim(employees), '') AS INTEGER),
+  CASE lower(trim(country)) WHEN 'france' THEN 'FR' WHEN 'germany' THEN 'DE'
+    ELSE nullif(upper(trim(country)), '') END,
+  CASE lower(trim(source)) WHEN 'demo request' THEN 'demo_request'
+    WHEN 'trade show' THEN 'event' ELSE nullif(lower(trim(source)), '') END,
+  {created_at},
+  (SELECT id FROM rep WHERE rep.email = lower(trim(owner))),
+  CASE lower(trim(stage)) WHEN 'lead' THEN 'prospect'
+    WHEN 'marketing qualified lead' THEN 'prospect' WHEN 'sales qualified lead' THEN 'qualified'
+    WHEN 'opportunity' THEN 'discovery' WHEN 'customer' THEN 'customer' END,
+  CASE WHEN e IS NULL THEN NULL ELSE substr(e, {position}('@' {in_} e) + 1) END
+FROM (SELECT *, nullif(lower(trim(email)), '') AS e FROM raw) AS r
+WHERE (e IS NULL OR e {matches} '^[^@ ]+@[^@ ]+\\.[^@ ]+$')
+  AND (trim(employees) = '' OR trim(employees) {matches} '^[0-9]+$')
+  AND (e IS NOT NULL OR trim(external_id) <> '');
+DELETE FROM staged WHERE seq NOT IN (SELECT max(seq) FROM staged GROUP BY k);
+UPDATE staged SET inbound = source IN ('demo_request', 'content_download', 'webinar',
+  'trial_signup', 'contact_form', 'referral', 'event');
+UPDATE staged SET domain = NULL WHERE domain IN ('gmail.com', 'outlook.com', 'hotmail.com');
+INSERT INTO account (domain, name, created_at, updated_at)
+SELECT d.domain, f.company, {now}, {now}
+FROM (SELECT domain, min(seq) AS first FROM staged WHERE domain IS NOT NULL GROUP BY domain) AS d
+LEFT JOIN (SELECT domain, company FROM (SELECT domain, company, row_number() OVER
+    (PARTITION BY domain ORDER BY seq) AS n FROM staged
+    WHERE domain IS NOT NULL AND company IS NOT NULL) AS x WHERE n = 1) AS f
+  ON f.domain = d.domain
+ORDER BY d.first ON CONFLICT (domain) DO NOTHING;
+INSERT INTO lead (email, external_id, first_name, last_name, title, phone, company,
+  account_id, industry, employees, country, source, inbound, owner_id, stage,
+  stage_changed_at, created_at, updated_at)
+SELECT email, external_id, first_name, last_name, title, phone, company,
+  (SELECT id FROM account WHERE account.domain = s.domain), industry, employees, country,
+  source, coalesce(inbound, {false}), owner_id, coalesce(stage, 'prospect'),
+  coalesce(created_at, {now}), coalesce(created_at, {now}), {now}
+FROM staged AS s WHERE true ORDER BY seq
+ON CONFLICT (email) DO UPDATE SET first_name = coalesce(excluded.first_name, lead.first_name);
+INSERT INTO stage_history (lead_id, from_stage, to_stage, changed_at, rep_id, owner_id,
+  reason, amount, forced, origin)
+SELECT id, NULL, stage, created_at, NULL, owner_id, NULL, NULL, {false}, 'import' FROM lead
+ORDER BY created_at, id;
+INSERT INTO stage_stay (entered_at, history_id, lead_id, stage, left_at, changed, from_stage,
+  stay_started_at, rep_id, amount)
+SELECT changed_at, id, lead_id, to_stage, NULL, to_stage <> 'prospect', 'prospect',
+  changed_at, NULL, NULL FROM stage_history ORDER BY changed_at, id;
+INSERT INTO kpi_stale (part, month)
+SELECT DISTINCT p.part, {month} FROM lead CROSS JOIN (SELECT 'cohort' AS part
+  UNION ALL SELECT 'speed' UNION ALL SELECT 'moves') AS p WHERE true\nON CONFLICT DO NOTHING;
 """
+STAGED = """CREATE TEMP TABLE staged (seq {seq} PRIMARY KEY, k TEXT, email TEXT,
+  external_id TEXT, first_name TEXT, last_name TEXT, title TEXT, phone TEXT, company TEXT,
+  industry TEXT, employees INTEGER, country TEXT, source TEXT, created_at {timestamp},
+  owner_id INTEGER, stage TEXT, domain TEXT, inbound {boolean});
+"""
+RAW_COLUMNS = {
+    "plain": PLAIN,
+    "crm": [
+        "external_id",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "title",
+        "company",
+        "industry",
+        "employees",
+        "country",
+        "source",
+        "created_at",
+        "owner",
+        "stage",
+        "city",
+        "last_activity",
+    ],
+}
+ALL_RAW = sorted({name for names in RAW_COLUMNS.values() for name in names})
 
 
-def run_anchor(csv_path: Path, work: Path) -> float:
-    database = work / "anchor.db"
-    database.unlink(missing_ok=True)
-    script = ANCHOR_SQL.format(csv=csv_path)
-    started = time.perf_counter()
-    subprocess.run(["sqlite3", str(database)], input=script, text=True, check=True)
-    return time.perf_counter() - started
+def sqlite_anchor_script(csv_path: Path, shape: str) -> str:
+    columns = RAW_COLUMNS[shape]
+    missing = [name for name in ALL_RAW if name not in columns]
+    sql = NORMALISE.format(
+        created_at="replace(nullif(trim(created_at), ''), 'T', ' ') || '.000000'",
+        position="instr",
+        in_=",",
+        matches="REGEXP",
+        now="strftime('%Y-%m-%d %H:%M:%f000', 'now')",
+        false="0",
+        month="substr(created_at, 1, 7)",
+    ).replace("instr('@' , e)", "instr(e, '@')")
+    sql = sql.replace("e REGEXP '^[^@ ]+@[^@ ]+\\.[^@ ]+$'", "e GLOB '?*@?*.?*'")
+    sql = sql.replace("trim(employees) REGEXP '^[0-9]+$'", "trim(employees) NOT GLOB '*[^0-9]*'")
+    return "\n".join(
+        [
+            f"CREATE TEMP TABLE raw_file ({', '.join(columns)});",
+            f".import --csv --skip 1 --schema temp '{csv_path}' raw_file",
+            "CREATE TEMP TABLE raw AS SELECT rowid AS seq, "
+            + ", ".join([*columns, *(f"'' AS {name}" for name in missing)])
+            + " FROM raw_file;",
+            "BEGIN;",
+            STAGED.format(seq="INTEGER", timestamp="TEXT", boolean="INTEGER"),
+            sql,
+            "COMMIT;",
+        ]
+    )
 
 
-def run_abs(csv_path: Path, database: Path, *extra: str) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS in MB, and the JSON summary of one `abs leads import`."""
+def postgres_anchor_script(csv_path: Path, shape: str) -> str:
+    columns = RAW_COLUMNS[shape]
+    missing = [name for name in ALL_RAW if name not in columns]
+    sql = NORMALISE.format(
+        created_at="CAST(nullif(trim(created_at), '') AS timestamp)",
+        position="position",
+        in_="IN",
+        matches="~",
+        now="CAST(now() AT TIME ZONE 'UTC' AS timestamp)",
+        false="false",
+        month="to_char(created_at, 'YYYY-MM')",
+    )
+    return "\n".join(
+        [
+            "\\set ON_ERROR_STOP on",
+            "CREATE TEMP TABLE raw_file (seq bigserial, "
+            + ", ".join(f"{name} text" for name in columns)
+            + ");",
+            f"\\copy raw_file ({', '.join(columns)}) FROM '{csv_path}' CSV HEADER",
+            "CREATE TEMP TABLE raw AS SELECT seq, "
+            + ", ".join([*columns, *(f"''::text AS {name}" for name in missing)])
+            + " FROM raw_file;",
+            "BEGIN;",
+            STAGED.format(seq="bigint", timestamp="timestamp", boolean="boolean"),
+            sql,
+            "COMMIT;",
+        ]
+    )
+
+
+class Backend:
+    """Where a round runs: a fresh copy of the prepared store, the anchor, abs, a digest."""
+
+    def __init__(self, work: Path, team: Path, url: str | None) -> None:
+        self.work = work
+        self.team = team
+        self.url = url
+        self.name = "postgresql" if url else "sqlite"
+        if url is None:
+            self.template = work / "template.db"
+            if not self.template.exists():
+                abs_cli("--db", str(self.template), "db", "init")
+                abs_cli("--db", str(self.template), "team", "import", str(team))
+
+    def fresh(self, label: str) -> str:
+        """A store with the schema and the team, nothing else: its URL or path."""
+        if self.url is None:
+            database = self.work / f"{label}.db"
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(database) + suffix).unlink(missing_ok=True)
+            shutil.copy(self.template, database)
+            return str(database)
+        with self._connect() as conn:
+            conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+            conn.execute("CREATE SCHEMA public")
+        abs_cli("--db", self.url, "db", "init")
+        abs_cli("--db", self.url, "team", "import", str(self.team))
+        return self.url
+
+    def anchor(self, store: str, csv_path: Path, shape: str) -> float:
+        if self.url is None:
+            command = ["sqlite3", store]
+            script = sqlite_anchor_script(csv_path, shape)
+        else:
+            command = ["psql", "-q", "-X", libpq(self.url)]
+            script = postgres_anchor_script(csv_path, shape)
+        started = time.perf_counter()
+        subprocess.run(command, input=script, text=True, check=True, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - started
+
+    def digest(self, store: str) -> tuple[dict[str, int], str]:
+        """Row counts of the tables written, and a hash of every lead's stored values."""
+        counts_sql = {
+            name: f"SELECT count(*) FROM {name}"
+            for name in ("lead", "account", "stage_history", "stage_stay", "kpi_stale")
+        }
+        created = "created_at" if self.url is None else "to_char(created_at, 'YYYY-MM-DD HH24:MI')"
+        leads_sql = (
+            "SELECT lead.email, lead.external_id, first_name, last_name, title, phone, company, "
+            "lead.industry, lead.employees, lead.country, source, inbound, stage, "
+            f"{created.replace('created_at', 'lead.created_at')}, account.domain, "
+            "account.name, rep.email FROM lead LEFT JOIN account ON account.id = account_id "
+            "LEFT JOIN rep ON rep.id = lead.owner_id ORDER BY lead.email, lead.external_id"
+        )
+        if self.url is None:
+            with sqlite3.connect(store) as conn:
+                counts = {name: conn.execute(sql).fetchone()[0] for name, sql in counts_sql.items()}
+                rows: Any = conn.execute(leads_sql)
+                return counts, _hash(rows)
+        with self._connect() as conn, conn.transaction():
+            counts = {name: conn.execute(sql).fetchone()[0] for name, sql in counts_sql.items()}
+            with conn.cursor(name="digest") as cursor:  # streamed: see `run_abs`
+                cursor.execute(leads_sql)
+                return counts, _hash(cursor)
+
+    def _connect(self) -> Any:
+        import psycopg
+
+        return psycopg.connect(libpq(self.url or ""), autocommit=True)
+
+
+def _hash(rows: Any) -> str:
+    digest = hashlib.sha1()
+    for row in rows:
+        normal = [int(value) if isinstance(value, bool) else value for value in row]
+        digest.update(repr(normal).encode())
+    return digest.hexdigest()[:12]
+
+
+def libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def abs_cli(*args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "abs_cli", "-q", *args],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def run_abs(store: str, csv_path: Path, work: Path) -> tuple[float, int]:
+    """Wall seconds and peak RSS (MB) of one `abs leads import` in a child process.
+
+    Linux counts in a child's peak RSS the memory of this process at the fork, so this
+    process must stay small: the digests stream their rows, never hold them.
+    """
     command = [
         sys.executable,
         "-m",
         "abs_cli",
         "--db",
-        str(database),
+        store,
         "-q",
         "leads",
         "import",
@@ -130,86 +403,85 @@ def run_abs(csv_path: Path, database: Path, *extra: str) -> tuple[float, int, st
         "--format",
         "json",
         "--rejects",
-        str(database.with_suffix(".rejects.csv")),
-        *extra,
+        str(work / "rejects.csv"),
     ]
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    output = process.stdout.read().decode()  # type: ignore[union-attr]
-    process.stderr.read()  # type: ignore[union-attr]
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) not in (0, 3):
-        raise SystemExit(f"abs failed: {output}")
-    return elapsed, usage.ru_maxrss // 1024, output
+    errors = work / "abs.stderr"
+    with errors.open("w") as stderr:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 3):
+        raise SystemExit(f"abs failed ({code}): {errors.read_text()}")
+    return elapsed, usage.ru_maxrss // 1024
 
 
-def clean_copy(csv_path: Path) -> Path:
-    """The file without its bad rows (a --strict import stops at the first one)."""
-    clean = csv_path.with_name(csv_path.stem + "-clean.csv")
-    if not clean.exists():
-        with csv_path.open(newline="") as source, clean.open("w", newline="") as target:
-            reader, writer = csv.reader(source), csv.writer(target)
-            writer.writerow(next(reader))
-            for row in reader:
-                if "@" in row[0] and not row[0].endswith("@") and row[6].isdigit():
-                    writer.writerow(row)
-    return clean
-
-
-def fresh(database: Path) -> Path:
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(database) + suffix).unlink(missing_ok=True)
-    return database
-
-
-def bench(rows: int, work: Path, strict: bool = False) -> dict[str, float]:
-    csv_path = work / f"leads-{rows}.csv"
+def bench(backend: Backend, rows: int, shape: str, rounds: int) -> bool:
+    """Interleaved rounds of the anchor and abs on one file; True when the stores agree."""
+    csv_path = backend.work / f"leads-{shape}-{rows}.csv"
     if not csv_path.exists():
-        generate(csv_path, rows)
-    anchor = run_anchor(csv_path, work)
-    database = fresh(work / f"abs-{rows}.db")
-    first, rss, summary = run_abs(csv_path, database)
-    again, rss_again, summary_again = run_abs(csv_path, database)
-    print(f"\n{rows:,} leads")
-    print(f"  sqlite3 shell : {anchor:7.2f} s  {rows / anchor:10,.0f} rows/s")
-    print(f"  abs import    : {first:7.2f} s  {rows / first:10,.0f} rows/s  peak RSS {rss} MB")
+        generate(csv_path, rows, shape)
+    anchors, imports, peaks = [], [], []
+    agree = True
+    for round_number in range(rounds):
+        order = ("anchor", "abs") if round_number % 2 == 0 else ("abs", "anchor")
+        for who in order:
+            store = backend.fresh(who)
+            if who == "anchor":
+                anchors.append(backend.anchor(store, csv_path, shape))
+                expected = backend.digest(store)
+            else:
+                taken, peak = run_abs(store, csv_path, backend.work)
+                imports.append(taken)
+                peaks.append(peak)
+                got = backend.digest(store)
+        if got != expected:
+            agree = False
+            print(f"  round {round_number + 1}: the stores differ: anchor {expected}, abs {got}")
+    ratios = [mine / theirs for mine, theirs in zip(imports, anchors, strict=True)]
     print(
-        f"  abs re-import : {again:7.2f} s  {rows / again:10,.0f} rows/s  peak RSS {rss_again} MB"
+        f"{backend.name:10} {shape:5} {rows:>9,}  anchor {fmt(anchors)}  abs {fmt(imports)}  "
+        f"abs/anchor min {min(ratios):.2f} median {statistics.median(ratios):.2f}  "
+        f"peak RSS {max(peaks)} MB  rows {expected[0]['lead']:,} "
+        f"{'same' if agree else 'DIFFERENT'} stores"
     )
-    print(f"  ratio abs / sqlite3 = {first / anchor:.2f}x (target <= 2x)")
-    print("  summary:", " ".join(summary.split()))
-    print("  re-import summary:", " ".join(summary_again.split()))
-    if strict:
-        clean = clean_copy(csv_path)
-        taken, rss_strict, _ = run_abs(clean, fresh(work / f"strict-{rows}.db"), "--strict")
-        print(
-            f"  abs --strict  : {taken:7.2f} s  {rows / taken:10,.0f} rows/s  peak RSS "
-            f"{rss_strict} MB (the same file without its bad rows, into an empty store)"
-        )
-    return {"anchor": anchor, "abs": first, "again": again, "rss": rss}
+    return agree
+
+
+def fmt(seconds: list[float]) -> str:
+    return "/".join(f"{value:.2f}" for value in seconds) + " s"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--no-small", action="store_true", help="skip the 100,000-row run")
+    parser.add_argument("--rows", type=int, nargs="+", default=[200_000])
+    parser.add_argument("--shape", choices=("plain", "crm"), nargs="+", default=["plain", "crm"])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--postgres", help="also run on this PostgreSQL URL (its schema is reset)")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--keep", help="folder to keep the generated files in")
-    parser.add_argument(
-        "--strict", action="store_true", help="also time an all-or-nothing import (--strict)"
-    )
     args = parser.parse_args()
     if shutil.which("sqlite3") is None:
         raise SystemExit("the sqlite3 shell is missing: apt-get install -y sqlite3")
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="abs-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    team = work / "team.csv"
+    team.write_text("email,name,role\n" + "".join(f"{rep},Rep {rep[3]},sdr\n" for rep in REPS))
+    backends = [] if args.no_sqlite else [Backend(work, team, None)]
+    if args.postgres:
+        backends.append(Backend(work, team, args.postgres))
+    agree = True
     try:
-        sizes = [args.rows] if args.no_small else sorted({100_000, args.rows})
-        for rows in sizes:
-            bench(rows, work, strict=args.strict)
+        for rows in args.rows:
+            for shape in args.shape:
+                for backend in backends:
+                    agree &= bench(backend, rows, shape, args.rounds)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+    if not agree:
+        raise SystemExit("abs and the anchor stored different data")
 
 
 if __name__ == "__main__":

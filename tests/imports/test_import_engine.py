@@ -129,7 +129,8 @@ def test_duplicates_in_file_later_row_wins_and_is_counted(cli, tmp_path: Path) -
     assert result.exit_code == 0
     assert counts(summary) == (3, 2, 0, 0, 1, 0)
     first = {row["email"]: row for row in lead_rows(cli)}["a@acme.io"]
-    assert first["name"] == "Anna" and first["company"] == "Acme"
+    # The last row wins whole, as if the earlier one were not there (docs/domain.md §3.4).
+    assert first["name"] == "Anna" and first["company"] is None
 
 
 def test_duplicates_across_batches_are_counted(cli, tmp_path: Path) -> None:

@@ -68,10 +68,10 @@ def test_activities(seeded, store, tmp_path: Path) -> None:
     )
     code, summary = imported(seeded, "activities", path)
     assert code == 3 and (summary["inserted"], summary["rejected"]) == (2, 3)
-    assert reasons(tmp_path / "calls.rejects.csv") == [
+    assert reasons(tmp_path / "calls.rejects.csv") == [  # in line order
+        "lead_email 'zz@nowhere.io' is not a lead in the store (import it first)",
         "type 'fax' is not one of call, email, meeting, demo, note, social, web_visit, "
         "email_open, email_click, content_download, webinar, form_submit, demo_request",
-        "lead_email 'zz@nowhere.io' is not a lead in the store (import it first)",
         "rep_email 'nobody' is not a rep on the team (see `abs team list`)",
     ]
     assert imported(seeded, "activities", path)[1]["unchanged"] == 2

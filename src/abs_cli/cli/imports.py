@@ -171,39 +171,56 @@ def import_group(kind: str) -> typer.Typer:
 
 
 class _progress:
-    """A Rich progress line with rows/s on a terminal; nothing when piped or -q."""
+    """On a terminal, a Rich progress display: the percent of the file read with rows/s
+    and the time left, then under it the rows written; nothing when stderr is piped or
+    with -q."""
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
         self.bar: Any = None
 
-    def __enter__(self) -> Callable[[int], None] | None:
+    def __enter__(self) -> Callable[[Any], None] | None:
         from abs_cli.render.output import console
 
         err = console(stderr=True)
         if self.quiet or not err.is_terminal:
             return None
-        from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            ProgressColumn,
+            TaskProgressColumn,
+            TextColumn,
+            TimeRemainingColumn,
+        )
         from rich.text import Text
 
         class RowsPerSecond(ProgressColumn):
             def render(self, task: Any) -> Text:
-                return Text(f"{task.speed or 0:,.0f} rows/s")
+                elapsed = task.elapsed or 0.0
+                rows = task.fields.get("rows", 0)
+                rate = rows / elapsed if elapsed > 0 else 0.0
+                return Text(f"{rows:,} rows  {rate:,.0f} rows/s")
 
         self.bar = Progress(
-            TextColumn("importing"),
+            TextColumn("{task.description:8}"),
             BarColumn(),
-            TextColumn("{task.completed:,} rows"),
+            TaskProgressColumn(),
             RowsPerSecond(),
-            TimeElapsedColumn(),
+            TimeRemainingColumn(),
             console=err,
             transient=True,
         )
         self.bar.start()
-        task = self.bar.add_task("import", total=None)
+        tasks: dict[str, Any] = {}
 
-        def advance(read: int) -> None:
-            self.bar.update(task, completed=read)
+        def advance(progress: Any) -> None:
+            task = tasks.get(progress.phase)
+            if task is None:
+                task = tasks[progress.phase] = self.bar.add_task(
+                    progress.phase, total=progress.total, rows=0
+                )
+            self.bar.update(task, completed=progress.done, total=progress.total, rows=progress.rows)
 
         return advance
 

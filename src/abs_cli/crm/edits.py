@@ -1,9 +1,9 @@
 """`abs leads edit LEAD field=value …`: fix a lead by hand, as one recorded import row.
 
 The assignments are validated by the leads importer's row model and written by its
-writer, so an edit accepts exactly what a leads file accepts (the same parsers, the
-same owner look-up, a stage change recorded in the history) and is journaled as a
-change set that `abs imports revert` undoes.
+set-based writer as a one-row file, so an edit accepts exactly what a leads file accepts
+(the same parsers, the same owner look-up, a stage change recorded in the history) and
+is journaled as a change set that `abs imports revert` undoes.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from abs_cli.crm.lookup import find_lead_id
 from abs_cli.errors import InputError, UsageError
-from abs_cli.imports.engine import Row, WriteContext
+from abs_cli.imports.engine import BatchRows, WriteContext
 from abs_cli.imports.lead_fields import LeadRow
-from abs_cli.imports.leads import write_leads
+from abs_cli.imports.leads import LEADS
 from abs_cli.imports.log import Counts, recorded_change
 from abs_cli.store import tables
 from abs_cli.store.engine import Store
@@ -81,10 +81,9 @@ def edit_lead(
         email, external_id = connection.execute(
             select(lead_table.c.email, lead_table.c.external_id).where(lead_table.c.id == lead_id)
         ).one()
-        row = _validated(lead.strip(), {**_key(email, external_id, values), **values})
-        result = write_leads(WriteContext(connection, now()), [Row(1, [], row)])
-        if result.rejects:
-            raise InputError(f"lead {lead.strip()!r}: {result.rejects[0][1]}; nothing was changed")
+        cells = {**_key(email, external_id, values), **values}
+        _validated(lead.strip(), cells)
+        result = _write_row(connection, cells, lead.strip())
         change.counts = Counts(
             read=1, updated=result.updated, unchanged=result.unchanged, inserted=result.inserted
         )
@@ -114,3 +113,27 @@ def _validated(lead: str, values: dict[str, Any]) -> dict[str, Any]:
         if name and name not in message:
             message = f"{name} {first.get('input')!r}: {message}"
         raise InputError(f"lead {lead!r}: {message}; nothing was changed") from None
+
+
+def _write_row(connection: Any, cells: dict[str, str], lead: str) -> BatchRows:
+    """Write one leads-file row (cells by column) through the importer's writer."""
+    names = list(cells)
+    assert LEADS.bulk is not None  # the leads importer always has its set-based writer
+    options = {"dayfirst": False, "monthfirst": False, "decimal_comma": False}
+    writer = LEADS.bulk(
+        WriteContext(connection, now()), {name: i for i, name in enumerate(names)}, {}, options
+    )
+    try:
+        row = [cells[name] for name in names]
+        try:
+            writer.stage([(1, row, writer.convert(row))])
+        except ValueError as error:
+            raise InputError(f"lead {lead!r}: {error}; nothing was changed") from None
+        writer.drop_earlier_duplicates()
+        result = writer.write_next(1) or BatchRows()
+        if result.rejects:
+            raise InputError(f"lead {lead!r}: {result.rejects[0][2]}; nothing was changed")
+        writer.finish()
+        return result
+    finally:
+        writer.close()

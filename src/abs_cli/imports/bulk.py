@@ -1,37 +1,55 @@
-"""`abs leads import` on SQLite, set-based: the comparisons run in SQLite, not in Python.
+"""`abs leads import`, set-based on both backends: the comparisons run in the database.
 
 Python does the per-row work only: one compiled function turns a CSV row into a tuple of
 storage values (the same parsers and messages as the row model, memoised for the values
-files repeat: countries, sources, stages, dates, e-mail domains). Each chunk of rows goes
-to a TEMP staging table in one `executemany`; a handful of statements then, inside
-SQLite, count the keys met in earlier chunks, create the accounts, find the stored
-leads, split the chunk into new, changed and unchanged leads, and write the leads; the
-stage-history rows of a whole transaction are written before its commit, sorted by
-time. Nothing is read back into Python but the counts and the (rare) rows rejected for
-a conflicting `external_id`. The engine (`engine._run_bulk`) keeps the rejects file,
-the summary, the transactions and `--strict` / `--dry-run` as for every importer.
+files repeat: countries, sources, stages, e-mail domains). The whole file is staged, in
+file order, into a TEMP table (`abs_import_file`: an `executemany` on SQLite, `COPY` on
+PostgreSQL); each key's earlier rows are dropped from it in one statement, so the last
+row of a key wins wherever it stands. The winners are then applied a chunk at a time
+through a second TEMP table (`abs_import_lead`): the same handful of statements on both
+databases create the accounts, find the stored leads, split the chunk into new, changed
+and unchanged leads, and write the leads; the stage-history rows of a whole transaction
+are written before its commit, sorted by time. Nothing is read back into Python but the
+counts and the (rare) rows rejected for a conflicting `external_id`. The engine
+(`engine._run_staged`) keeps the rejects file, the summary, the transactions and
+`--strict` / `--dry-run` as for every importer.
 
-The generic path (`leads.write_leads`) keeps the same rules for PostgreSQL.
+What differs between SQLite and PostgreSQL (the load, new ids, `IS DISTINCT FROM`, a
+timestamp's stored form) comes from `store/sql.py`.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Hashable
+import pickle
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from abs_cli.imports.engine import FORMULA_STARTS, BatchRows, WriteContext
+from abs_cli.imports.engine import BULK_BATCH, FORMULA_STARTS, BatchRows, WriteContext
 from abs_cli.imports.fastpath import field_parsers
 from abs_cli.imports.lead_fields import STORED_FIELDS, LeadRow
 from abs_cli.imports.resolve import lead_table, reps
 from abs_cli.imports.values import is_freemail, is_inbound
 from abs_cli.store.marks import mark_leads
+from abs_cli.store.sql import (
+    analyze,
+    copy_rows,
+    distinct_from,
+    is_sqlite,
+    new_ids,
+    stored_timestamp,
+)
 from abs_cli.store.stays import insert_first_stays, refresh_stays
 
+BULK_CHUNK = 5000
+"""Staged rows applied per round of statements."""
 MEMO_LIMIT = 20_000
+"""Distinct cells of a column remembered; past it, new cells are parsed, not remembered
+(a column of mostly distinct values, e-mail domains, gains nothing from a memo)."""
 MEMOISED = frozenset(
     {"country", "source", "stage", "buying_role", "consent", "employees", "created_at", "domain"}
 )
@@ -39,36 +57,84 @@ MEMOISED = frozenset(
 
 FIELDS = tuple(LeadRow.model_fields)
 SLOT = {name: index for index, name in enumerate(FIELDS)}
-STAGED = (*STORED_FIELDS, "inbound", "owner_id", "domain")
+EMAIL, EXTERNAL_ID = SLOT["email"], SLOT["external_id"]
+DOMAIN, OWNER, SOURCE = SLOT["domain"], SLOT["owner"], SLOT["source"]
 
-STAGING_DDL = (
-    "CREATE TEMP TABLE IF NOT EXISTS abs_import_lead ("
-    "seq INTEGER PRIMARY KEY, "
-    + ", ".join(STAGED)
-    + ", state TEXT, account_id INTEGER, lead_id INTEGER, ext_id INTEGER)"
+FILE, CHUNK, DOMAINS, HISTORY, TOUCHED = (
+    "abs_import_file",
+    "abs_import_lead",
+    "abs_import_domain",
+    "abs_import_history",
+    "abs_import_touched",
 )
-HISTORY_DDL = (
-    "CREATE TEMP TABLE IF NOT EXISTS abs_import_history (seq INTEGER PRIMARY KEY, "
-    "lead_id INTEGER, from_stage TEXT, to_stage TEXT, changed_at TEXT, owner_id INTEGER, "
-    "forced INTEGER)"
-)
-SEEN_DDL = "CREATE TEMP TABLE IF NOT EXISTS abs_import_seen (k TEXT PRIMARY KEY) WITHOUT ROWID"
-TOUCHED_DDL = "CREATE TEMP TABLE IF NOT EXISTS abs_import_touched (lead_id INTEGER PRIMARY KEY)"
-"""The leads whose stays a transaction recomputes: moved, or their creation date changed."""
-_history = sa.table(
-    "abs_import_history", *(sa.column(name) for name in ("lead_id", "changed_at", "to_stage"))
-)
-_staged = sa.table("abs_import_lead", sa.column("lead_id"), sa.column("state"))
+
+
+def _staging_tables() -> sa.MetaData:
+    """The TEMP tables of one import, typed like the `lead` columns they feed.
+
+    The file's valid rows by line (`seq`) with their key and, when the file has an
+    `external_id` column, their cells as read (pickled, for the rejects file); the chunk
+    being applied, with what the statements find out about each row; each domain's
+    first company; the history rows of a transaction and the leads whose stays it
+    recomputes (moved, or re-dated).
+    """
+    metadata = sa.MetaData()
+    lead = lead_table.c
+
+    def staged() -> list[sa.Column[Any]]:
+        return [
+            *(sa.Column(name, lead[name].type) for name in STORED_FIELDS),
+            sa.Column("inbound", lead.inbound.type),
+            sa.Column("owner_id", sa.Integer),
+            sa.Column("domain", sa.String),
+        ]
+
+    def table(name: str, *columns: sa.Column[Any]) -> None:
+        sa.Table(name, metadata, *columns, prefixes=["TEMPORARY"])
+
+    seq = "seq"
+    table(
+        FILE,
+        sa.Column(seq, sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("k", sa.String, nullable=False),
+        sa.Column("cells", sa.LargeBinary),
+        *staged(),
+    )
+    table(
+        CHUNK,
+        sa.Column(seq, sa.Integer, primary_key=True, autoincrement=False),
+        *staged(),
+        sa.Column("state", sa.String),
+        sa.Column("account_id", sa.Integer),
+        sa.Column("lead_id", sa.Integer),
+        sa.Column("ext_id", sa.Integer),
+    )
+    table(
+        DOMAINS, sa.Column("domain", sa.String, primary_key=True), sa.Column("company", sa.String)
+    )
+    table(
+        HISTORY,
+        sa.Column(seq, sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("lead_id", sa.Integer),
+        sa.Column("from_stage", sa.String),
+        sa.Column("to_stage", sa.String),
+        sa.Column("changed_at", lead.created_at.type),
+        sa.Column("owner_id", sa.Integer),
+        sa.Column("forced", sa.Boolean),
+    )
+    table(TOUCHED, sa.Column("lead_id", sa.Integer, primary_key=True, autoincrement=False))
+    return metadata
+
+
+_history = sa.table(HISTORY, *(sa.column(name) for name in ("lead_id", "changed_at", "to_stage")))
+_staged = sa.table(CHUNK, sa.column("lead_id"), sa.column("state"))
 CHANGED_LEADS = sa.select(_staged.c.lead_id).where(_staged.c.state == "changed")
 WRITTEN_LEADS = sa.select(_staged.c.lead_id).where(_staged.c.state.in_(("changed", "new")))
 NEW_LEADS_HISTORY = sa.select(_history).where(
-    _history.c.lead_id.not_in(
-        sa.select(sa.column("lead_id")).select_from(sa.table("abs_import_touched"))
-    )
+    _history.c.lead_id.not_in(sa.select(sa.column("lead_id")).select_from(sa.table(TOUCHED)))
 )
 """The creation rows of the leads a transaction created and did not move again."""
 COMPARED = (*STORED_FIELDS, "account_id", "owner_id", "inbound")
-CHANGED = " OR ".join(f"(s.{c} IS NOT NULL AND s.{c} IS NOT l.{c})" for c in COMPARED)
 UPDATED = ", ".join(f"{c} = coalesce(s.{c}, lead.{c})" for c in COMPARED)
 INSERTED = [c for c in STORED_FIELDS if c not in ("stage", "created_at")]
 
@@ -88,18 +154,22 @@ def _memoised(parse: Callable[[str], Any]) -> Callable[[str], Any]:
     def cached(cell: str) -> Any:
         hit = memo.get(cell)
         if hit is None:
-            if len(memo) >= MEMO_LIMIT:
-                memo.clear()
             try:
                 hit = parse(cell)
             except ValueError as error:
                 hit = _Failure(str(error))
-            memo[cell] = hit
+            if len(memo) < MEMO_LIMIT:
+                memo[cell] = hit
         if hit.__class__ is _Failure:
             raise ValueError(hit.message)
         return hit
 
     return cached
+
+
+Step = tuple[int, int, Callable[[str], Any] | None, dict[str, str] | None, int, str]
+"""How one column is converted: its position in the row, its slot in `FIELDS`, its
+parser (None: plain text, checked against its length limit), its `--value` table."""
 
 
 def row_converter(
@@ -111,25 +181,27 @@ def row_converter(
     """A function from the CSV cells of a row to its validated values in `FIELDS` order.
 
     Raises ValueError with the row model's message for the first bad field (model order).
-    Dates, flags and numbers come out as the values SQLite stores.
+    Dates and flags come out as the values the database stores.
     """
-    dialect = conn.dialect
-    stored = {
-        "created_at": lead_table.c.created_at.type.dialect_impl(dialect).bind_processor(dialect),
-        "consent": int,
-    }
+    flag = lead_table.c.consent.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    stored: dict[str, Callable[[Any], Any]] = {"created_at": stored_timestamp(conn)}
+    if flag is not None:
+        stored["consent"] = flag
     parsers = field_parsers(LeadRow, options)
-    plan = []
+    plan: list[Step] = []
     for name in FIELDS:
         if name not in positions:
             continue
+        parse: Callable[[str], Any] | None
         parse, limit = parsers[name]
         to_store = stored.get(name)
         if to_store is not None:
             parse = _chain(parse, to_store)
         if name in MEMOISED:
             parse = _memoised(parse)
-        plan.append((positions[name], SLOT[name], parse, value_maps.get(name), limit, name))
+        if limit is not None:
+            parse = None  # plain text: the length check below is the whole parser
+        plan.append((positions[name], SLOT[name], parse, value_maps.get(name), limit or 0, name))
     width_needed = len(FIELDS)
 
     def convert(cells: list[str]) -> list[Any]:
@@ -143,7 +215,7 @@ def row_converter(
                         cell = cell[1:]  # undo the export's formula escaping
                     if table is not None:
                         cell = table.get(cell.lower(), cell)
-                    if limit is not None:  # plain text: the length check is the whole parser
+                    if parse is None:  # plain text: the length check is the whole parser
                         if len(cell) > limit:
                             raise ValueError(
                                 f"{name} is longer than {limit} characters ({len(cell)})"
@@ -160,7 +232,8 @@ def _chain(first: Callable[[str], Any], then: Callable[[Any], Any]) -> Callable[
     return lambda cell: then(first(cell))
 
 
-EMAIL, EXTERNAL_ID = SLOT["email"], SLOT["external_id"]
+def _nothing(cells: list[str]) -> None:
+    return None
 
 
 def lead_key(values: list[Any]) -> str:
@@ -174,13 +247,11 @@ def lead_key(values: list[Any]) -> str:
     raise ValueError("email and external_id are both empty (one is required)")
 
 
-def merge(earlier: list[Any], later: list[Any]) -> list[Any]:
-    """A later row for the same key wins, field by field; its empty cells keep earlier values."""
-    return [old if new is None else new for old, new in zip(earlier, later, strict=True)]
-
-
 class LeadBulkWriter:
-    """Writes chunks of converted lead rows through the TEMP staging table."""
+    """Stages a leads file whole, then applies its winning rows chunk by chunk."""
+
+    chunk = BULK_CHUNK
+    batch = BULK_BATCH
 
     def __init__(
         self,
@@ -191,42 +262,89 @@ class LeadBulkWriter:
     ) -> None:
         self.context = context
         self.conn = context.conn
-        self.convert = row_converter(self.conn, positions, value_maps, options)
-        self.key = lead_key
-        self.merge = merge
+        self._convert = row_converter(self.conn, positions, value_maps, options)
         self.has_external_id = "external_id" in positions
         self.team = None
-        dialect = self.conn.dialect
-        process = lead_table.c.updated_at.type.dialect_impl(dialect).bind_processor(dialect)
-        assert process is not None  # UTCDateTime converts every value it binds
-        self.stamp = process(context.started)
+        self.stamp = context.started
         self.freemail: dict[str, bool] = {}
         self.deferred: list[tuple[str, str]] = []
-        with self.conn.begin():
+        self.after = 0
+        self.tables = _staging_tables()
+        flag = lead_table.c.inbound.type.dialect_impl(self.conn.dialect)
+        self.flag = flag.bind_processor(self.conn.dialect) or bool
+        with _transaction(self.conn):
             if "owner" in positions:
                 self.team = reps(context)
-            self.conn.exec_driver_sql(STAGING_DDL)
-            self.conn.exec_driver_sql(SEEN_DDL)
-            self.conn.exec_driver_sql(HISTORY_DDL)
-            self.conn.exec_driver_sql(TOUCHED_DDL)
-            self.conn.exec_driver_sql("DELETE FROM abs_import_history")
-            self.conn.exec_driver_sql("DELETE FROM abs_import_touched")
-            self.conn.exec_driver_sql("DELETE FROM abs_import_seen")
-        # Only the columns the file has are bound (binding costs per value); seq is the rowid.
+            self.tables.drop_all(self.conn, checkfirst=True)
+            self.tables.create_all(self.conn)
+        # Only the columns the file has are staged (binding costs per value).
         fields = [name for name in STORED_FIELDS if name in positions]
         self.fields = operator.itemgetter(*(SLOT[name] for name in fields))
         self.has_source = "source" in positions
         self.has_domain = "email" in positions or "domain" in positions
+        self.has_company = "company" in positions
         extras = [
             *(["inbound"] if self.has_source else []),
             *(["domain"] if self.has_domain else []),
-            *(["owner_id", "state"] if "owner" in positions else []),
+            *(["owner_id"] if "owner" in positions else []),
         ]
-        columns = [*fields, *extras]
-        self.insert_staged = (
-            f"INSERT INTO abs_import_lead ({', '.join(columns)}) "
-            f"VALUES ({', '.join('?' for _ in columns)})"
-        )
+        self.staged_columns = [*fields, *extras]
+        self.statements = _Statements(self.conn, ", ".join(self.staged_columns))
+
+    def convert(self, cells: list[str]) -> list[Any]:
+        """The row's values in `FIELDS` order, its owner as a rep id; ValueError names
+        the first bad field (an unknown owner too, so an earlier valid row of its key
+        wins)."""
+        values = self._convert(cells)
+        if values[EMAIL] is None and values[EXTERNAL_ID] is None:
+            raise ValueError("email and external_id are both empty (one is required)")
+        owner = values[OWNER]
+        if owner is not None and self.team is not None:
+            values[OWNER] = self.team.find(owner, "owner")
+        return values
+
+    def stage(self, rows: list[tuple[int, list[str], Any]]) -> None:
+        """Append converted rows to `abs_import_file`, in file order."""
+        staged = []
+        fields, has_source, has_domain = self.fields, self.has_source, self.has_domain
+        has_owner, flag = self.team is not None, self.flag
+        account_domain = self._account_domain
+        # Only a row with an external id can be refused once staged: keep its cells.
+        dumps = pickle.dumps if self.has_external_id else _nothing
+        for line, cells, values in rows:
+            row = fields(values)
+            if not isinstance(row, tuple):
+                row = (row,)
+            row = (line, lead_key(values), dumps(cells), *row)
+            if has_source:
+                source = values[SOURCE]
+                row += (None if source is None else flag(is_inbound(source)),)
+            if has_domain:
+                row += (account_domain(values),)
+            if has_owner:
+                row += (values[OWNER],)
+            staged.append(row)
+        copy_rows(self.conn, FILE, ["seq", "k", "cells", *self.staged_columns], staged)
+
+    def drop_earlier_duplicates(self) -> int:
+        """Keep each key's last row; then note each domain's first company (file order),
+        which names the account the winners of that domain create."""
+        run = self.conn.exec_driver_sql
+        dropped = run(
+            f"DELETE FROM {FILE} WHERE seq NOT IN (SELECT max(seq) FROM {FILE} GROUP BY k)"
+        ).rowcount
+        if self.has_external_id:
+            # A new e-mail taking an id an earlier row of the file gave is refused.
+            run(f"CREATE INDEX abs_import_file_external_id ON {FILE} (external_id, seq)")
+        if self.has_domain and self.has_company:
+            run(
+                f"INSERT INTO {DOMAINS} (domain, company) "
+                "SELECT domain, company FROM (SELECT domain, company, row_number() OVER "
+                f"(PARTITION BY domain ORDER BY seq) AS n FROM {FILE} "
+                "WHERE domain IS NOT NULL AND company IS NOT NULL) AS firsts WHERE n = 1"
+            )
+        analyze(self.conn, FILE)
+        return dropped
 
     def finish(self) -> None:
         """Before each commit: write the batch's stage-history rows, in time order.
@@ -241,25 +359,29 @@ class LeadBulkWriter:
             "INSERT INTO stage_history (lead_id, from_stage, to_stage, changed_at, rep_id, "
             "owner_id, reason, amount, forced, origin) "
             "SELECT lead_id, from_stage, to_stage, changed_at, NULL, owner_id, NULL, NULL, "
-            "forced, 'import' FROM abs_import_history WHERE true ORDER BY changed_at, seq "
+            f"forced, 'import' FROM {HISTORY} WHERE true ORDER BY changed_at, seq "
             "ON CONFLICT (lead_id, changed_at, to_stage) DO NOTHING"
         )
         run(
-            "INSERT OR IGNORE INTO abs_import_touched SELECT lead_id FROM abs_import_history "
-            "GROUP BY lead_id HAVING count(*) > 1 OR max(from_stage) IS NOT NULL"
+            f"INSERT INTO {TOUCHED} SELECT lead_id FROM {HISTORY} WHERE true "
+            "GROUP BY lead_id HAVING count(*) > 1 OR max(from_stage) IS NOT NULL "
+            "ON CONFLICT DO NOTHING"
         )
         insert_first_stays(self.conn, NEW_LEADS_HISTORY)
-        touched = run("SELECT lead_id FROM abs_import_touched ORDER BY lead_id").scalars()
+        touched = run(f"SELECT lead_id FROM {TOUCHED} ORDER BY lead_id").scalars()
         refresh_stays(self.conn, touched.all())
-        run("DELETE FROM abs_import_history")
-        run("DELETE FROM abs_import_touched")
+        run(f"DELETE FROM {HISTORY}")
+        run(f"DELETE FROM {TOUCHED}")
 
     def defer_indexes(self) -> None:
-        """Inside a transaction that covers the whole import, into a store without leads:
-        drop the secondary indexes of `lead` and `stage_history` (the unique ones stay),
-        to build them once at the end (sorting beats a random-order insert per row).
-        The DDL is transactional: a failed or interrupted import leaves them in place."""
+        """SQLite, inside a transaction that covers the whole import, into a store
+        without leads: drop the secondary indexes of `lead` and `stage_history` (the
+        unique ones stay), to build them once at the end (sorting beats a random-order
+        insert per row). The DDL is transactional: a failed or interrupted import leaves
+        them in place."""
         conn = self.conn
+        if not is_sqlite(conn):
+            return
         if conn.exec_driver_sql("SELECT 1 FROM lead LIMIT 1").first() is not None:
             return
         self.deferred = [
@@ -279,11 +401,8 @@ class LeadBulkWriter:
         self.deferred = []
 
     def close(self) -> None:
-        with self.conn.begin():
-            self.conn.exec_driver_sql("DROP TABLE IF EXISTS abs_import_lead")
-            self.conn.exec_driver_sql("DROP TABLE IF EXISTS abs_import_seen")
-            self.conn.exec_driver_sql("DROP TABLE IF EXISTS abs_import_history")
-            self.conn.exec_driver_sql("DROP TABLE IF EXISTS abs_import_touched")
+        with _transaction(self.conn):
+            self.tables.drop_all(self.conn, checkfirst=True)
 
     def _account_domain(self, values: list[Any]) -> str | None:
         domain: str | None = values[DOMAIN]
@@ -295,164 +414,170 @@ class LeadBulkWriter:
         domain = email[email.index("@") + 1 :]
         free = self.freemail.get(domain)
         if free is None:
-            free = self.freemail[domain] = is_freemail(domain)
-            if len(self.freemail) > MEMO_LIMIT:
-                self.freemail.clear()
+            free = is_freemail(domain)
+            if len(self.freemail) < MEMO_LIMIT:
+                self.freemail[domain] = free
         return None if free else domain
 
-    def write(self, chunk: dict[Hashable, tuple[int, list[str], list[Any]]]) -> BatchRows:
-        """Stage and apply one chunk (its keys are distinct); return counts and rejects."""
+    def write_next(self, limit: int) -> BatchRows | None:
+        """Apply the next `limit` staged rows (distinct keys, file order)."""
+        statements, conn, stamp = self.statements, self.conn, self.stamp
+        conn.execute(statements.clear)
+        taken = conn.execute(statements.take, {"after": self.after, "limit": limit}).rowcount
+        if not taken:
+            return None
+        if not self.after:
+            analyze(conn, CHUNK)  # every chunk looks alike: the first one's statistics do
+        self.after = int(conn.execute(statements.last).scalar_one())
+        conn.execute(statements.accounts, {"stamp": stamp})
+        conn.execute(statements.account_ids)
+        conn.execute(statements.lead_ids)
         result = BatchRows()
-        staged = []
-        team = self.team
-        fields, has_source, has_domain = self.fields, self.has_source, self.has_domain
-        account_domain = self._account_domain
-        rows = list(chunk.values())
-        for line, cells, values in rows:
-            row = fields(values)
-            if not isinstance(row, tuple):
-                row = (row,)
-            if has_source:
-                source = values[SOURCE]
-                row += (None if source is None else int(is_inbound(source)),)
-            if has_domain:
-                row += (account_domain(values),)
-            if team is not None:
-                owner = values[OWNER]
-                if owner is None:
-                    row += (None, None)
-                else:
-                    try:
-                        row += (team.find(owner, "owner"), None)
-                    except ValueError as error:
-                        result.rejects.append((line, cells, str(error)))
-                        row += (None, "owner")
-            staged.append(row)
-        conn = self.conn
-        run = conn.exec_driver_sql
-        run("DELETE FROM abs_import_lead")
-        conn.exec_driver_sql(self.insert_staged, staged)
-        inserted = run(
-            "INSERT INTO abs_import_seen (k) SELECT coalesce(email, '#' || external_id) "
-            "FROM abs_import_lead WHERE true ON CONFLICT DO NOTHING"
-        ).rowcount
-        result.seen_before = len(staged) - inserted
-        # New accounts, named after the first row of the chunk that gives a company.
-        run(
-            "INSERT INTO account (domain, name, created_at, updated_at) "
-            "SELECT d.domain, (SELECT company FROM abs_import_lead WHERE seq = d.named), ?1, ?1 "
-            "FROM (SELECT domain, min(CASE WHEN company IS NOT NULL THEN seq END) AS named, "
-            "min(seq) AS first FROM abs_import_lead AS s WHERE domain IS NOT NULL AND NOT EXISTS "
-            "(SELECT 1 FROM account WHERE account.domain = s.domain) GROUP BY domain) AS d "
-            "ORDER BY d.first ON CONFLICT (domain) DO NOTHING",
-            (self.stamp,),
-        )
-        stamp = self.stamp
-        run(
-            "UPDATE abs_import_lead SET account_id = "
-            "(SELECT id FROM account WHERE account.domain = abs_import_lead.domain) "
-            "WHERE domain IS NOT NULL AND state IS NULL"
-        )
-        run(
-            "UPDATE abs_import_lead SET lead_id = "
-            "(SELECT id FROM lead WHERE lead.email = abs_import_lead.email) "
-            "WHERE email IS NOT NULL AND state IS NULL"
-        )
         if self.has_external_id:
-            self._external_ids(result, rows)
-        base = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM lead").scalar()
-        run(
-            "UPDATE abs_import_lead SET state = 'new', lead_id = n.id FROM ("
-            "SELECT seq, ? + row_number() OVER (ORDER BY seq) AS id FROM abs_import_lead "
-            "WHERE lead_id IS NULL AND state IS NULL) AS n WHERE abs_import_lead.seq = n.seq",
-            (base,),
-        )
-        run(
-            "UPDATE abs_import_lead SET state = 'changed' WHERE seq IN ("
-            "SELECT s.seq FROM abs_import_lead AS s CROSS JOIN lead AS l "
-            f"WHERE s.state IS NULL AND l.id = s.lead_id AND ({CHANGED}))"
-        )
-        run(
-            "INSERT INTO abs_import_history (lead_id, from_stage, to_stage, changed_at, "
-            "owner_id, forced) SELECT s.lead_id, l.stage, s.stage, ?, "
-            "coalesce(s.owner_id, l.owner_id), 1 FROM abs_import_lead AS s CROSS JOIN lead AS l "
-            "WHERE s.state = 'changed' AND l.id = s.lead_id AND s.stage IS NOT NULL "
-            "AND s.stage != l.stage ORDER BY s.seq",
-            (stamp,),
-        )
-        run(
-            "INSERT OR IGNORE INTO abs_import_touched SELECT s.lead_id "
-            "FROM abs_import_lead AS s CROSS JOIN lead AS l WHERE s.state = 'changed' "
-            "AND l.id = s.lead_id AND s.created_at IS NOT NULL AND s.created_at IS NOT l.created_at"
-        )
+            self._external_ids(result)
+        conn.execute(statements.new)
+        conn.execute(statements.changed)
+        conn.execute(statements.moves, {"stamp": stamp})
+        conn.execute(statements.redated)
         mark_leads(conn, CHANGED_LEADS)  # their creation months before the update
-        run(
-            f"UPDATE lead SET {UPDATED}, updated_at = ?, stage_changed_at = CASE "
-            "WHEN s.stage IS NOT NULL AND s.stage != lead.stage THEN ? "
-            "ELSE lead.stage_changed_at END "
-            "FROM abs_import_lead AS s WHERE s.state = 'changed' AND lead.id = s.lead_id",
-            (stamp, stamp),
-        )
-        columns = ", ".join(INSERTED)
-        run(
-            f"INSERT INTO lead (id, {columns}, account_id, owner_id, inbound, stage, "
-            "created_at, stage_changed_at, updated_at) "
-            f"SELECT lead_id, {columns}, account_id, owner_id, coalesce(inbound, 0), "
-            "coalesce(stage, 'prospect'), coalesce(created_at, ?1), coalesce(created_at, ?1), ?1 "
-            "FROM abs_import_lead WHERE state = 'new' ORDER BY seq",
-            (stamp,),
-        )
-        run(
-            "INSERT INTO abs_import_history (lead_id, from_stage, to_stage, changed_at, "
-            "owner_id, forced) SELECT lead_id, NULL, coalesce(stage, 'prospect'), "
-            "coalesce(created_at, ?), owner_id, 0 FROM abs_import_lead "
-            "WHERE state = 'new' ORDER BY seq",
-            (stamp,),
-        )
+        conn.execute(statements.update, {"stamp": stamp})
+        conn.execute(statements.insert, {"stamp": stamp})
+        conn.execute(statements.created, {"stamp": stamp})
         mark_leads(conn, WRITTEN_LEADS)
-        result.rejects.sort(key=lambda reject: reject[0])  # file order, as the generic path
-        counts: dict[str, int] = dict(
-            run("SELECT coalesce(state, ''), count(*) FROM abs_import_lead GROUP BY 1").all()
-        )
+        counts: dict[str, int] = {state: count for state, count in conn.execute(statements.counts)}
         result.inserted = counts.get("new", 0)
         result.updated = counts.get("changed", 0)
         result.unchanged = counts.get("", 0)
         return result
 
-    def _external_ids(self, result: BatchRows, rows: list[Any]) -> None:
-        """Leads found by external id; conflicting rows are rejected (see `write_leads`)."""
-        run = self.conn.exec_driver_sql
-        run(
-            "UPDATE abs_import_lead SET ext_id = "
-            "(SELECT id FROM lead WHERE lead.external_id = abs_import_lead.external_id) "
-            "WHERE external_id IS NOT NULL AND state IS NULL"
-        )
-        run(
-            "UPDATE abs_import_lead SET state = 'belongs' "
-            "WHERE state IS NULL AND lead_id IS NOT NULL AND ext_id IS NOT NULL "
-            "AND ext_id != lead_id"
-        )
-        run(
-            "UPDATE abs_import_lead SET lead_id = ext_id "
-            "WHERE state IS NULL AND lead_id IS NULL AND ext_id IS NOT NULL"
-        )
-        run(
-            "UPDATE abs_import_lead SET state = 'twice' WHERE state IS NULL AND lead_id IS NULL "
-            "AND external_id IS NOT NULL AND EXISTS (SELECT 1 FROM abs_import_lead AS e "
-            "WHERE e.external_id = abs_import_lead.external_id AND e.seq < abs_import_lead.seq "
-            "AND e.state IS NULL AND e.lead_id IS NULL)"
-        )
-        for seq, state, external_id in run(
-            "SELECT seq, state, external_id FROM abs_import_lead "
-            "WHERE state IN ('belongs', 'twice') ORDER BY seq"
-        ):
-            line, cells, _values = rows[seq - 1]
+    def _external_ids(self, result: BatchRows) -> None:
+        """Leads found by external id. A row is rejected when its e-mail and its id name
+        two different stored leads, or when its e-mail is new and an earlier row of the
+        file gave its id (to another e-mail: keys are distinct once staged)."""
+        statements, conn = self.statements, self.conn
+        for statement in statements.external_ids:
+            conn.execute(statement)
+        for seq, state, external_id, cells in conn.execute(statements.conflicts):
             if state == "belongs":
                 reason = f"external_id {external_id!r} belongs to another lead"
             else:
                 reason = f"external_id {external_id!r} is given to two e-mails in the file"
-            result.rejects.append((line, cells, reason))
+            result.rejects.append((seq, pickle.loads(cells), reason))
 
 
-DOMAIN, OWNER, SOURCE = SLOT["domain"], SLOT["owner"], SLOT["source"]
-STORED_SLOTS = tuple(SLOT[name] for name in STORED_FIELDS)
+class _Statements:
+    """The statements that apply one chunk, compiled once per import for its database."""
+
+    def __init__(self, conn: Connection, columns: str) -> None:
+        stamp = sa.bindparam("stamp", type_=lead_table.c.updated_at.type)
+
+        def sql(text: str, *binds: sa.BindParameter[Any]) -> sa.TextClause:
+            return sa.text(text).bindparams(*binds) if binds else sa.text(text)
+
+        changed = " OR ".join(
+            f"(s.{c} IS NOT NULL AND {distinct_from(conn, f's.{c}', f'l.{c}')})" for c in COMPARED
+        )
+        self.clear = sql(f"DELETE FROM {CHUNK}")
+        self.take = sql(
+            f"INSERT INTO {CHUNK} (seq, {columns}) SELECT seq, {columns} FROM {FILE} "
+            "WHERE seq > :after ORDER BY seq LIMIT :limit"
+        )
+        self.last = sql(f"SELECT max(seq) FROM {CHUNK}")
+        # New accounts, named after the first row of the file that gives a company.
+        self.accounts = sql(
+            "INSERT INTO account (domain, name, created_at, updated_at) "
+            f"SELECT d.domain, (SELECT company FROM {DOMAINS} AS n WHERE n.domain = d.domain), "
+            ":stamp, :stamp "
+            f"FROM (SELECT domain, min(seq) AS first FROM {CHUNK} AS s "
+            "WHERE domain IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM account WHERE account.domain = s.domain) GROUP BY domain) AS d "
+            "ORDER BY d.first ON CONFLICT (domain) DO NOTHING",
+            stamp,
+        )
+        self.account_ids = sql(
+            f"UPDATE {CHUNK} SET account_id = "
+            f"(SELECT id FROM account WHERE account.domain = {CHUNK}.domain) "
+            "WHERE domain IS NOT NULL AND state IS NULL"
+        )
+        self.lead_ids = sql(
+            f"UPDATE {CHUNK} SET lead_id = (SELECT id FROM lead WHERE lead.email = {CHUNK}.email) "
+            "WHERE email IS NOT NULL AND state IS NULL"
+        )
+        fresh = new_ids(
+            conn, "lead", f"SELECT seq FROM {CHUNK} WHERE lead_id IS NULL AND state IS NULL"
+        )
+        self.new = sql(
+            f"UPDATE {CHUNK} SET state = 'new', lead_id = n.id FROM ({fresh}) AS n "
+            f"WHERE {CHUNK}.seq = n.seq"
+        )
+        self.changed = sql(
+            f"UPDATE {CHUNK} SET state = 'changed' WHERE seq IN ("
+            f"SELECT s.seq FROM {CHUNK} AS s CROSS JOIN lead AS l "
+            f"WHERE s.state IS NULL AND l.id = s.lead_id AND ({changed}))"
+        )
+        self.moves = sql(
+            f"INSERT INTO {HISTORY} (lead_id, from_stage, to_stage, changed_at, owner_id, forced) "
+            "SELECT s.lead_id, l.stage, s.stage, :stamp, coalesce(s.owner_id, l.owner_id), true "
+            f"FROM {CHUNK} AS s CROSS JOIN lead AS l WHERE s.state = 'changed' "
+            "AND l.id = s.lead_id AND s.stage IS NOT NULL AND s.stage != l.stage ORDER BY s.seq",
+            stamp,
+        )
+        self.redated = sql(
+            f"INSERT INTO {TOUCHED} SELECT s.lead_id FROM {CHUNK} AS s CROSS JOIN lead AS l "
+            "WHERE s.state = 'changed' AND l.id = s.lead_id AND s.created_at IS NOT NULL "
+            f"AND {distinct_from(conn, 's.created_at', 'l.created_at')} ON CONFLICT DO NOTHING"
+        )
+        self.update = sql(
+            f"UPDATE lead SET {UPDATED}, updated_at = :stamp, stage_changed_at = CASE "
+            "WHEN s.stage IS NOT NULL AND s.stage != lead.stage THEN :stamp "
+            "ELSE lead.stage_changed_at END "
+            f"FROM {CHUNK} AS s WHERE s.state = 'changed' AND lead.id = s.lead_id",
+            stamp,
+        )
+        inserted = ", ".join(INSERTED)
+        self.insert = sql(
+            f"INSERT INTO lead (id, {inserted}, account_id, owner_id, inbound, stage, "
+            "created_at, stage_changed_at, updated_at) "
+            f"SELECT lead_id, {inserted}, account_id, owner_id, coalesce(inbound, false), "
+            "coalesce(stage, 'prospect'), coalesce(created_at, :stamp), "
+            f"coalesce(created_at, :stamp), :stamp FROM {CHUNK} WHERE state = 'new' ORDER BY seq",
+            stamp,
+        )
+        self.created = sql(
+            f"INSERT INTO {HISTORY} (lead_id, from_stage, to_stage, changed_at, owner_id, forced) "
+            "SELECT lead_id, NULL, coalesce(stage, 'prospect'), coalesce(created_at, :stamp), "
+            f"owner_id, false FROM {CHUNK} WHERE state = 'new' ORDER BY seq",
+            stamp,
+        )
+        self.counts = sql(f"SELECT coalesce(state, ''), count(*) FROM {CHUNK} GROUP BY 1")
+        self.external_ids = [
+            sql(
+                f"UPDATE {CHUNK} SET ext_id = (SELECT id FROM lead "
+                f"WHERE lead.external_id = {CHUNK}.external_id) "
+                "WHERE external_id IS NOT NULL AND state IS NULL"
+            ),
+            sql(
+                f"UPDATE {CHUNK} SET state = 'belongs' WHERE state IS NULL "
+                "AND lead_id IS NOT NULL AND ext_id IS NOT NULL AND ext_id != lead_id"
+            ),
+            sql(
+                f"UPDATE {CHUNK} SET lead_id = ext_id "
+                "WHERE state IS NULL AND lead_id IS NULL AND ext_id IS NOT NULL"
+            ),
+            sql(
+                f"UPDATE {CHUNK} SET state = 'twice' WHERE state IS NULL AND lead_id IS NULL "
+                f"AND external_id IS NOT NULL AND EXISTS (SELECT 1 FROM {FILE} AS e "
+                f"WHERE e.external_id = {CHUNK}.external_id AND e.seq < {CHUNK}.seq)"
+            ),
+        ]
+        self.conflicts = sql(
+            f"SELECT s.seq, s.state, s.external_id, f.cells FROM {CHUNK} AS s "
+            f"JOIN {FILE} AS f ON f.seq = s.seq "
+            "WHERE s.state IN ('belongs', 'twice') ORDER BY s.seq"
+        )
+
+
+def _transaction(conn: Connection) -> AbstractContextManager[Any]:
+    """A transaction of its own, or the caller's when one is open (`abs leads edit` writes
+    its one row inside its recorded change)."""
+    return nullcontext() if conn.in_transaction() else conn.begin()

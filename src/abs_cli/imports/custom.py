@@ -6,10 +6,11 @@ the one declared, else the one inferred from the first rows of the file that fil
 (`number`, `date`, `boolean`, `category`, `text`). A cell that does not fit its field's
 type rejects the row like any other bad cell.
 
-Values are checked as the rows stream by and kept for the chunk being read; right after
-the import's writer has written a chunk (generic or bulk, in its transaction), they go
-to a temporary table in one driver call and into `lead_field_value` set-based, joined to
-their leads by e-mail or external id; an unchanged value is not written.
+Values are checked as the rows stream by and kept until the import's writer has applied
+every row (in its last transaction, when every lead has its id); then they go to a
+temporary table in one driver call and into `lead_field_value` set-based, joined to their
+leads by e-mail or external id; an unchanged value is not written. Within the file the
+last row of a lead gives its value, and a rejected row gives none.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable, Hashable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC
 from decimal import InvalidOperation
 from itertools import chain, islice
@@ -31,14 +32,6 @@ from sqlalchemy.orm import Session
 
 from abs_cli.domain import CUSTOM_TYPES
 from abs_cli.errors import InputError
-from abs_cli.imports.engine import (
-    BatchResult,
-    BatchRows,
-    BulkWriter,
-    Importer,
-    Row,
-    WriteContext,
-)
 from abs_cli.imports.values import normalise_domain, parse_datetime, parse_decimal
 from abs_cli.pipeline.config import config_path
 from abs_cli.store import tables
@@ -243,25 +236,6 @@ class CustomColumns:
                 )
             yield line, cells
 
-    def writing_after(self, importer: Importer) -> Importer:
-        """The importer whose writers, generic and bulk, write the custom values of each
-        batch or chunk right after its rows, in its transaction."""
-
-        def write(context: WriteContext, rows: list[Row]) -> BatchResult:
-            result = importer.write(context, rows)
-            for row, _reason in result.rejects:
-                self.rejected(row.line)
-            self.flush()
-            return result
-
-        bulk = importer.bulk
-
-        def bulk_writer(*args: Any) -> BulkWriter:
-            assert bulk is not None
-            return _FlushingWriter(bulk(*args), self)
-
-        return replace(importer, write=write, bulk=bulk_writer if bulk is not None else None)
-
     def rejected(self, line: int) -> None:
         """A row the import rejected for another reason: its custom values are dropped."""
         self._rejected.add(line)
@@ -303,42 +277,6 @@ def _account_key(cells: list[str], domain_at: int | None, _unused: int | None) -
         return normalise_domain(cells[domain_at])
     except ValueError:
         return None
-
-
-class _FlushingWriter:
-    """A bulk writer that writes the custom values of each chunk right after its rows."""
-
-    def __init__(self, writer: BulkWriter, custom: CustomColumns) -> None:
-        self.writer = writer
-        self.custom = custom
-
-    def convert(self, cells: list[str]) -> list[Any]:
-        return self.writer.convert(cells)
-
-    def key(self, values: list[Any]) -> Hashable:
-        return self.writer.key(values)
-
-    def merge(self, earlier: list[Any], later: list[Any]) -> list[Any]:
-        return self.writer.merge(earlier, later)
-
-    def write(self, chunk: dict[Hashable, tuple[int, list[str], list[Any]]]) -> BatchRows:
-        result = self.writer.write(chunk)
-        for line, _cells, _reason in result.rejects:
-            self.custom.rejected(line)
-        self.custom.flush()
-        return result
-
-    def finish(self) -> None:
-        self.writer.finish()
-
-    def defer_indexes(self) -> None:
-        self.writer.defer_indexes()
-
-    def restore_indexes(self) -> None:
-        self.writer.restore_indexes()
-
-    def close(self) -> None:
-        self.writer.close()
 
 
 STAGED_FIELDS = (("k", "text"), ("field_id", "integer"), ("t", "text"), ("n", "float8"))

@@ -1,29 +1,46 @@
-"""The one streaming import engine: read, map, validate, de-duplicate, write in batches.
+"""The one streaming import engine: read, map, validate, stage, then write in batches.
 
 Every importer (team, leads, accounts, activities, …) is an `Importer`: its columns, a
 pydantic row model, its natural key, and a `write` function that upserts one batch
 set-based. The engine does the rest the same way for all of them: rejects file,
 duplicates within the file, `--strict`, `--dry-run`, progress and the summary.
+
+An import runs in two phases, so that within a file the last valid row of a key wins as
+if the earlier ones were not there, whatever the file's size and wherever the repeats
+stand (docs/domain.md §3.4):
+
+1. *stage*: the file is read once, each row validated (a bad row goes to the rejects
+   file) and the valid ones appended to a TEMP table of the store's own session, with
+   their line and key; memory stays flat, whatever the size;
+2. *apply*: one statement drops every staged row whose key comes again later in the
+   file, then the surviving rows are written in file order, `batch_size` rows per
+   transaction. A re-import of an unchanged file therefore compares each key once, with
+   its final values, and writes nothing.
+
+How a kind of row is staged and applied is a `StagedWriter`: the set-based lead writer
+(`imports/bulk.py`) stages typed columns the SQL reads directly; every other importer
+goes through `imports/generic.py`, which stages the validated row whole and hands
+batches of winners to the importer's `write`.
 """
 
 from __future__ import annotations
 
 import csv
+import heapq
 import os
+import tempfile
 import time
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
-from pydantic import BaseModel, ValidationError
-from sqlalchemy import Column, MetaData, String, Table
+from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from abs_cli.errors import InputError, StoreError, UsageError
-from abs_cli.imports.fastpath import row_validator
 from abs_cli.imports.headers import (
     ColumnSpec,
     HeaderPlan,
@@ -32,23 +49,24 @@ from abs_cli.imports.headers import (
     plan_header,
     value_translations,
 )
-from abs_cli.imports.reader import SourceInfo, open_csv, read_failure
+from abs_cli.imports.reader import CsvSource, SourceInfo, open_csv, read_failure
 from abs_cli.imports.resolve import ACCOUNTS_CREATED
 from abs_cli.store.engine import WRITE_OPTION, Store
 from abs_cli.store.journal import journaling
-from abs_cli.store.sql import is_sqlite, tune_for_bulk_load
+from abs_cli.store.sql import tune_for_bulk_load
 from abs_cli.values import now
 
 if TYPE_CHECKING:
     from abs_cli.imports.custom import CustomColumns
 
 DEFAULT_BATCH = 5000
-BULK_CHUNK = 5000
+"""Rows per transaction of the generic writer (`imports/generic.py`)."""
 BULK_BATCH = 50_000
 """A bulk writer's rows per transaction: each commit writes the index pages the
 transaction dirtied, and random-order keys dirty most of them, so fewer, larger
 transactions write far less."""
-"""Rows a bulk writer stages and applies at a time (memory stays flat)."""
+STAGE_CHUNK = 5000
+"""Rows read and validated before they are appended to the staging table at once."""
 SQLITE_CACHE_KB = 8 * 1024
 SQLITE_CHECKPOINT_PAGES = 10_000
 FORMULA_STARTS = frozenset("=+-@")
@@ -72,27 +90,43 @@ class BatchResult:
     rejects: list[tuple[Row, str]] = field(default_factory=list)
 
 
+Reject = tuple[int, list[str], str]
+"""A rejected row: its line, its cells as read, and the reason."""
+
+
 @dataclass
 class BatchRows:
-    """What a bulk writer did with one chunk; rejects carry `(line, cells, reason)`."""
+    """What a staged writer did with one chunk of winning rows."""
 
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
-    seen_before: int = 0
-    rejects: list[tuple[int, list[str], str]] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
 
 
-class BulkWriter(Protocol):
-    """A set-based writer for SQLite: rows converted to tuples, chunks applied in SQL."""
+class StagedWriter(Protocol):
+    """How one importer's rows are staged for the whole file, then applied in chunks.
 
-    def convert(self, cells: list[str]) -> list[Any]: ...
+    `convert` validates a row's cells (ValueError: the reject reason); `stage` appends
+    validated rows, in file order, to the writer's TEMP table; `drop_earlier_duplicates`
+    keeps each key's last staged row only and says how many it dropped; `write_next`
+    applies the next `limit` staged rows (None when none is left). `finish` runs before
+    each commit; `defer_indexes` and `restore_indexes` frame a load that one transaction
+    covers; `close` drops the TEMP tables.
+    """
 
-    def key(self, values: list[Any]) -> Hashable: ...
+    chunk: int
+    """Rows applied per `write_next`."""
+    batch: int
+    """Rows per transaction unless `--batch-size` says otherwise."""
 
-    def merge(self, earlier: list[Any], later: list[Any]) -> list[Any]: ...
+    def convert(self, cells: list[str]) -> Any: ...
 
-    def write(self, chunk: dict[Hashable, tuple[int, list[str], list[Any]]]) -> BatchRows: ...
+    def stage(self, rows: list[tuple[int, list[str], Any]]) -> None: ...
+
+    def drop_earlier_duplicates(self) -> int: ...
+
+    def write_next(self, limit: int) -> BatchRows | None: ...
 
     def finish(self) -> None: ...
 
@@ -114,19 +148,23 @@ class WriteContext:
 
 @dataclass(frozen=True)
 class Importer:
-    """One kind of file: columns, row model, natural key, batch writer."""
+    """One kind of file: columns, row model, natural key, and how its rows are written.
+
+    `write(context, rows)` upserts one batch of validated rows (the generic staged
+    writer, `imports/generic.py`, calls it); `bulk(context, positions, value_maps,
+    options)` builds a set-based `StagedWriter` of its own instead.
+    """
 
     name: str
     spec: ColumnSpec
     model: type[BaseModel]
     key: Callable[[dict[str, Any]], Hashable]
-    write: Callable[[WriteContext, list[Row]], BatchResult]
+    write: Callable[[WriteContext, list[Row]], BatchResult] | None = None
     money: bool = False
     custom: str | None = None
     """`lead` or `account`: unmapped columns become custom fields of these
     (`imports/custom.py`); None: they are reported as ignored."""
-    bulk: Callable[..., BulkWriter] | None = None
-    """SQLite only: `bulk(context, positions, value_maps, options)` replaces `write`."""
+    bulk: Callable[..., StagedWriter] | None = None
 
 
 @dataclass
@@ -143,7 +181,7 @@ class ImportOptions:
     dry_run: bool = False
     rejects: str | None = None
     batch_size: int | None = None
-    """Rows per transaction; None: `DEFAULT_BATCH`, or `BULK_BATCH` for a bulk writer."""
+    """Rows per transaction; None: the writer's own (`DEFAULT_BATCH`, `BULK_BATCH`)."""
     actor: str | None = None
     """Who imports, for the import log; None: `$ABS_REP`, else the OS user."""
     custom_types: Mapping[str, str] = field(default_factory=dict)
@@ -203,6 +241,24 @@ class ImportSummary:
 Hook = Callable[[int], None]
 
 
+@dataclass(frozen=True)
+class Progress:
+    """Where an import stands, for a progress bar.
+
+    While `reading`, `done` is the bytes of the stored file read so far and `total` its
+    size (None for stdin); while `writing`, both count the rows of the file's winners.
+    `rows` is the rows read, then written.
+    """
+
+    phase: str
+    rows: int
+    done: int
+    total: int | None
+
+
+ProgressHook = Callable[[Progress], None]
+
+
 def default_rejects_path(source: str) -> Path:
     """`leads.csv` → `leads.rejects.csv` beside it; stdin → `./stdin.rejects.csv`.
 
@@ -238,90 +294,86 @@ def check_rejects_path(path: Path) -> None:
 
 
 class _Rejects:
-    """The rejects CSV, opened on the first rejected row only."""
+    """The rejects CSV in line order, opened on the first rejected row only.
+
+    Rows are refused in two runs, each in line order: while the file is read and staged
+    (bad cells), then while the winning rows are written (what only the store can tell,
+    e.g. an `external_id` that belongs to another lead). The first run goes straight to
+    the file, a later one to a temporary file; `close` merges them by line, streaming.
+    """
+
+    SHOWN = 5
 
     def __init__(self, path: Path | None, header: list[str]) -> None:
         self.path = path
         self.header = header
         self.handle: IO[str] | None = None
         self.writer: Any = None
+        self.later: list[IO[str]] = []
         self.count = 0
-        self.first: list[str] = []
+        self.shown: list[tuple[int, str]] = []
         self.listeners: list[Callable[[int], None]] = []
         """Called with the line of every rejected row."""
+
+    @property
+    def first(self) -> list[str]:
+        """The reasons of the first rejected lines, for the summary on stderr."""
+        return [reason for _line, reason in self.shown]
 
     def add(self, line: int, cells: list[str], reason: str) -> None:
         self.count += 1
         for listener in self.listeners:
             listener(line)
-        if len(self.first) < 5:
-            self.first.append(f"line {line}: {reason}")
+        if len(self.shown) < self.SHOWN or line < self.shown[-1][0]:
+            self.shown = sorted([*self.shown, (line, f"line {line}: {reason}")])[: self.SHOWN]
         if self.path is None:
             return
         if self.writer is None:
-            try:
-                self.handle = self.path.open("w", newline="", encoding="utf-8")
-            except OSError as error:
-                raise InputError(
-                    f"line {line} is rejected ({reason}) but the rejects file {self.path} "
-                    f"cannot be written: {read_failure(error)}; batches already committed "
-                    "are kept",
-                    hint="choose where rejected rows go with --rejects PATH",
-                ) from None
-            self.writer = csv.writer(self.handle)
-            self.writer.writerow(["line", "reason", *self.header])
+            if self.handle is None:
+                try:
+                    self.handle = self.path.open("w", newline="", encoding="utf-8")
+                except OSError as error:
+                    raise InputError(
+                        f"line {line} is rejected ({reason}) but the rejects file {self.path} "
+                        f"cannot be written: {read_failure(error)}; batches already committed "
+                        "are kept",
+                        hint="choose where rejected rows go with --rejects PATH",
+                    ) from None
+                self.writer = csv.writer(self.handle)
+                self.writer.writerow(["line", "reason", *self.header])
+            else:
+                run = tempfile.TemporaryFile("w+", newline="", encoding="utf-8")  # noqa: SIM115  (closed in `close`)
+                self.later.append(run)
+                self.writer = csv.writer(run)
         self.writer.writerow([line, reason, *cells])
 
-    def close(self) -> None:
+    def next_run(self) -> None:
+        """Rows refused from now on start a new run, in line order of its own."""
         if self.handle is not None:
-            self.handle.close()
+            self.writer = None
 
-
-def _reason(error: ValidationError) -> str:
-    first = error.errors()[0]
-    field_name = ".".join(str(part) for part in first.get("loc", ()))
-    if first.get("type") == "missing":
-        return f"{field_name} is empty (required)"
-    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
-    if field_name and field_name not in message:
-        value = first.get("input")
-        return f"{field_name} {value!r}: {message}"
-    return message
-
-
-class _SeenKeys:
-    """Natural keys already met in this file, in a temporary table (memory stays flat)."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.table = Table(
-            "abs_import_seen",
-            MetaData(),
-            Column("k", String, primary_key=True),
-            prefixes=["TEMPORARY"],
-        )
-        self.conn = conn
-        with conn.begin():
-            self.table.drop(conn, checkfirst=True)
-            self.table.create(conn)
-
-    def count_seen(self, keys: list[str]) -> int:
-        """How many of `keys` were met in earlier batches; then remember them all."""
-        from abs_cli.imports.fastpath import execute_many, select_in
-
-        before = len(select_in(self.conn, "SELECT k FROM abs_import_seen WHERE k IN", keys))
-        execute_many(self.conn, self.table, ["k"], [{"k": k} for k in keys], conflict=["k"])
-        return before
-
-    def drop(self) -> None:
-        with self.conn.begin():
-            self.table.drop(self.conn, checkfirst=True)
-
-
-def _check_currency(values: dict[str, Any], currency: str) -> str | None:
-    given = values.pop("currency", None)
-    if given is not None and str(given).strip().upper() != currency:
-        return f"currency {given!r} differs from the store's currency {currency}"
-    return None
+    def close(self) -> None:
+        if self.handle is None:
+            return
+        self.handle.close()
+        if not self.later or self.path is None:
+            return
+        merged = self.path.with_name(self.path.name + ".partial")
+        with (
+            self.path.open(newline="", encoding="utf-8") as first,
+            merged.open("w", newline="", encoding="utf-8") as target,
+        ):
+            readers = [csv.reader(first)]
+            writer = csv.writer(target)
+            writer.writerow(next(readers[0]))
+            for run in self.later:
+                run.seek(0)
+                readers.append(csv.reader(run))
+            merged_rows: Iterable[list[str]] = heapq.merge(*readers, key=lambda row: int(row[0]))
+            writer.writerows(merged_rows)
+        for run in self.later:
+            run.close()
+        os.replace(merged, self.path)
 
 
 def run_import(
@@ -330,13 +382,13 @@ def run_import(
     path: str,
     options: ImportOptions,
     *,
-    progress: Hook | None = None,
+    progress: ProgressHook | None = None,
     before_commit: Hook | None = None,
 ) -> ImportSummary:
     """Import one file; see the module docstring.
 
     Args:
-        progress: called with the number of rows read after each batch.
+        progress: called with a `Progress` after each chunk read, then each written.
         before_commit: called with the batch number before each batch commits (tests use
             it to interrupt an import half-way).
 
@@ -379,7 +431,7 @@ def run_import(
             _run(
                 store,
                 importer,
-                source.rows,
+                source,
                 plan.positions,
                 value_maps,
                 options,
@@ -460,19 +512,20 @@ def _close_change(
 def _run(
     store: Store,
     importer: Importer,
-    rows: Any,
+    source: CsvSource,
     positions: dict[str, int],
     value_maps: dict[str, dict[str, str]],
     options: ImportOptions,
     summary: ImportSummary,
     rejects: _Rejects,
-    progress: Hook | None,
+    progress: ProgressHook | None,
     before_commit: Hook | None,
     change_id: int | None = None,
     custom: CustomColumns | None = None,
 ) -> None:
     from sqlalchemy.orm import Session
 
+    from abs_cli.imports.generic import GenericWriter
     from abs_cli.store.settings import get_setting
 
     if options.dayfirst and options.monthfirst:
@@ -482,178 +535,129 @@ def _run(
         "monthfirst": options.monthfirst,
         "decimal_comma": options.decimal_comma,
     }
-    items = list(positions.items())
-    batch_size = options.batch_size or DEFAULT_BATCH
-    model = importer.model
-    fast = row_validator(model, context_options)
     with store.engine.connect() as raw_conn, journaling(raw_conn, change_id):
         conn = raw_conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
             tune_for_bulk_load(conn, SQLITE_CACHE_KB, SQLITE_CHECKPOINT_PAGES)
             currency = get_setting(Session(bind=conn), "currency") or "EUR"
         context = WriteContext(conn, now())
+        after_all: Callable[[], None] | None = None
         if custom is not None:
-            rows = custom.attach(conn, rows, dry_run=options.dry_run)
+            source.rows = custom.attach(conn, source.rows, dry_run=options.dry_run)
             rejects.listeners.append(custom.rejected)
-            importer = custom.writing_after(importer)
-        if importer.bulk is not None and is_sqlite(conn):
+            after_all = custom.flush
+        writer: StagedWriter
+        if importer.bulk is not None:
             writer = importer.bulk(context, positions, value_maps, context_options)
-            try:
-                _run_bulk(writer, conn, rows, options, summary, rejects, progress, before_commit)
-            finally:
-                writer.close()
-            return
-        seen = _SeenKeys(conn)
-        outer = conn.begin() if options.strict or options.dry_run else None
-        summary.accounts_created = 0
+        else:
+            writer = GenericWriter(
+                importer, context, positions, value_maps, context_options, currency
+            )
         try:
-            batch: dict[Hashable, Row] = {}
-            number = 0
-            for line, cells in rows:
-                summary.read += 1
-                values: dict[str, Any] = {}
-                width = len(cells)
-                for column, index in items:
-                    if index < width:
-                        cell = cells[index].strip()
-                        if cell:
-                            if cell[0] == "'" and cell[1:2] in FORMULA_STARTS:
-                                cell = cell[1:]  # undo the export's formula escaping
-                            table = value_maps.get(column)
-                            if table is not None:
-                                cell = table.get(cell.lower(), cell)
-                            values[column] = cell
-                reason = _check_currency(values, currency) if importer.money else None
-                if reason is None:
-                    try:
-                        if fast is not None:
-                            row = Row(line, cells, fast(values))
-                        else:
-                            validated = model.model_validate(values, context=context_options)
-                            row = Row(line, cells, validated.model_dump(exclude_unset=True))
-                        key = importer.key(row.values)
-                    except ValidationError as error:
-                        reason = _reason(error)
-                    except ValueError as error:
-                        reason = str(error)
-                if reason is not None:
-                    if options.strict:
-                        raise InputError(f"line {line}: {reason}; nothing was imported (--strict)")
-                    rejects.add(line, cells, reason)
-                    continue
-                earlier = batch.pop(key, None)
-                if earlier is not None:
-                    summary.duplicates_in_file += 1
-                    row.values = {**earlier.values, **row.values}
-                batch[key] = row
-                if len(batch) >= batch_size:
-                    number += 1
-                    _write(
-                        importer,
-                        context,
-                        seen,
-                        batch,
-                        summary,
-                        rejects,
-                        options,
-                        before_commit,
-                        number,
-                    )
-                    batch = {}
-                    if progress is not None:
-                        progress(summary.read)
-            if batch:
-                number += 1
-                _write(
-                    importer, context, seen, batch, summary, rejects, options, before_commit, number
-                )
-            if progress is not None:
-                progress(summary.read)
-            if outer is not None:
-                if options.dry_run:
-                    outer.rollback()
-                else:
-                    outer.commit()
+            _run_staged(
+                writer, conn, source, options, summary, rejects, progress, before_commit, after_all
+            )
         finally:
             summary.accounts_created = context.cache.get(ACCOUNTS_CREATED, 0)
-            if outer is not None and outer.is_active:
-                outer.rollback()
-            seen.drop()
+            writer.close()
 
 
-def _run_bulk(
-    writer: BulkWriter,
+def _run_staged(
+    writer: StagedWriter,
     conn: Connection,
-    rows: Any,
+    source: CsvSource,
     options: ImportOptions,
     summary: ImportSummary,
     rejects: _Rejects,
-    progress: Hook | None,
+    progress: ProgressHook | None,
     before_commit: Hook | None,
+    after_all: Callable[[], None] | None = None,
 ) -> None:
-    """The engine's loop for a bulk writer: same counts, rejects and transactions.
+    """The engine's loop: stage the whole file, drop earlier duplicates, apply in batches.
 
-    Chunks of at most `BULK_CHUNK` distinct keys are applied; a transaction covers
-    `batch_size` rows (several chunks), or the whole file with --strict / --dry-run.
+    `after_all` runs once every row is applied, in the last transaction (the custom
+    values of the rows written, which need their leads' ids).
+
+    A transaction covers `batch_size` applied rows (several of the writer's chunks), or
+    the whole import with --strict / --dry-run, which therefore reads and validates the
+    whole file before it writes anything to the store.
     """
-    convert, key_of, merge = writer.convert, writer.key, writer.merge
-    batch_size = options.batch_size or BULK_BATCH
-    chunk_size = min(batch_size, BULK_CHUNK)
     strict = options.strict
     outer = conn.begin() if strict or options.dry_run else None
-    state: dict[str, Any] = {"transaction": None, "pending": 0, "number": 0}
 
-    def flush(chunk: dict[Hashable, tuple[int, list[str], list[Any]]], last: bool) -> None:
-        if chunk:
-            if outer is None and state["transaction"] is None:
-                state["transaction"] = conn.begin()
-            result = writer.write(chunk)
-            for line, cells, reason in result.rejects:
-                if strict:
-                    raise InputError(f"line {line}: {reason}; nothing was imported (--strict)")
-                rejects.add(line, cells, reason)
-            summary.duplicates_in_file += result.seen_before
-            summary.inserted += result.inserted
-            summary.updated += result.updated
-            summary.unchanged += result.unchanged
-            state["pending"] += len(chunk)
-        if state["pending"] and (last or state["pending"] >= batch_size):
-            writer.finish()
-            state["number"] += 1
-            if before_commit is not None:
-                before_commit(state["number"])
-            if state["transaction"] is not None:
-                state["transaction"].commit()
-                state["transaction"] = None
-            state["pending"] = 0
-        if progress is not None:
-            progress(summary.read)
+    def refuse(line: int, cells: list[str], reason: str) -> None:
+        if strict:
+            raise InputError(f"line {line}: {reason}; nothing was imported (--strict)")
+        rejects.add(line, cells, reason)
 
-    try:
+    counts = {"staged": 0, "written": 0}
+
+    def stage(buffer: list[tuple[int, list[str], Any]]) -> None:
         if outer is not None:
-            writer.defer_indexes()  # one transaction covers the load: safe to build them after
-        chunk: dict[Hashable, tuple[int, list[str], list[Any]]] = {}
-        for line, cells in rows:
+            writer.stage(buffer)
+        else:
+            with conn.begin():
+                writer.stage(buffer)
+        counts["staged"] += len(buffer)
+        if progress is not None:
+            progress(Progress("reading", summary.read, source.bytes_read(), source.size))
+
+    state: dict[str, Any] = {"transaction": None, "pending": 0, "number": 0}
+    try:
+        convert = writer.convert
+        buffer: list[tuple[int, list[str], Any]] = []
+        for line, cells in source.rows:
             summary.read += 1
             try:
-                values = convert(cells)
-                key = key_of(values)
+                buffer.append((line, cells, convert(cells)))
             except ValueError as error:
-                if strict:
-                    raise InputError(
-                        f"line {line}: {error}; nothing was imported (--strict)"
-                    ) from None
-                rejects.add(line, cells, str(error))
+                refuse(line, cells, str(error))
                 continue
-            earlier = chunk.pop(key, None)
-            if earlier is not None:
-                summary.duplicates_in_file += 1
-                values = merge(earlier[2], values)
-            chunk[key] = (line, cells, values)
-            if len(chunk) >= chunk_size:
-                flush(chunk, last=False)
-                chunk = {}
-        flush(chunk, last=True)
+            if len(buffer) >= STAGE_CHUNK:
+                stage(buffer)
+                buffer = []
+        stage(buffer)
+        rejects.next_run()
+        if outer is None:
+            with conn.begin():
+                summary.duplicates_in_file = writer.drop_earlier_duplicates()
+        else:
+            summary.duplicates_in_file = writer.drop_earlier_duplicates()
+        if outer is not None:
+            writer.defer_indexes()  # one transaction covers the load: safe to build them after
+        batch_size = options.batch_size or writer.batch
+        chunk_size = min(batch_size, writer.chunk)
+        while True:
+            if outer is None and state["transaction"] is None:
+                state["transaction"] = conn.begin()
+            result = writer.write_next(chunk_size)
+            if result is not None:
+                for line, cells, reason in result.rejects:
+                    refuse(line, cells, reason)
+                summary.inserted += result.inserted
+                summary.updated += result.updated
+                summary.unchanged += result.unchanged
+                applied = result.inserted + result.updated + result.unchanged + len(result.rejects)
+                state["pending"] += applied
+                counts["written"] += applied
+                if progress is not None:
+                    winners = counts["staged"] - summary.duplicates_in_file
+                    progress(Progress("writing", counts["written"], counts["written"], winners))
+            last = result is None
+            if last and after_all is not None:
+                after_all()
+                state["pending"] = max(state["pending"], 1)
+            if state["pending"] and (last or state["pending"] >= batch_size):
+                writer.finish()
+                state["number"] += 1
+                if before_commit is not None:
+                    before_commit(state["number"])
+                if state["transaction"] is not None:
+                    state["transaction"].commit()
+                    state["transaction"] = None
+                state["pending"] = 0
+            if last:
+                break
         if outer is not None:
             if options.dry_run:
                 outer.rollback()
@@ -665,43 +669,3 @@ def _run_bulk(
             state["transaction"].rollback()
         if outer is not None and outer.is_active:
             outer.rollback()
-
-
-def _write(
-    importer: Importer,
-    context: WriteContext,
-    seen: _SeenKeys,
-    batch: dict[Hashable, Row],
-    summary: ImportSummary,
-    rejects: _Rejects,
-    options: ImportOptions,
-    before_commit: Hook | None,
-    number: int,
-) -> None:
-    """Write one batch in its own transaction (or the file's, with --strict/--dry-run)."""
-    conn = context.conn
-    transaction = None if conn.in_transaction() else conn.begin()
-    try:
-        summary.duplicates_in_file += seen.count_seen(
-            ["\x1f".join(map(str, _as_tuple(k))) for k in batch]
-        )
-        result = importer.write(context, list(batch.values()))
-        for row, reason in result.rejects:
-            if options.strict:
-                raise InputError(f"line {row.line}: {reason}; nothing was imported (--strict)")
-            rejects.add(row.line, row.cells, reason)
-        if before_commit is not None:
-            before_commit(number)
-        if transaction is not None:
-            transaction.commit()
-    except BaseException:
-        if transaction is not None:
-            transaction.rollback()
-        raise
-    summary.inserted += result.inserted
-    summary.updated += result.updated
-    summary.unchanged += result.unchanged
-
-
-def _as_tuple(key: Hashable) -> tuple[Any, ...]:
-    return key if isinstance(key, tuple) else (key,)

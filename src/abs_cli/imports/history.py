@@ -15,13 +15,13 @@ from sqlalchemy.engine import Connection
 
 from abs_cli.imports.engine import BatchResult, Importer, Row, WriteContext
 from abs_cli.imports.headers import ColumnSpec
-from abs_cli.imports.leads import history_table
 from abs_cli.imports.records import LeadRef, lead_key, resolve_leads, resolve_rep
 from abs_cli.imports.resolve import lead_ids, lead_table
 from abs_cli.imports.upsert import chunks, upsert_by_key
 from abs_cli.imports.values import Amount, Stage, Text, UTCDate
 from abs_cli.store.sql import upsert
 from abs_cli.store.stays import refresh_stays
+from abs_cli.store.tables import stage_history as history_table
 
 
 class StageRow(LeadRef):

@@ -20,7 +20,6 @@ from abs_cli.imports.values import (
     Stage,
     Text,
     UTCDate,
-    is_freemail,
 )
 
 
@@ -129,17 +128,6 @@ STORED_FIELDS = (
     "stage",
     "buying_role",
 )
-
-
-def account_domain(values: dict[str, Any]) -> str | None:
-    """The row's `domain`, else its e-mail's domain unless that is a freemail provider."""
-    given: str | None = values.get("domain")
-    if given:
-        return given
-    if "email" not in values:
-        return None
-    domain: str = values["email"].rsplit("@", 1)[1]
-    return None if is_freemail(domain) else domain
 
 
 def lead_key(values: dict[str, Any]) -> str:

@@ -71,7 +71,7 @@ def open_change(
     statement = change_set.insert().values(**values).returning(change_set.c.id)
     if isinstance(engine, Connection):
         return int(engine.execute(statement).scalar_one())
-    with engine.begin() as connection:
+    with _writing(engine) as connection:
         return int(connection.execute(statement).scalar_one())
 
 
@@ -96,7 +96,7 @@ def close_change(
     if isinstance(engine, Connection):
         engine.execute(statement)
         return
-    with engine.begin() as connection:
+    with _writing(engine) as connection:
         connection.execute(statement)
 
 
@@ -183,3 +183,13 @@ def get_change(connection: Connection, change_id: int) -> ChangeEntry | None:
     row = connection.execute(select(change_set).where(change_set.c.id == change_id)).mappings()
     found = row.first()
     return ChangeEntry(**found) if found is not None else None
+
+
+@contextmanager
+def _writing(engine: Engine) -> Iterator[Connection]:
+    """A write transaction of its own, which waits for another writer's lock as every
+    abs writer does: in short waits that Ctrl-C interrupts (`store.engine`)."""
+    with engine.connect() as raw:
+        connection = raw.execution_options(**{WRITE_OPTION: True})
+        with connection.begin():
+            yield connection

@@ -46,6 +46,19 @@ class CsvSource:
     header: list[str]
     rows: Iterator[tuple[int, list[str]]]
     handle: IO[str]
+    disk: IO[bytes] | None = None
+    """The file as stored (compressed, for a `.gz`), to tell how much of it was read."""
+    size: int | None = None
+    """Its size in bytes; None for stdin."""
+
+    def bytes_read(self) -> int:
+        """How far into the stored file reading has come (read-ahead included)."""
+        if self.disk is None:
+            return 0
+        try:
+            return self.disk.tell()
+        except (OSError, ValueError):
+            return 0
 
     def close(self) -> None:
         self.handle.close()
@@ -140,6 +153,8 @@ def open_csv(path: str, *, encoding: str | None = None, delimiter: str | None = 
     """
     name = "stdin" if path == "-" else path
     raw = _binary_stream(path)
+    disk: IO[bytes] | None = None if path == "-" else getattr(raw, "fileobj", raw)  # type: ignore[arg-type]  # a GzipFile's compressed file, else the file itself
+    size = None if disk is None else Path(path).stat().st_size
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[type-var]  # stdin's BinaryIO has readinto at runtime
     try:
         sample = buffered.peek(SAMPLE_BYTES)[:SAMPLE_BYTES]
@@ -169,12 +184,13 @@ def open_csv(path: str, *, encoding: str | None = None, delimiter: str | None = 
     if not first.strip():
         raise InputError(f"{name} is empty: expected a header line of column names")
     if first.lstrip().startswith(("{", "[")):
-        return _open_json(name, chosen, first, text)
+        return _open_json(name, chosen, first, text, disk, size)
     chosen_delimiter = parse_delimiter(delimiter) if delimiter else detect_delimiter(first)
     csv.field_size_limit(MAX_FIELD_BYTES)
     header_cells = next(csv.reader([first], delimiter=chosen_delimiter))
     info = SourceInfo(name=name, encoding=chosen, delimiter=chosen_delimiter)
-    return CsvSource(info, header_cells, _rows(text, chosen_delimiter, name, chosen), text)
+    rows = _rows(text, chosen_delimiter, name, chosen)
+    return CsvSource(info, header_cells, rows, text, disk, size)
 
 
 def _decode_error(name: str, encoding: str, error: UnicodeDecodeError) -> InputError:
@@ -216,7 +232,14 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _open_json(name: str, encoding: str, first: str, text: IO[str]) -> CsvSource:
+def _open_json(
+    name: str,
+    encoding: str,
+    first: str,
+    text: IO[str],
+    disk: IO[bytes] | None,
+    size: int | None,
+) -> CsvSource:
     """JSON Lines (streamed) or a JSON array of objects (read whole), as `--format json`
     and `jsonl` exports write them; the first object's keys are the header."""
     import json
@@ -257,7 +280,7 @@ def _open_json(name: str, encoding: str, first: str, text: IO[str]) -> CsvSource
             yield line, [_cell(record.get(key)) for key in header]
 
     info = SourceInfo(name=name, encoding=encoding, delimiter="json")
-    return CsvSource(info, header, rows(), text)
+    return CsvSource(info, header, rows(), text, disk, size)
 
 
 def _chain(first: str, text: IO[str]) -> Iterator[str]:

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from abs_cli.imports.fastpath import execute_many, select_in
-from abs_cli.imports.upsert import chunks
 from abs_cli.store import tables
 
 ACCOUNT_CACHE_LIMIT = 20_000
@@ -91,16 +90,3 @@ def lead_ids(
         )
     )
     return by_email, by_external
-
-
-def fetch_leads(
-    conn: Connection, emails: list[str], external_ids: list[str]
-) -> list[dict[str, Any]]:
-    """Stored leads matching any of the e-mails or external ids (each lead once)."""
-    found: dict[int, dict[str, Any]] = {}
-    for column, values in (("email", emails), ("external_id", external_ids)):
-        for part in chunks(values):
-            query = lead_table.select().where(lead_table.c[column].in_(part))
-            for row in conn.execute(query).mappings():
-                found[row["id"]] = dict(row)
-    return list(found.values())

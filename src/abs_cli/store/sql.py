@@ -16,7 +16,8 @@ call: an `executemany` on SQLite, a single `unnest(...)` statement on PostgreSQL
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -341,3 +342,72 @@ def _last_chars_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
 def _last_chars_pg(element: Any, compiler: Any, **kw: Any) -> str:
     column, count = list(element.clauses)
     return f"right({compiler.process(column, **kw)}, {compiler.process(count, **kw)})"
+
+
+def distinct_from(bind: Bind, left: str, right: str) -> str:
+    """Driver SQL: `left` differs from `right`, a NULL being a value like any other
+    (SQLite's `IS NOT`, which older SQLite versions know; the standard elsewhere)."""
+    if _dialect(bind) == "sqlite":
+        return f"{left} IS NOT {right}"
+    return f"{left} IS DISTINCT FROM {right}"
+
+
+def new_ids(bind: Bind, table: str, seqs: str) -> str:
+    """Driver SQL selecting `(seq, id)`: a new id of `table` for each `seq` that the
+    query `seqs` selects, ids ascending with `seq` (file order).
+
+    SQLite has one writer at a time: the ids after the largest are free. PostgreSQL draws
+    them from the table's sequence, in `seq` order, so concurrent writers never collide.
+    """
+    if _dialect(bind) == "postgresql":
+        return (
+            f"SELECT seq, nextval(pg_get_serial_sequence('{table}', 'id')) AS id "
+            f"FROM ({seqs} ORDER BY seq) AS ordered"
+        )
+    return (
+        f"SELECT seq, (SELECT coalesce(max(id), 0) FROM {table}) "
+        f"+ row_number() OVER (ORDER BY seq) AS id FROM ({seqs}) AS ordered"
+    )
+
+
+def stored_timestamp(bind: Bind) -> Callable[[datetime], Any]:
+    """A UTC datetime as the driver takes it for a timestamp column: on SQLite the text
+    SQLAlchemy's `DateTime` stores (`2026-03-31 14:05:00.000000`), written without its
+    per-value overhead; on PostgreSQL the naive UTC datetime."""
+
+    def naive(value: datetime) -> datetime:
+        if value.tzinfo is None:
+            return value
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    if _dialect(bind) == "sqlite":
+        return lambda value: naive(value).isoformat(" ", "microseconds")
+    return naive
+
+
+def copy_rows(
+    connection: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Append `rows` (driver values in `columns` order) to `table` in one driver call:
+    `COPY … FROM STDIN` on PostgreSQL, an `executemany` on SQLite."""
+    if not rows:
+        return
+    names = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.cursor()
+        try:
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
+        return
+    markers = ", ".join("?" for _ in columns)
+    connection.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({markers})", rows)
+
+
+def analyze(connection: Connection, table: str) -> None:
+    """PostgreSQL: gather the statistics of a (temporary) table the autovacuum never
+    sees, so that the planner joins it sensibly. SQLite plans without them."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"ANALYZE {table}")
