@@ -839,9 +839,9 @@ class Generator:
         qualified_at = days_later(rng, reached, 0, 3)
         if qualified_at >= self.end:
             return
-        if company.customer_lead is not None and company.is_free(qualified_at, qualified_at):
-            pass  # a former customer: a new deal is a win-back
-        elif not company.is_free(qualified_at, qualified_at + timedelta(days=1)):
+        # A former customer with no open deal comes back as a win-back deal.
+        win_back = company.customer_lead is not None and company.is_free(qualified_at, qualified_at)
+        if not win_back and not company.is_free(qualified_at, qualified_at + timedelta(days=1)):
             reason = (
                 "existing customer, handed to CS"
                 if company.customer_lead is not None
