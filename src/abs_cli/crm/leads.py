@@ -6,9 +6,8 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
-from sqlalchemy.orm import Session, aliased
-from sqlmodel import col
+from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy.orm import Session
 
 from abs_cli.crm.fields import (
     custom_fields,
@@ -16,22 +15,11 @@ from abs_cli.crm.fields import (
     lead_custom_values,
     where_condition,
 )
-from abs_cli.crm.lookup import find_lead_id
-from abs_cli.crm.team import find_rep
+from abs_cli.crm.lookup import find_lead_id, find_rep_ref
 from abs_cli.domain import ROLES, lead_label, stage_from_user
 from abs_cli.errors import UsageError
+from abs_cli.store import tables
 from abs_cli.store.marks import mark
-from abs_cli.store.models import (
-    Account,
-    Activity,
-    ErasureLog,
-    Lead,
-    LeadScore,
-    NpsResponse,
-    Rep,
-    StageHistory,
-    UsageEvent,
-)
 from abs_cli.store.sql import month_key
 from abs_cli.values import now
 
@@ -57,27 +45,39 @@ EXPORT_COLUMNS: tuple[str, ...] = (
 )
 """The columns of `abs leads export`, exactly those `abs leads import` reads."""
 
+ERASED_FIELDS = ("email", "external_id", "first_name", "last_name", "title", "phone", "referrer")
+"""The personal data `abs leads forget` erases; the anonymous row keeps the rest."""
+
+LEAD, ACCOUNT, REP, SCORE = tables.lead, tables.account, tables.rep, tables.lead_score
+
 SORTS = {
-    "created": (col(Lead.created_at).desc(), col(Lead.id).desc()),
-    "email": (col(Lead.email).asc(),),
-    "stage": (col(Lead.stage).asc(), col(Lead.email).asc()),
-    "score": (func.coalesce(col(LeadScore.score), -1).desc(), col(Lead.email).asc()),
-    "updated": (col(Lead.updated_at).desc(), col(Lead.id).desc()),
+    "created": (LEAD.c.created_at.desc(), LEAD.c.id.desc()),
+    "email": (LEAD.c.email.asc(),),
+    "stage": (LEAD.c.stage.asc(), LEAD.c.email.asc()),
+    "score": (func.coalesce(SCORE.c.score, -1).desc(), LEAD.c.email.asc()),
+    "updated": (LEAD.c.updated_at.desc(), LEAD.c.id.desc()),
 }
 
 
 def _lead_query() -> Select[*tuple[Any, ...]]:
+    """Leads not forgotten, each row its columns plus `domain`, `owner` and `score`.
+
+    Core, like the custom-field conditions it is combined with (`crm.fields`).
+    """
+    joined = (
+        LEAD.outerjoin(ACCOUNT, ACCOUNT.c.id == LEAD.c.account_id)
+        .outerjoin(REP, REP.c.id == LEAD.c.owner_id)
+        .outerjoin(SCORE, SCORE.c.lead_id == LEAD.c.id)
+    )
     return (
         select(
-            Lead,
-            col(Account.domain).label("domain"),
-            col(Rep.email).label("owner"),
-            col(LeadScore.score).label("score"),
+            LEAD,
+            ACCOUNT.c.domain.label("domain"),
+            REP.c.email.label("owner"),
+            SCORE.c.score.label("score"),
         )
-        .outerjoin(Account, col(Account.id) == col(Lead.account_id))
-        .outerjoin(Rep, col(Rep.id) == col(Lead.owner_id))
-        .outerjoin(LeadScore, col(LeadScore.lead_id) == col(Lead.id))
-        .where(col(Lead.forgotten_at).is_(None))
+        .select_from(joined)
+        .where(LEAD.c.forgotten_at.is_(None))
     )
 
 
@@ -105,25 +105,25 @@ def list_leads(
         query = query.where(where_condition(session, condition))
     if stage:
         try:
-            query = query.where(col(Lead.stage) == stage_from_user(stage))
+            query = query.where(LEAD.c.stage == stage_from_user(stage))
         except ValueError as error:
             raise UsageError(f"--stage: {error}") from None
     if owner:
-        query = query.where(col(Lead.owner_id) == find_rep(session, owner).id)
+        query = query.where(LEAD.c.owner_id == find_rep_ref(session, owner).id)
     if role:
         if role.lower() not in ROLES:
             raise UsageError(f"--role {role!r} is not one of {', '.join(ROLES)}")
-        query = query.where(col(Rep.role) == role.lower())
+        query = query.where(REP.c.role == role.lower())
     if source:
         from abs_cli.imports.values import normalise_source
 
-        query = query.where(col(Lead.source) == normalise_source(source))
+        query = query.where(LEAD.c.source == normalise_source(source))
     if account:
-        query = query.where(col(Account.domain) == account.strip().lower())
+        query = query.where(ACCOUNT.c.domain == account.strip().lower())
     if min_score is not None:
-        query = query.where(col(LeadScore.score) >= min_score)
+        query = query.where(SCORE.c.score >= min_score)
     if since is not None:
-        query = query.where(col(Lead.created_at) >= since)
+        query = query.where(LEAD.c.created_at >= since)
     if sort not in SORTS:
         raise UsageError(f"--sort {sort!r} is not one of {', '.join(SORTS)}")
     query = query.order_by(*SORTS[sort])
@@ -136,69 +136,73 @@ def list_leads(
             "external_id": lead.external_id,
             "name": _name(lead),
             "company": lead.company,
-            "account": domain,
+            "account": lead.domain,
             "stage": lead.stage,
-            "owner": owner_email,
+            "owner": lead.owner,
             "source": lead.source,
             "inbound": lead.inbound,
-            "score": score,
+            "score": lead.score,
             "created_at": lead.created_at,
         }
-        for lead, domain, owner_email, score in session.execute(query)
+        for lead in session.execute(query)
     ]
 
 
-def _name(lead: Lead) -> str | None:
+def _name(lead: Any) -> str | None:
     parts = [part for part in (lead.first_name, lead.last_name) if part]
     return " ".join(parts) or None
 
 
-def get_lead(session: Session, key: str) -> Lead:
+def _lead_row(session: Session, key: str) -> Any:
     """The lead named by its e-mail or its external id (`crm.lookup`), or NotFoundError."""
-    lead = session.get(Lead, find_lead_id(session, key))
-    assert lead is not None  # the id was just read in this transaction
-    return lead
+    lead_id = find_lead_id(session, key)
+    return session.execute(select(LEAD).where(LEAD.c.id == lead_id)).one()
 
 
 def show_lead(session: Session, key: str) -> dict[str, Any]:
     """A lead (by e-mail or external id) with its account, owner, score, stage history
     and activities."""
-    lead = get_lead(session, key)
-    account = session.get(Account, lead.account_id) if lead.account_id else None
-    owner = session.get(Rep, lead.owner_id) if lead.owner_id else None
-    score = session.get(LeadScore, lead.id)
-    by = aliased(Rep)
+    lead = _lead_row(session, key)
+    account = session.execute(
+        select(ACCOUNT.c.domain, ACCOUNT.c.target_tier).where(ACCOUNT.c.id == lead.account_id)
+    ).first()
+    owner = session.scalar(select(REP.c.email).where(REP.c.id == lead.owner_id))
+    score = session.execute(
+        select(SCORE.c.score, SCORE.c.grade).where(SCORE.c.lead_id == lead.id)
+    ).first()
+    by = REP.alias("by")
+    history_table, activity_table = tables.stage_history, tables.activity
     history = [
         {
             "changed_at": row.changed_at,
             "from_stage": row.from_stage,
             "to_stage": row.to_stage,
-            "by": rep_email,
+            "by": row.by,
             "reason": row.reason,
             "amount": row.amount,
             "origin": row.origin,
         }
-        for row, rep_email in session.execute(
-            select(StageHistory, col(by.email))
-            .outerjoin(by, col(by.id) == col(StageHistory.rep_id))
-            .where(col(StageHistory.lead_id) == lead.id)
-            .order_by(col(StageHistory.changed_at), col(StageHistory.id))
+        for row in session.execute(
+            select(history_table, by.c.email.label("by"))
+            .select_from(history_table.outerjoin(by, by.c.id == history_table.c.rep_id))
+            .where(history_table.c.lead_id == lead.id)
+            .order_by(history_table.c.changed_at, history_table.c.id)
         )
     ]
     activities = [
         {
             "occurred_at": row.occurred_at,
             "type": row.type,
-            "rep": rep_email,
+            "rep": row.by,
             "outcome": row.outcome,
             "notes": row.notes,
             "due_at": row.due_at,
         }
-        for row, rep_email in session.execute(
-            select(Activity, col(by.email))
-            .outerjoin(by, col(by.id) == col(Activity.rep_id))
-            .where(col(Activity.lead_id) == lead.id)
-            .order_by(col(Activity.occurred_at), col(Activity.id))
+        for row in session.execute(
+            select(activity_table, by.c.email.label("by"))
+            .select_from(activity_table.outerjoin(by, by.c.id == activity_table.c.rep_id))
+            .where(activity_table.c.lead_id == lead.id)
+            .order_by(activity_table.c.occurred_at, activity_table.c.id)
         )
     ]
     fields = {
@@ -216,7 +220,7 @@ def show_lead(session: Session, key: str) -> dict[str, Any]:
         "inbound": lead.inbound,
         "campaign": lead.campaign,
         "consent": lead.consent,
-        "owner": owner.email if owner else None,
+        "owner": owner,
         "stage": lead.stage,
         "stage_changed_at": lead.stage_changed_at,
         "amount": lead.amount,
@@ -228,7 +232,7 @@ def show_lead(session: Session, key: str) -> dict[str, Any]:
     }
     return {
         "lead": fields,
-        "custom_fields": lead_custom_values(session, lead.id),  # type: ignore[arg-type]
+        "custom_fields": lead_custom_values(session, lead.id),
         "history": history,
         "activities": activities,
     }
@@ -246,13 +250,12 @@ def export_leads(session: Session) -> Iterator[dict[str, Any]]:
     query = (
         _lead_query()
         .add_columns(*custom_value_columns(fields))
-        .order_by(col(Lead.id))
+        .order_by(LEAD.c.id)
         .execution_options(yield_per=2000)
     )
-    for lead, domain, owner_email, _score, *values in session.execute(query):
+    for lead in session.execute(query):
         row = {name: getattr(lead, name, None) for name in EXPORT_COLUMNS}
-        row["domain"] = domain
-        row["owner"] = owner_email
+        values = tuple(lead)[len(lead) - len(fields) :]  # the custom columns come last
         row.update(zip(fields, values, strict=True))
         yield row
 
@@ -262,29 +265,26 @@ def forget_lead(session: Session, key: str, reason: str | None = None) -> int:
 
     Returns the lead's id, the only thing kept that points at it.
     """
-    lead = get_lead(session, key)
-    email = lead.email
-    anonymous = f"forgotten-{lead.id}"
+    lead = _lead_row(session, key)
+    email, lead_id = lead.email, lead.id
+    anonymous = f"forgotten-{lead_id}"
     stamp = now()
-    for column in ("email", "external_id", "first_name", "last_name", "title", "phone", "referrer"):
-        setattr(lead, column, None)
-    lead.forgotten_at = stamp
-    lead.updated_at = stamp
-    session.execute(update(Activity).where(col(Activity.lead_id) == lead.id).values(notes=None))
-    answered = col(NpsResponse.lead_id) == lead.id
+    session.execute(
+        update(LEAD)
+        .where(LEAD.c.id == lead_id)
+        .values({**dict.fromkeys(ERASED_FIELDS), "forgotten_at": stamp, "updated_at": stamp})
+    )
+    activity, answers, usage = tables.activity, tables.nps_response, tables.usage_event
+    session.execute(update(activity).where(activity.c.lead_id == lead_id).values(notes=None))
+    answered = answers.c.lead_id == lead_id
     if email is not None:
-        answered = answered | (col(NpsResponse.respondent) == email)
-    session.execute(update(NpsResponse).where(answered).values(respondent=anonymous, comment=None))
+        answered = answered | (answers.c.respondent == email)
+    session.execute(update(answers).where(answered).values(respondent=anonymous, comment=None))
     if email is not None:  # usage events name a user by e-mail, never by CRM id
-        erased = select(month_key(col(UsageEvent.occurred_at))).where(
-            col(UsageEvent.user_key) == email
-        )
+        erased = select(month_key(usage.c.occurred_at)).where(usage.c.user_key == email)
         mark(session, "usage", erased)  # the counts stay, but their months are re-read
-        session.execute(
-            update(UsageEvent).where(col(UsageEvent.user_key) == email).values(user_key=anonymous)
-        )
-    lead_id = lead.id
-    assert lead_id is not None  # read from the store, so it has its id
-    session.add(ErasureLog(lead_id=lead_id, erased_at=stamp, reason=reason))
-    session.flush()
-    return lead_id
+        session.execute(update(usage).where(usage.c.user_key == email).values(user_key=anonymous))
+    session.execute(
+        insert(tables.erasure_log).values(lead_id=lead_id, erased_at=stamp, reason=reason)
+    )
+    return int(lead_id)

@@ -1,11 +1,12 @@
-"""Finding leads by the keys users type: an e-mail (any case) or an external id."""
+"""Finding leads and reps by the keys users type: an e-mail (any case), an external id, a name."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from abs_cli.domain import lead_label
@@ -14,7 +15,15 @@ from abs_cli.store import tables
 from abs_cli.store.sql import match_any
 
 LEAD = tables.lead
-__all__ = ["find_lead_id", "lead_label", "not_found_message", "resolve_leads"]
+REP = tables.rep
+__all__ = [
+    "RepRef",
+    "find_lead_id",
+    "find_rep_ref",
+    "lead_label",
+    "not_found_message",
+    "resolve_leads",
+]
 
 
 def resolve_leads(
@@ -63,3 +72,21 @@ def find_lead_id(session: Session, key: str) -> int:
 
 def not_found_message(key: str) -> str:
     return f"no lead with e-mail or external id {key.strip()!r}"
+
+
+@dataclass(frozen=True)
+class RepRef:
+    """A rep as commands that only point at one need it: no ORM object to build."""
+
+    id: int
+    email: str
+
+
+def find_rep_ref(session: Session, key: str) -> RepRef:
+    """The rep with this e-mail (any case) or exact name (docs/domain.md §4), or `NotFoundError`."""
+    text = key.strip()
+    match = or_(REP.c.email == text.lower(), REP.c.name == text)
+    row = session.execute(select(REP.c.id, REP.c.email).where(match).order_by(REP.c.id)).first()
+    if row is None:
+        raise NotFoundError(f"no rep {key!r} on the team", hint="see `abs team list`")
+    return RepRef(row.id, row.email)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from abs_cli.crm.lookup import find_rep_ref
 from abs_cli.domain import ROLES, STAGES
-from abs_cli.errors import InputError, NotFoundError, UsageError
+from abs_cli.errors import InputError, UsageError
 from abs_cli.imports.values import UTCDate
 from abs_cli.store.models import Lead, Rep
 from abs_cli.values import normalise_email, now, parse_territory
@@ -83,12 +84,8 @@ def add_rep(session: Session, rep: RepIn) -> Rep:
 
 def find_rep(session: Session, key: str) -> Rep:
     """A rep by e-mail or exact name (docs/domain.md §4)."""
-    text = key.strip()
-    rep = session.scalar(
-        select(Rep).where(or_(col(Rep.email) == text.lower(), col(Rep.name) == text))
-    )
-    if rep is None:
-        raise NotFoundError(f"no rep {key!r} on the team", hint="see `abs team list`")
+    rep = session.get(Rep, find_rep_ref(session, key).id)
+    assert rep is not None  # found in this session a moment ago
     return rep
 
 

@@ -14,8 +14,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from abs_cli.crm.lookup import find_lead_id
-from abs_cli.crm.team import find_rep
+from abs_cli.crm.lookup import find_lead_id, find_rep_ref
 from abs_cli.enablement.playbook import ChecklistItem, Playbook
 from abs_cli.errors import InputError
 from abs_cli.store.tables import checklist_tick as TICK
@@ -58,7 +57,7 @@ def tick(
     """Record that `rep` completed `item` for the lead at `at`, or take the tick back."""
     lead_id = find_lead_id(session, lead)
     chosen = known_item(playbook, item)
-    rep_row = find_rep(session, rep) if rep else None
+    rep_row = find_rep_ref(session, rep) if rep else None
     existing = session.execute(
         select(TICK.c.checked_at, REP.c.email)
         .select_from(TICK.outerjoin(REP, REP.c.id == TICK.c.rep_id))

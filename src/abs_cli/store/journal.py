@@ -25,7 +25,6 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, func, sel
 from sqlalchemy.engine import Connection
 
 from abs_cli.store import tables
-from abs_cli.store.models import ChangeRow
 
 JOURNALED: dict[str, str] = {
     "rep": "id",
@@ -50,7 +49,7 @@ JOURNALED: dict[str, str] = {
 """Every table a change set may write, with its one integer key column. Derived tables
 (stage stays, rollups, their marks) are not journaled: they are recomputed."""
 
-change_row: Table = ChangeRow.__table__  # type: ignore[attr-defined]
+change_row: Table = tables.change_row
 
 PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION abs_journal() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -2,7 +2,8 @@
 
 Money columns hold integer cents (`Money`); timestamps are UTC (`UTCDateTime`).
 Natural keys are unique constraints so imports can upsert with `ON CONFLICT`.
-Every change to this module ships with an Alembic migration in `migrations/versions`.
+Every change to this module ships with an Alembic migration in `migrations/versions`
+and a regenerated `tables.py` (`python -m abs_cli.store.codegen > src/abs_cli/store/tables.py`).
 """
 
 from __future__ import annotations
