@@ -25,7 +25,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
 )
-from sqlalchemy.sql.elements import conv
+from sqlalchemy.sql.elements import TextClause, conv
 from sqlalchemy.sql.schema import ColumnDefault, DefaultClause
 from sqlalchemy.types import TypeEngine
 
@@ -55,6 +55,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.sql.elements import conv
 
@@ -148,7 +149,20 @@ def index_source(index: Index) -> str:
     unique = ", unique=True" if index.unique else ""
     if len(index.expressions) != len(index.columns):
         raise ValueError(f"{index.name}: only column indexes can be generated")
-    return f"Index({str(index.name)!r}, {columns}{unique})"
+    options = "".join(
+        f", {key}={option_source(index, value)}"
+        for key, value in sorted(index.dialect_kwargs.items())
+    )
+    return f"Index({str(index.name)!r}, {columns}{unique}{options})"
+
+
+def option_source(index: Index, value: object) -> str:
+    """A dialect option of an index: the `WHERE` of a partial index is literal SQL."""
+    if isinstance(value, TextClause):
+        return f"text({value.text!r})"
+    if value is None or isinstance(value, bool | int | str):
+        return repr(value)
+    raise ValueError(f"{index.name}: no generator for the option {value!r}")
 
 
 def table_source(table: Table) -> str:

@@ -11,7 +11,15 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, MetaData, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Index,
+    MetaData,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from abs_cli.domain import (
@@ -183,6 +191,8 @@ class StageStay(SQLModel, table=True):
     __table_args__ = (
         Index(None, "lead_id"),
         Index(None, "stage", "left_at", "entered_at", "amount"),
+        # Departures from a step in a period (checklist conversion), covered.
+        Index(None, "from_stage", "entered_at", "changed", "stage", "lead_id"),
         {"sqlite_with_rowid": False},
     )
 
@@ -210,6 +220,18 @@ class Activity(SQLModel, table=True):
         Index(None, "lead_id", "type", "occurred_at", "outcome", "due_at"),  # scoring reads
         Index(None, "rep_id", "occurred_at"),
         Index(None, "occurred_at", "rep_id", "type"),
+        # Content uses of a period and of a lead, covered; partial: only the activities
+        # that name a piece are in them.
+        *(
+            Index(
+                None,
+                *columns,
+                "content_id",
+                sqlite_where=text("content_id IS NOT NULL"),
+                postgresql_where=text("content_id IS NOT NULL"),
+            )
+            for columns in (("occurred_at", "lead_id"), ("lead_id", "occurred_at"))
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.sql.elements import conv
 
@@ -134,6 +135,7 @@ stage_stay = Table(
     Column('stay_started_at', UTCDateTime(), nullable=True),
     Column('rep_id', Integer(), nullable=True),
     Column('amount', Money(), nullable=True),
+    Index('ix_stage_stay_from_stage_entered_at_changed_stage_lead_id', 'from_stage', 'entered_at', 'changed', 'stage', 'lead_id'),
     Index('ix_stage_stay_lead_id', 'lead_id'),
     Index('ix_stage_stay_stage_left_at_entered_at_amount', 'stage', 'left_at', 'entered_at', 'amount'),
     sqlite_with_rowid=False,
@@ -320,7 +322,9 @@ activity = Table(
     UniqueConstraint('lead_id', 'type', 'occurred_at', name=conv('uq_activity_lead_id_type_occurred_at')),
     ForeignKeyConstraint(['lead_id'], ['lead.id'], name=conv('fk_activity_lead_id_lead')),
     ForeignKeyConstraint(['rep_id'], ['rep.id'], name=conv('fk_activity_rep_id_rep')),
+    Index('ix_activity_lead_id_occurred_at_content_id', 'lead_id', 'occurred_at', 'content_id', postgresql_where=text('content_id IS NOT NULL'), sqlite_where=text('content_id IS NOT NULL')),
     Index('ix_activity_lead_id_type_occurred_at_outcome_due_at', 'lead_id', 'type', 'occurred_at', 'outcome', 'due_at'),
+    Index('ix_activity_occurred_at_lead_id_content_id', 'occurred_at', 'lead_id', 'content_id', postgresql_where=text('content_id IS NOT NULL'), sqlite_where=text('content_id IS NOT NULL')),
     Index('ix_activity_occurred_at_rep_id_type', 'occurred_at', 'rep_id', 'type'),
     Index('ix_activity_rep_id_occurred_at', 'rep_id', 'occurred_at'),
 )
