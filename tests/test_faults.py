@@ -276,8 +276,16 @@ def test_an_unwritable_rejects_file_is_said_not_crashed(shared: tuple[str, Path]
         ("subscriptions", "account,started_at,amount,currency\nacme.io,2026-01-01,5,JPY\n", ""),
     ],
 )
-def test_stdin_faults(shared: tuple[str, Path], kind: str, text: str, words: str) -> None:
+def test_stdin_faults(
+    shared: tuple[str, Path],
+    kind: str,
+    text: str,
+    words: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     url, _ = shared
+    monkeypatch.chdir(tmp_path)  # rejects of stdin go to ./stdin.rejects.csv
     result = CliRunner().invoke(app, ["--db", url, kind, "import", "-"], input=text)
     assert result.exit_code == 3, result.output
     assert words in result.stderr
