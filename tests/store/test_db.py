@@ -186,10 +186,10 @@ def test_backup_while_another_connection_writes(tmp_path: Path, sqlite_cli) -> N
         assert copy.execute("SELECT email FROM rep").fetchall() == [("ana@acme.io",)]
 
 
-def test_backup_refuses_postgresql(cli, db_url: str, tmp_path: Path) -> None:
+def test_backup_refuses_postgresql(cli, tmp_path: Path) -> None:
     cli("db", "init")
     result = cli("db", "backup", str(tmp_path / "copy.db"))
-    if db_url.startswith("postgresql"):
+    if cli.url.startswith("postgresql"):
         assert result.exit_code == 2 and "pg_dump" in result.stderr
     else:
         assert result.exit_code == 0

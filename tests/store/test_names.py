@@ -17,9 +17,9 @@ REPS = [
 ]
 
 
-def test_active_reps_by_prefix_in_order(store, db_url: str) -> None:
+def test_active_reps_by_prefix_in_order(store, store_url: str) -> None:
     seed(store, rep=REPS)
-    location = StoreLocation(db_url, "test")
+    location = StoreLocation(store_url, "test")
     assert rep_emails(location, "an") == ["ana@acme.io", "anton@acme.io"]
     assert rep_emails(location, "AN", limit=1) == ["ana@acme.io"]
     assert rep_emails(location, "an_") == []  # `_` is a character here, not a wildcard
