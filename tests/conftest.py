@@ -6,34 +6,61 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from abs_cli.cli.app import app
 from abs_cli.store.location import StoreLocation, to_url
 
 DEFAULT_PG_URL = "postgresql+psycopg://abs:abs@127.0.0.1:5432/abs_test"
-PG_URL = os.environ.get("ABS_TEST_PG_URL", DEFAULT_PG_URL)
+SERVER_PG_URL = os.environ.get("ABS_TEST_PG_URL", DEFAULT_PG_URL)
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+"""`gw0`, `gw1`… when pytest-xdist runs the suite in several processes."""
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
+
+def _worker_url(url: str) -> str:
+    """Each xdist worker gets a database of its own on the test server (`abs_ci_gw0`…):
+    the tests reset the schema, so two workers cannot share one."""
+    if WORKER is None:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(hide_password=False)
+
+
+PG_URL = _worker_url(SERVER_PG_URL)
 _pg_state: dict[str, object] = {}
 
 
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg", "postgresql")
+
+
 def _pg_reachable() -> str | None:
-    """None when the test server answers, else why not."""
+    """None when the test server answers (creating this worker's database), else why not."""
     if "error" not in _pg_state:
         try:
             import psycopg
 
-            with psycopg.connect(
-                PG_URL.replace("postgresql+psycopg", "postgresql"), connect_timeout=3
-            ):
+            if WORKER is not None:
+                _create_worker_database(psycopg)
+            with psycopg.connect(_libpq(PG_URL), connect_timeout=3):
                 pass
             _pg_state["error"] = None
         except Exception as error:  # any failure means: no server to test against
             _pg_state["error"] = f"{type(error).__name__}: {error}"
     return _pg_state["error"]  # type: ignore[return-value]
+
+
+def _create_worker_database(psycopg: Any) -> None:
+    name = make_url(PG_URL).database
+    with psycopg.connect(_libpq(SERVER_PG_URL), connect_timeout=3, autocommit=True) as server:
+        found = server.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if found is None:
+            server.execute(f'CREATE DATABASE "{name}"')
 
 
 def _reset_pg_schema() -> None:
