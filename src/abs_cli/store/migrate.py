@@ -34,6 +34,7 @@ REVISIONS: tuple[str, ...] = (
     "0008_history_indexes",
     "0009_enablement",
     "0010_stewardship",
+    "0011_journal_images",
 )
 """Every revision, oldest first; the last one is the schema this version of abs writes."""
 HEAD = REVISIONS[-1]
