@@ -15,7 +15,7 @@ counts and the (rare) rows rejected for a conflicting `external_id`. The engine
 `--strict` / `--dry-run` as for every importer.
 
 What differs between SQLite and PostgreSQL (the load, new ids, `IS DISTINCT FROM`, a
-timestamp's stored form) comes from `store/sql.py`.
+timestamp's stored form, the rows applied per round) comes from `store/sql.py`.
 """
 
 from __future__ import annotations
