@@ -15,7 +15,7 @@ counts and the (rare) rows rejected for a conflicting `external_id`. The engine
 `--strict` / `--dry-run` as for every importer.
 
 What differs between SQLite and PostgreSQL (the load, new ids, `IS DISTINCT FROM`, a
-timestamp's stored form) comes from `store/sql.py`.
+timestamp's stored form, the rows applied per round) comes from `store/sql.py`.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from abs_cli.store.sql import (
     distinct_from,
     is_sqlite,
     new_ids,
+    rows_applied_at_once,
     stored_timestamp,
 )
 from abs_cli.store.stays import insert_first_stays, refresh_stays
@@ -262,6 +263,7 @@ class LeadBulkWriter:
     ) -> None:
         self.context = context
         self.conn = context.conn
+        self.chunk = rows_applied_at_once(self.conn, BULK_CHUNK, BULK_BATCH)
         self._convert = row_converter(self.conn, positions, value_maps, options)
         self.has_external_id = "external_id" in positions
         self.team = None

@@ -35,6 +35,7 @@ REVISIONS: tuple[str, ...] = (
     "0009_enablement",
     "0010_stewardship",
     "0011_enablement_indexes",
+    "0012_journal_images",
 )
 """Every revision, oldest first; the last one is the schema this version of abs writes."""
 HEAD = REVISIONS[-1]
