@@ -30,6 +30,7 @@ import pickle
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import (
     Column,
     ColumnElement,
@@ -49,6 +50,7 @@ from sqlalchemy import (
 
 from abs_cli.domain import INBOUND_SOURCES, TOUCH_TYPES
 from abs_cli.imports.engine import BULK_BATCH, BatchRows, Importer, StagedWriter, WriteContext
+from abs_cli.imports.fastpath import MissingField, field_parsers
 from abs_cli.imports.generic import STAGING, GenericWriter, key_text
 from abs_cli.imports.resolve import ACCOUNTS_CREATED, reps
 from abs_cli.store import tables
@@ -70,6 +72,37 @@ LO, HI = bindparam("lo", type_=Integer), bindparam("hi", type_=Integer)
 def _differs(new: ColumnElement[Any], stored: ColumnElement[Any]) -> ColumnElement[bool]:
     """The file gives a value (an empty cell gives none) and it is not the stored one."""
     return and_(new.is_not(None), new.is_distinct_from(stored))
+
+
+def direct_validator(
+    model: type[BaseModel], options: dict[str, Any], whole_row: Callable[[dict[str, Any]], None]
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """`model`'s validation without building a model per row, for a model whose one model
+    validator is `whole_row`: each field's own parser, in field order, the first failure
+    (or missing required field) being the reason, as `generic.validation_reason` words
+    pydantic's first error; then `whole_row` on the parsed values."""
+    parsers = field_parsers(model, options)
+    plan = [
+        (name, parsers[name][0], field.is_required()) for name, field in model.model_fields.items()
+    ]
+
+    def validate(values: dict[str, Any]) -> dict[str, Any]:
+        parsed: dict[str, Any] = {}
+        for name, parse, required in plan:
+            if name in values:
+                try:
+                    parsed[name] = parse(values[name])
+                except ValueError as error:
+                    message = str(error)
+                    if name in message:
+                        raise
+                    raise ValueError(f"{name} {values[name]!r}: {message}") from None
+            elif required:
+                raise MissingField(name)
+        whole_row(parsed)
+        return parsed
+
+    return validate
 
 
 class _RecordWriter(GenericWriter):
@@ -111,15 +144,14 @@ class _RecordWriter(GenericWriter):
             analyze(self.conn, STAGING)  # once, after the earlier duplicates are gone
             self.analyzed = True
         table = self.table.c
-        upper = self.conn.execute(
-            select(func.max(table.seq)).select_from(
-                select(table.seq)
-                .where(table.seq > self.after)
-                .order_by(table.seq)
-                .limit(limit)
-                .subquery()
-            )
-        ).scalar()
+        following = (
+            select(table.seq)
+            .where(table.seq > self.after)
+            .order_by(table.seq)
+            .limit(limit)
+            .subquery()
+        )
+        upper = self.conn.execute(select(func.max(following.c.seq))).scalar()
         if upper is None:
             return None
         bounds = (self.after, int(upper))
@@ -140,8 +172,9 @@ class _RecordWriter(GenericWriter):
     def upsert_chunk(
         self, bounds: dict[str, int], valid: ColumnElement[bool], rows: int
     ) -> BatchRows:
-        """Write the chunk's valid rows; count them as the generic writer does; mark the
-        rollup months of those written."""
+        """Write the chunk's valid rows; count them as the generic writer does (new,
+        changed, unchanged: probed before the write, only the first when none is stored);
+        mark the rollup months of those written."""
         stored = self.conn.execute(
             select(func.count()).where(self.in_chunk(), valid, exists().where(self.matches())),
             bounds,
@@ -149,10 +182,15 @@ class _RecordWriter(GenericWriter):
         differs = or_(
             *(_differs(self.source(name), self.target.c[name]) for name in self.updated_columns)
         )
-        written = valid
+        written, updated = valid, 0
         if stored:
-            same = exists().where(self.matches(), ~differs)
-            written = and_(valid, ~same)
+            updated = self.conn.execute(
+                select(func.count()).where(
+                    self.in_chunk(), valid, exists().where(self.matches(), differs)
+                ),
+                bounds,
+            ).scalar_one()
+            written = and_(valid, ~exists().where(self.matches(), ~differs))
         self.mark_written(written, bounds)
         names = [*self.key, *self.updated_columns]
         insert = upsert(self.conn, self.target)
@@ -174,9 +212,8 @@ class _RecordWriter(GenericWriter):
                 )
             ),
         )
-        changed = self.conn.execute(statement, bounds).rowcount
-        inserted = rows - stored
-        return BatchRows(inserted, changed - inserted, stored - (changed - inserted))
+        self.conn.execute(statement, bounds)
+        return BatchRows(rows - stored, updated, stored - updated)
 
     def mark_written(self, written: ColumnElement[bool], bounds: dict[str, int]) -> None:
         months = select(month_key(self.table.c.occurred_at)).where(self.in_chunk(), written)
@@ -195,6 +232,7 @@ class ActivityWriter(_RecordWriter):
         super().__init__(importer, context, *args)
         from abs_cli.imports.enablement import playbook_of
 
+        self.fast = direct_validator(importer.model, self.options, _one_lead_key)
         with self.conn.begin():  # both are read once per import, as the generic writer does
             self.pieces = playbook_of(context).content()
             self.reps = reps(context)
@@ -313,6 +351,12 @@ class ActivityWriter(_RecordWriter):
         mark(self.conn, "speed", touched.params(bounds))
 
 
+def _one_lead_key(values: dict[str, Any]) -> None:
+    """`records.LeadRef`'s model validator."""
+    if "lead_email" not in values and "external_id" not in values:
+        raise ValueError("lead_email and external_id are both empty (one is required)")
+
+
 def _reason(
     lead_email: str | None,
     external_id: str | None,
@@ -361,8 +405,11 @@ class UsageWriter(_RecordWriter):
     def source(self, name: str) -> ColumnElement[Any]:
         if name == "account_id":
             return (
-                select(account.c.id).where(account.c.domain == self.table.c.account)
-            ).scalar_subquery()
+                select(account.c.id)
+                .where(account.c.domain == self.table.c.account)
+                .correlate(self.table)  # also from within the probes' EXISTS
+                .scalar_subquery()
+            )
         return self.table.c[name]
 
     def write_next(self, limit: int) -> BatchRows | None:
