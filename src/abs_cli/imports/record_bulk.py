@@ -74,16 +74,30 @@ def _differs(new: ColumnElement[Any], stored: ColumnElement[Any]) -> ColumnEleme
     return and_(new.is_not(None), new.is_distinct_from(stored))
 
 
+MEMO_LIMIT = 20_000
+"""Distinct cells a memoised field remembers (then it stops growing, as `bulk.py`'s)."""
+
+
 def direct_validator(
-    model: type[BaseModel], options: dict[str, Any], whole_row: Callable[[dict[str, Any]], None]
+    model: type[BaseModel],
+    options: dict[str, Any],
+    whole_row: Callable[[dict[str, Any]], None] | None = None,
+    memoised: frozenset[str] = frozenset(),
 ) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """`model`'s validation without building a model per row, for a model whose one model
-    validator is `whole_row`: each field's own parser, in field order, the first failure
-    (or missing required field) being the reason, as `generic.validation_reason` words
-    pydantic's first error; then `whole_row` on the parsed values."""
+    validator (if any) is `whole_row`: each field's own parser, in field order, the first
+    failure (or missing required field) being the reason, as `generic.validation_reason`
+    words pydantic's first error; then `whole_row` on the parsed values. The fields in
+    `memoised` repeat across rows: each distinct cell is parsed once."""
     parsers = field_parsers(model, options)
+    fields = model.model_fields.items()
     plan = [
-        (name, parsers[name][0], field.is_required()) for name, field in model.model_fields.items()
+        (
+            name,
+            _memo(parsers[name][0]) if name in memoised else parsers[name][0],
+            field.is_required(),
+        )
+        for name, field in fields
     ]
 
     def validate(values: dict[str, Any]) -> dict[str, Any]:
@@ -99,10 +113,27 @@ def direct_validator(
                     raise ValueError(f"{name} {values[name]!r}: {message}") from None
             elif required:
                 raise MissingField(name)
-        whole_row(parsed)
+        if whole_row is not None:
+            whole_row(parsed)
         return parsed
 
     return validate
+
+
+def _memo(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """`parse`, remembering what it made of the first `MEMO_LIMIT` distinct cells (a
+    refused cell is parsed again, to raise again)."""
+    memo: dict[str, Any] = {}
+
+    def cached(cell: str) -> Any:
+        hit = memo.get(cell)
+        if hit is None:
+            hit = parse(cell)
+            if len(memo) < MEMO_LIMIT:
+                memo[cell] = hit
+        return hit
+
+    return cached
 
 
 class _RecordWriter(GenericWriter):
@@ -232,7 +263,9 @@ class ActivityWriter(_RecordWriter):
         super().__init__(importer, context, *args)
         from abs_cli.imports.enablement import playbook_of
 
-        self.fast = direct_validator(importer.model, self.options, _one_lead_key)
+        self.fast = direct_validator(
+            importer.model, self.options, _one_lead_key, memoised=frozenset({"type"})
+        )
         with self.conn.begin():  # both are read once per import, as the generic writer does
             self.pieces = playbook_of(context).content()
             self.reps = reps(context)
@@ -381,6 +414,12 @@ class UsageWriter(_RecordWriter):
     updated_columns = ("account_id",)
     part = "usage"
 
+    def __init__(self, importer: Importer, context: WriteContext, *args: Any) -> None:
+        super().__init__(importer, context, *args)
+        self.fast = direct_validator(
+            importer.model, self.options, memoised=frozenset({"occurred_at", "account"})
+        )
+
     def staged_columns(self) -> list[Column[Any]]:
         return [
             Column("user_key", Text),
@@ -441,7 +480,10 @@ class UsageWriter(_RecordWriter):
             .from_select(["domain", "created_at", "updated_at"], domains)
             .on_conflict_do_nothing(index_elements=["domain"])
         )
-        created = self.conn.execute(statement, bounds).rowcount
+        written = self.conn.execute(
+            statement.execution_options(preserve_rowcount=True), bounds
+        )  # psycopg forgets an INSERT's rowcount once SQLAlchemy closes the cursor
+        created = written.rowcount
         cache = self.context.cache
         cache[ACCOUNTS_CREATED] = cache.get(ACCOUNTS_CREATED, 0) + max(created, 0)
 
