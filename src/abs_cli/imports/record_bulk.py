@@ -16,7 +16,8 @@ typed columns, so that the apply step is a few statements per chunk, whatever it
    second one find which of them differ, for the rollup marks;
 4. one `INSERT … SELECT … ON CONFLICT (natural key) DO UPDATE … WHERE <a value differs>`
    writes new and changed rows and leaves unchanged ones untouched (no journal row, no
-   mark), an empty cell never blanking a stored value (`COALESCE`);
+   mark), an empty cell never blanking a stored value (`COALESCE`); the new rows are
+   journaled by one statement after it (`store.journal.inserts_journaled_at_once`);
 5. the rollup marks of the rows written (`abs_cli.store.marks`).
 
 A file naming leads both by `lead_email` and by `external_id` may name one lead twice
@@ -54,6 +55,7 @@ from abs_cli.imports.fastpath import MissingField, field_parsers
 from abs_cli.imports.generic import STAGING, GenericWriter, key_text
 from abs_cli.imports.resolve import ACCOUNTS_CREATED, reps
 from abs_cli.store import tables
+from abs_cli.store.journal import inserts_journaled_at_once
 from abs_cli.store.marks import mark
 from abs_cli.store.sql import analyze, copy_rows, month_key, stored_timestamp, upsert
 from abs_cli.store.types import UTCDateTime
@@ -243,7 +245,8 @@ class _RecordWriter(GenericWriter):
                 )
             ),
         )
-        self.conn.execute(statement, bounds)
+        with inserts_journaled_at_once(self.conn, self.target.name):
+            self.conn.execute(statement, bounds)
         return BatchRows(rows - stored, updated, stored - updated)
 
     def mark_written(self, written: ColumnElement[bool], bounds: dict[str, int]) -> None:
