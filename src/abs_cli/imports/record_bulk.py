@@ -28,6 +28,7 @@ other, so that file keeps the generic writer.
 from __future__ import annotations
 
 import pickle
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -138,7 +139,7 @@ def _memo(parse: Callable[[str], Any]) -> Callable[[str], Any]:
     return cached
 
 
-class _RecordWriter(GenericWriter):
+class _RecordWriter(GenericWriter, ABC):
     """What both writers share: typed staging, chunk bounds, the counting upsert."""
 
     chunk = RECORD_CHUNK
@@ -153,20 +154,18 @@ class _RecordWriter(GenericWriter):
         super().__init__(importer, context, *args)
         self.stored_time = stored_timestamp(self.conn)
         self.columns = [column.name for column in self.table.c]
-        self.staged_rows = 0
         self.analyzed = False
 
+    @abstractmethod
     def typed(
         self, line: int, cells: list[str], key: Hashable, values: dict[str, Any]
     ) -> tuple[Any, ...]:
         """The staged tuple of one validated row (in `self.columns` order)."""
-        raise NotImplementedError
 
     def stage(self, rows: list[tuple[int, list[str], Any]]) -> None:
         if rows:
             staged = [self.typed(line, cells, key, values) for line, cells, (key, values) in rows]
             copy_rows(self.conn, STAGING, self.columns, staged)
-            self.staged_rows += len(rows)
 
     def time(self, value: Any) -> Any:
         return None if value is None else self.stored_time(value)
