@@ -83,7 +83,7 @@ class GenericWriter:
             MetaData(),
             Column("seq", Integer, primary_key=True, autoincrement=False),
             Column("k", Text, nullable=False),
-            Column("payload", LargeBinary, nullable=False),
+            *self.staged_columns(),
             prefixes=["TEMPORARY"],
         )
         marker = placeholder(self.conn)
@@ -91,6 +91,10 @@ class GenericWriter:
         with self.conn.begin():
             self.table.drop(self.conn, checkfirst=True)
             self.table.create(self.conn)
+
+    def staged_columns(self) -> list[Column[Any]]:
+        """The staging table's columns after `seq` and `k`: here the pickled `Row`."""
+        return [Column("payload", LargeBinary, nullable=False)]
 
     def convert(self, cells: list[str]) -> tuple[Hashable, dict[str, Any]]:
         """The row's natural key and validated values; ValueError names what is wrong."""

@@ -7,6 +7,7 @@ natural key (see `store/models.py`), so re-importing a file changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import replace
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, model_validator
@@ -16,6 +17,12 @@ from sqlalchemy.engine import Connection
 from abs_cli.domain import ACTIVITY_TYPES, SPEND_CATEGORIES, TICKET_TYPES
 from abs_cli.imports.engine import BatchResult, Importer, Row, WriteContext
 from abs_cli.imports.headers import ColumnSpec
+from abs_cli.imports.record_bulk import (
+    ActivityWriter,
+    UsageWriter,
+    bulk_writer,
+    names_leads_twice,
+)
 from abs_cli.imports.resolve import ensure_accounts, lead_ids, reps
 from abs_cli.imports.upsert import upsert_by_key
 from abs_cli.imports.values import (
@@ -198,7 +205,7 @@ def _mark_activities(conn: Connection, records: list[dict[str, Any]]) -> None:
     )
 
 
-ACTIVITIES = Importer(
+_ACTIVITIES = Importer(
     name="activities",
     spec=ColumnSpec(
         columns=tuple(ActivityRow.model_fields),
@@ -229,6 +236,9 @@ ACTIVITIES = Importer(
         resolve_rep,
         marks=_mark_activities,
     ),
+)
+ACTIVITIES = replace(
+    _ACTIVITIES, bulk=bulk_writer(_ACTIVITIES, ActivityWriter, generic_when=names_leads_twice)
 )
 
 # subscriptions ------------------------------------------------------------------------------
@@ -427,7 +437,7 @@ def _usage_users(context: WriteContext, rows: list[Row], result: BatchResult) ->
     return rows
 
 
-USAGE = Importer(
+_USAGE = Importer(
     name="usage",
     spec=ColumnSpec(
         columns=tuple(UsageRow.model_fields),
@@ -458,6 +468,7 @@ USAGE = Importer(
         marks=_mark_usage,
     ),
 )
+USAGE = replace(_USAGE, bulk=bulk_writer(_USAGE, UsageWriter))
 
 # campaigns ----------------------------------------------------------------------------------
 

@@ -49,6 +49,9 @@ JOURNALED: dict[str, str] = {
 """Every table a change set may write, with its one integer key column. Derived tables
 (stage stays, rollups, their marks) are not journaled: they are recomputed."""
 
+CHANGE_ID = "abs_change_id"
+"""The key of `Connection.info` naming the change set being journaled, if any."""
+
 change_row: Table = tables.change_row
 
 PG_FUNCTION = """
@@ -110,14 +113,21 @@ def _sqlite_json(table: str, alias: str) -> str:
     return f"json_object({pairs})"
 
 
+def _sqlite_insert_trigger(change_id: int, table: str) -> str:
+    key, new = JOURNALED[table], _sqlite_json(table, "NEW")
+    into = "INSERT INTO change_row (change_id, table_name, row_id, op, old, new) VALUES "
+    return (
+        f'CREATE TEMP TRIGGER IF NOT EXISTS "abs_journal_{table}_insert" AFTER INSERT ON '
+        f"\"{table}\" BEGIN {into}({change_id}, '{table}', NEW.\"{key}\", 'insert', NULL, "
+        f"{new}); END"
+    )
+
+
 def _sqlite_triggers(change_id: int) -> Iterator[str]:
     for table, key in JOURNALED.items():
         new, old = _sqlite_json(table, "NEW"), _sqlite_json(table, "OLD")
         into = "INSERT INTO change_row (change_id, table_name, row_id, op, old, new) VALUES "
-        yield (
-            f'CREATE TEMP TRIGGER "abs_journal_{table}_insert" AFTER INSERT ON "{table}" '
-            f"BEGIN {into}({change_id}, '{table}', NEW.\"{key}\", 'insert', NULL, {new}); END"
-        )
+        yield _sqlite_insert_trigger(change_id, table)
         yield (
             f'CREATE TEMP TRIGGER "abs_journal_{table}_update" AFTER UPDATE ON "{table}" '
             f"WHEN {old} IS NOT {new} "
@@ -150,9 +160,11 @@ def journaling(connection: Connection, change_id: int | None) -> Iterator[None]:
                 text("SELECT set_config('abs.change_id', :change, false)"),
                 {"change": str(int(change_id))},
             )
+    connection.info[CHANGE_ID] = int(change_id)
     try:
         yield
     finally:
+        connection.info.pop(CHANGE_ID, None)
         if connection.in_transaction():
             connection.rollback()
         with connection.begin():
@@ -164,6 +176,37 @@ def journaling(connection: Connection, change_id: int | None) -> Iterator[None]:
                         )
             else:
                 connection.exec_driver_sql("SELECT set_config('abs.change_id', '', false)")
+
+
+@contextmanager
+def inserts_journaled_at_once(connection: Connection, table: str) -> Iterator[None]:
+    """Within the block (one statement inserting many rows into `table`), the rows
+    inserted are journaled by one statement at its end rather than by a trigger per row.
+
+    Same journal rows, in the same order; but on SQLite the per-row trigger interleaves
+    each row's JSON image with the table's index pages in the page cache, which doubled
+    the time of a million-row insert. Only SQLite, inside a change set: elsewhere the
+    triggers stay. The rows inserted are those whose key is above the largest before
+    (SQLite gives a new row the largest rowid plus one, and has one writer at a time).
+    """
+    change_id = connection.info.get(CHANGE_ID)
+    if change_id is None or connection.dialect.name != "sqlite":
+        yield
+        return
+    key = JOURNALED[table]
+    before = connection.exec_driver_sql(f'SELECT coalesce(max("{key}"), 0) FROM "{table}"')
+    after = int(before.scalar_one())
+    connection.exec_driver_sql(f'DROP TRIGGER temp."abs_journal_{table}_insert"')
+    try:
+        yield
+        connection.exec_driver_sql(
+            "INSERT INTO change_row (change_id, table_name, row_id, op, old, new) "
+            f"SELECT {int(change_id)}, '{table}', t.\"{key}\", 'insert', NULL, "
+            f'{_sqlite_json(table, "t")} FROM "{table}" AS t WHERE t."{key}" > {after} '
+            f'ORDER BY t."{key}"'
+        )
+    finally:
+        connection.exec_driver_sql(_sqlite_insert_trigger(int(change_id), table))
 
 
 def undo_table() -> Table:
