@@ -6,11 +6,13 @@ the one declared, else the one inferred from the first rows of the file that fil
 (`number`, `date`, `boolean`, `category`, `text`). A cell that does not fit its field's
 type rejects the row like any other bad cell.
 
-Values are checked as the rows stream by and kept until the import's writer has applied
-every row (in its last transaction, when every lead has its id); then they go to a
-temporary table in one driver call and into `lead_field_value` set-based, joined to their
-leads by e-mail or external id; an unchanged value is not written. Within the file the
-last row of a lead gives its value, and a rejected row gives none.
+Values are checked as the rows stream by and appended, with their line, to a temporary
+table each time the import stages a chunk of rows (memory stays flat, whatever the size
+of the file). Once the import's writer has applied every row (in its last transaction,
+when every lead has its id), the last value of each lead and field goes into
+`lead_field_value` set-based, joined to its lead by e-mail or external id; an unchanged
+value is not written. Within the file the last row of a lead gives its value, and a
+rejected row gives none.
 """
 
 from __future__ import annotations
@@ -28,14 +30,13 @@ from typing import Any
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, select, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 
 from abs_cli.domain import CUSTOM_TYPES
 from abs_cli.errors import InputError
 from abs_cli.imports.values import normalise_domain, parse_datetime, parse_decimal
 from abs_cli.pipeline.config import config_path
 from abs_cli.store import tables
-from abs_cli.store.sql import insert_rows
+from abs_cli.store.sql import copy_rows, placeholder
 from abs_cli.values import normalise_email, now, parse_bool
 
 SAMPLE_ROWS = 1000
@@ -157,9 +158,11 @@ class CustomColumns:
     fields: dict[int, CustomField] = field(default_factory=dict)
     written: int = 0
     _connection: Connection | None = None
-    _staged: list[tuple[str, int, int, str, float | None]] = field(default_factory=list)
+    _staged: list[tuple[int, int, str, str, float | None]] = field(default_factory=list)
+    """Values read since the last `spill`: (line, field id, key, text, number)."""
     _rejected: set[int] = field(default_factory=set)
-    _table: Table | None = None
+    """Lines rejected since the last `spill`."""
+    _spilled: bool = False
     _dry_run: bool = False
 
     def attach(
@@ -186,9 +189,9 @@ class CustomColumns:
                 self.fields[position] = CustomField(None, name, kind, header, True)
             if not dry_run:
                 self._create(connection)
-            self._table = _staging_table()
-            self._table.drop(connection, checkfirst=True)
-            self._table.create(connection)
+            staging = _staging_tables()
+            staging.drop_all(connection, checkfirst=True)
+            staging.create_all(connection)
         return self._checked(chain(ahead, rows))
 
     def _create(self, connection: Connection) -> None:
@@ -231,7 +234,7 @@ class CustomColumns:
             key = None if self._dry_run else key_of(cells, first_at, second_at)
             if key is not None:
                 self._staged.extend(
-                    (key, field_id, line, text_value, number)
+                    (line, field_id, key, text_value, number)
                     for field_id, text_value, number in values
                 )
             yield line, cells
@@ -240,22 +243,52 @@ class CustomColumns:
         """A row the import rejected for another reason: its custom values are dropped."""
         self._rejected.add(line)
 
-    def flush(self) -> None:
-        """Write the staged values of the rows just written (inside their transaction),
-        set-based, then forget them. Within the chunk, the last row of a lead wins."""
-        connection, table = self._connection, self._table
-        if connection is None or table is None or not self._staged:
-            self._rejected.clear()
+    def spill(self) -> None:
+        """Append the values read so far, but those of rejected rows, to the temporary
+        table (inside the transaction that stages the same rows)."""
+        connection = self._connection
+        if connection is None:
             return
         rejected = self._rejected
-        staged = {
-            (key, field_id): (key, field_id, text_value, number)
-            for key, field_id, line, text_value, number in self._staged
-            if line not in rejected
-        }
+        rows = [row for row in self._staged if row[0] not in rejected]
         self._staged, self._rejected = [], set()
-        insert_rows(Session(bind=connection), table.name, STAGED_FIELDS, list(staged.values()))
+        if rows:
+            copy_rows(connection, ROWS, ROW_COLUMNS, rows)
+            self._spilled = True
+
+    def flush(self) -> None:
+        """Once every row is applied (inside the last transaction): write the last value
+        of each key and field, set-based, leaving out the rows rejected meanwhile."""
+        connection = self._connection
+        if connection is None:
+            return
+        self.spill()
+        rejected, self._rejected = sorted(self._rejected), set()
+        if not self._spilled:
+            return
+        run = connection.exec_driver_sql
+        marker = placeholder(connection)
+        for start in range(0, len(rejected), REJECTED_CHUNK):
+            part = rejected[start : start + REJECTED_CHUNK]
+            run(
+                f"DELETE FROM {ROWS} WHERE line IN ({', '.join(marker for _ in part)})",
+                tuple(part),
+            )
+        run(
+            f"INSERT INTO {LAST} (k, field_id, t, n) SELECT k, field_id, t, n FROM "
+            "(SELECT k, field_id, t, n, row_number() OVER "
+            f"(PARTITION BY k, field_id ORDER BY line DESC) AS n_th FROM {ROWS}) AS ranked "
+            "WHERE n_th = 1"
+        )
+        run(f"DELETE FROM {ROWS}")
+        self._spilled = False
         self.written += _apply_staged(connection, self.entity)
+
+    def close(self) -> None:
+        """Drop the temporary tables."""
+        if self._connection is not None:
+            with self._connection.begin():
+                _staging_tables().drop_all(self._connection, checkfirst=True)
 
 
 def _lead_key(cells: list[str], email_at: int | None, external_at: int | None) -> str | None:
@@ -279,19 +312,35 @@ def _account_key(cells: list[str], domain_at: int | None, _unused: int | None) -
         return None
 
 
-STAGED_FIELDS = (("k", "text"), ("field_id", "integer"), ("t", "text"), ("n", "float8"))
+ROWS, LAST = "abs_import_custom_rows", "abs_import_custom"
+ROW_COLUMNS = ("line", "field_id", "k", "t", "n")
+REJECTED_CHUNK = 500
 
 
-def _staging_table() -> Table:
-    return Table(
-        "abs_import_custom",
-        MetaData(),
+def _staging_tables() -> MetaData:
+    """Every value read, with its line (in file order), and the last one of each key and
+    field, which the statements of `_apply_staged` write."""
+    metadata = MetaData()
+    Table(
+        ROWS,
+        metadata,
+        Column("line", Integer),
+        Column("field_id", Integer),
+        Column("k", String),
+        Column("t", String),
+        Column("n", Float),
+        prefixes=["TEMPORARY"],
+    )
+    Table(
+        LAST,
+        metadata,
         Column("k", String, primary_key=True),
         Column("field_id", Integer, primary_key=True),
         Column("t", String),
         Column("n", Float),
         prefixes=["TEMPORARY"],
     )
+    return metadata
 
 
 JOINS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -309,8 +358,8 @@ JOINS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 def _apply_staged(connection: Connection, entity: str) -> int:
     """Upsert the staged values into the entity's value table (leads by e-mail, then by
-    external id; accounts by domain); a value equal to the stored one is not written.
-    Returns the values written."""
+    external id; accounts by domain), in the order of their rows; a value equal to the
+    stored one is not written. Returns the values written."""
     owner, joins = JOINS[entity]
     written = 0
     for join in joins:
@@ -318,7 +367,8 @@ def _apply_staged(connection: Connection, entity: str) -> int:
             text(
                 f"INSERT INTO {owner}_field_value ({owner}_id, field_id, text_value, "
                 f"number_value) SELECT o.id, s.field_id, s.t, s.n FROM abs_import_custom s "
-                f"{join} WHERE true ON CONFLICT ({owner}_id, field_id) DO UPDATE SET "
+                f"{join} WHERE true ORDER BY o.id, s.field_id "
+                f"ON CONFLICT ({owner}_id, field_id) DO UPDATE SET "
                 "text_value = excluded.text_value, number_value = excluded.number_value "
                 f"WHERE {owner}_field_value.text_value <> excluded.text_value"
             )

@@ -542,10 +542,11 @@ def _run(
             currency = get_setting(Session(bind=conn), "currency") or "EUR"
         context = WriteContext(conn, now())
         after_all: Callable[[], None] | None = None
+        on_stage: Callable[[], None] | None = None
         if custom is not None:
             source.rows = custom.attach(conn, source.rows, dry_run=options.dry_run)
             rejects.listeners.append(custom.rejected)
-            after_all = custom.flush
+            after_all, on_stage = custom.flush, custom.spill
         writer: StagedWriter
         if importer.bulk is not None:
             writer = importer.bulk(context, positions, value_maps, context_options)
@@ -555,11 +556,22 @@ def _run(
             )
         try:
             _run_staged(
-                writer, conn, source, options, summary, rejects, progress, before_commit, after_all
+                writer,
+                conn,
+                source,
+                options,
+                summary,
+                rejects,
+                progress,
+                before_commit,
+                after_all,
+                on_stage,
             )
         finally:
             summary.accounts_created = context.cache.get(ACCOUNTS_CREATED, 0)
             writer.close()
+            if custom is not None:
+                custom.close()
 
 
 def _run_staged(
@@ -572,11 +584,13 @@ def _run_staged(
     progress: ProgressHook | None,
     before_commit: Hook | None,
     after_all: Callable[[], None] | None = None,
+    on_stage: Callable[[], None] | None = None,
 ) -> None:
     """The engine's loop: stage the whole file, drop earlier duplicates, apply in batches.
 
-    `after_all` runs once every row is applied, in the last transaction (the custom
-    values of the rows written, which need their leads' ids).
+    `on_stage` runs in the transaction of each chunk staged (the custom values read with
+    its rows); `after_all` runs once every row is applied, in the last transaction (the
+    custom values of the rows written, which need their leads' ids).
 
     A transaction covers `batch_size` applied rows (several of the writer's chunks), or
     the whole import with --strict / --dry-run, which therefore reads and validates the
@@ -595,9 +609,13 @@ def _run_staged(
     def stage(buffer: list[tuple[int, list[str], Any]]) -> None:
         if outer is not None:
             writer.stage(buffer)
+            if on_stage is not None:
+                on_stage()
         else:
             with conn.begin():
                 writer.stage(buffer)
+                if on_stage is not None:
+                    on_stage()
         counts["staged"] += len(buffer)
         if progress is not None:
             progress(Progress("reading", summary.read, source.bytes_read(), source.size))
