@@ -34,6 +34,12 @@ from abs_cli.imports.fastpath import field_parsers
 from abs_cli.imports.lead_fields import STORED_FIELDS, LeadRow
 from abs_cli.imports.resolve import lead_table, reps
 from abs_cli.imports.values import is_freemail, is_inbound
+from abs_cli.store.journal import (
+    insert_journal_paused,
+    insert_journal_resumed,
+    journal_inserted,
+    last_id,
+)
 from abs_cli.store.marks import mark_leads
 from abs_cli.store.sql import (
     analyze,
@@ -59,6 +65,10 @@ FIELDS = tuple(LeadRow.model_fields)
 SLOT = {name: index for index, name in enumerate(FIELDS)}
 EMAIL, EXTERNAL_ID = SLOT["email"], SLOT["external_id"]
 DOMAIN, OWNER, SOURCE = SLOT["domain"], SLOT["owner"], SLOT["source"]
+
+INSERTED_TABLES = ("account", "lead", "stage_history")
+"""The tables whose new rows the writer journals itself, set-based (on SQLite, inside a
+change set: `store/journal.py`)."""
 
 FILE, CHUNK, DOMAINS, HISTORY, TOUCHED = (
     "abs_import_file",
@@ -268,6 +278,7 @@ class LeadBulkWriter:
         self.stamp = context.started
         self.freemail: dict[str, bool] = {}
         self.deferred: list[tuple[str, str]] = []
+        self.journal: int | None = None
         self.after = 0
         self.tables = _staging_tables()
         flag = lead_table.c.inbound.type.dialect_impl(self.conn.dialect)
@@ -277,6 +288,7 @@ class LeadBulkWriter:
                 self.team = reps(context)
             self.tables.drop_all(self.conn, checkfirst=True)
             self.tables.create_all(self.conn)
+            self.journal = insert_journal_paused(self.conn, INSERTED_TABLES)
         # Only the columns the file has are staged (binding costs per value).
         fields = [name for name in STORED_FIELDS if name in positions]
         self.fields = operator.itemgetter(*(SLOT[name] for name in fields))
@@ -355,12 +367,15 @@ class LeadBulkWriter:
         stays: a lead created here and not moved again gets its first stay straight from
         its creation row, every other touched lead goes through `refresh_stays`."""
         run = self.conn.exec_driver_sql
-        run(
-            "INSERT INTO stage_history (lead_id, from_stage, to_stage, changed_at, rep_id, "
-            "owner_id, reason, amount, forced, origin) "
-            "SELECT lead_id, from_stage, to_stage, changed_at, NULL, owner_id, NULL, NULL, "
-            f"forced, 'import' FROM {HISTORY} WHERE true ORDER BY changed_at, seq "
-            "ON CONFLICT (lead_id, changed_at, to_stage) DO NOTHING"
+        self._journaled(
+            "stage_history",
+            lambda: run(
+                "INSERT INTO stage_history (lead_id, from_stage, to_stage, changed_at, rep_id, "
+                "owner_id, reason, amount, forced, origin) "
+                "SELECT lead_id, from_stage, to_stage, changed_at, NULL, owner_id, NULL, NULL, "
+                f"forced, 'import' FROM {HISTORY} WHERE true ORDER BY changed_at, seq "
+                "ON CONFLICT (lead_id, changed_at, to_stage) DO NOTHING"
+            ),
         )
         run(
             f"INSERT INTO {TOUCHED} SELECT lead_id FROM {HISTORY} WHERE true "
@@ -403,6 +418,18 @@ class LeadBulkWriter:
     def close(self) -> None:
         with _transaction(self.conn):
             self.tables.drop_all(self.conn, checkfirst=True)
+            insert_journal_resumed(self.conn, INSERTED_TABLES, self.journal)
+            self.journal = None
+
+    def _journaled(self, table: str, insert: Callable[[], Any]) -> None:
+        """Run `insert`, then journal the rows it added to `table` (when the writer
+        journals its inserts itself)."""
+        if self.journal is None:
+            insert()
+            return
+        after = last_id(self.conn, table)
+        insert()
+        journal_inserted(self.conn, self.journal, table, after)
 
     def _account_domain(self, values: list[Any]) -> str | None:
         domain: str | None = values[DOMAIN]
@@ -429,7 +456,7 @@ class LeadBulkWriter:
         if not self.after:
             analyze(conn, CHUNK)  # every chunk looks alike: the first one's statistics do
         self.after = int(conn.execute(statements.last).scalar_one())
-        conn.execute(statements.accounts, {"stamp": stamp})
+        self._journaled("account", lambda: conn.execute(statements.accounts, {"stamp": stamp}))
         conn.execute(statements.account_ids)
         conn.execute(statements.lead_ids)
         result = BatchRows()
@@ -441,7 +468,7 @@ class LeadBulkWriter:
         conn.execute(statements.redated)
         mark_leads(conn, CHANGED_LEADS)  # their creation months before the update
         conn.execute(statements.update, {"stamp": stamp})
-        conn.execute(statements.insert, {"stamp": stamp})
+        self._journaled("lead", lambda: conn.execute(statements.insert, {"stamp": stamp}))
         conn.execute(statements.created, {"stamp": stamp})
         mark_leads(conn, WRITTEN_LEADS)
         counts: dict[str, int] = {state: count for state, count in conn.execute(statements.counts)}
