@@ -424,8 +424,11 @@ class Backend:
                 Path(str(building) + suffix).unlink(missing_ok=True)
             shutil.copy(self.template, building)
             self.anchor(str(building), csv_path, shape)
-            with sqlite3.connect(building) as conn:  # one file to copy: no WAL beside it
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn = sqlite3.connect(building)  # one file to copy: no WAL beside it
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.close()
+            for suffix in ("-wal", "-shm"):
+                Path(str(building) + suffix).unlink(missing_ok=True)
             building.replace(base)
         return base
 

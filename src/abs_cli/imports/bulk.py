@@ -40,19 +40,22 @@ from abs_cli.store.journal import (
     journal_inserted,
     last_id,
 )
-from abs_cli.store.marks import mark_leads
+from abs_cli.store.marks import mark, mark_leads
 from abs_cli.store.sql import (
     analyze,
     copy_rows,
     distinct_from,
     is_sqlite,
+    month_key,
     new_ids,
     stored_timestamp,
 )
 from abs_cli.store.stays import insert_first_stays, refresh_stays
+from abs_cli.values import EMAIL_PATTERN
 
-BULK_CHUNK = 5000
-"""Staged rows applied per round of statements."""
+BULK_CHUNK = 20_000
+"""Staged rows applied per round of statements (the TEMP chunk table's size: each
+statement's fixed cost is paid once per chunk)."""
 MEMO_LIMIT = 20_000
 """Distinct cells of a column remembered; past it, new cells are parsed, not remembered
 (a column of mostly distinct values, e-mail domains, gains nothing from a memo)."""
@@ -137,9 +140,8 @@ def _staging_tables() -> sa.MetaData:
 
 
 _history = sa.table(HISTORY, *(sa.column(name) for name in ("lead_id", "changed_at", "to_stage")))
-_staged = sa.table(CHUNK, sa.column("lead_id"), sa.column("state"))
+_staged = sa.table(CHUNK, sa.column("lead_id"), sa.column("state"), sa.column("created_at"))
 CHANGED_LEADS = sa.select(_staged.c.lead_id).where(_staged.c.state == "changed")
-WRITTEN_LEADS = sa.select(_staged.c.lead_id).where(_staged.c.state.in_(("changed", "new")))
 NEW_LEADS_HISTORY = sa.select(_history).where(
     _history.c.lead_id.not_in(sa.select(sa.column("lead_id")).select_from(sa.table(TOUCHED)))
 )
@@ -158,28 +160,25 @@ class _Failure:
         self.message = message
 
 
-def _memoised(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+def _memo(parse: Callable[[str], Any]) -> tuple[dict[str, Any], Callable[[str], Any]]:
+    """A memo of `parse`'s results (a ValueError as a `_Failure`) and the function that
+    fills it on a miss: the converter looks a cell up itself, calling only on a miss."""
     memo: dict[str, Any] = {}
 
-    def cached(cell: str) -> Any:
-        hit = memo.get(cell)
-        if hit is None:
-            try:
-                hit = parse(cell)
-            except ValueError as error:
-                hit = _Failure(str(error))
-            if len(memo) < MEMO_LIMIT:
-                memo[cell] = hit
-        if hit.__class__ is _Failure:
-            raise ValueError(hit.message)
+    def miss(cell: str) -> Any:
+        try:
+            hit = parse(cell)
+        except ValueError as error:
+            hit = _Failure(str(error))
+        if len(memo) < MEMO_LIMIT:
+            memo[cell] = hit
         return hit
 
-    return cached
+    return memo, miss
 
 
-Step = tuple[int, int, Callable[[str], Any] | None, dict[str, str] | None, int, str]
-"""How one column is converted: its position in the row, its slot in `FIELDS`, its
-parser (None: plain text, checked against its length limit), its `--value` table."""
+def _too_long(name: str, limit: int, cell: str) -> str:
+    return f"{name} is longer than {limit} characters ({len(cell)})"
 
 
 def row_converter(
@@ -192,49 +191,80 @@ def row_converter(
 
     Raises ValueError with the row model's message for the first bad field (model order).
     Dates and flags come out as the values the database stores.
+
+    The function is compiled for the file's columns, one block of statements per
+    column in model order (no loop, no per-column tuple): per row, a column costs its
+    strip, the undoing of the export's formula escaping, its `--value` table, and then
+    the length check of plain text, a memo look-up of a value that repeats (the parser
+    called on a miss only), the e-mail check written out (`values._email`'s rule and
+    messages), or the field's parser.
     """
     flag = lead_table.c.consent.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
     stored: dict[str, Callable[[Any], Any]] = {"created_at": stored_timestamp(conn)}
     if flag is not None:
         stored["consent"] = flag
     parsers = field_parsers(LeadRow, options)
-    plan: list[Step] = []
+    scope: dict[str, Any] = {
+        "FORMULA_STARTS": FORMULA_STARTS,
+        "Failure": _Failure,
+        "too_long": _too_long,
+        "email_match": EMAIL_PATTERN.match,
+    }
+    body: list[str] = []
+    slots: dict[int, str] = {}
     for name in FIELDS:
         if name not in positions:
             continue
-        parse: Callable[[str], Any] | None
+        slot, index = SLOT[name], positions[name]
         parse, limit = parsers[name]
         to_store = stored.get(name)
         if to_store is not None:
             parse = _chain(parse, to_store)
-        if name in MEMOISED:
-            parse = _memoised(parse)
-        if limit is not None:
-            parse = None  # plain text: the length check below is the whole parser
-        plan.append((positions[name], SLOT[name], parse, value_maps.get(name), limit or 0, name))
-    width_needed = len(FIELDS)
-
-    def convert(cells: list[str]) -> list[Any]:
-        values: list[Any] = [None] * width_needed
-        width = len(cells)
-        for index, slot, parse, table, limit, name in plan:
-            if index < width:
-                cell = cells[index].strip()
-                if cell:
-                    if cell[0] == "'" and cell[1:2] in FORMULA_STARTS:
-                        cell = cell[1:]  # undo the export's formula escaping
-                    if table is not None:
-                        cell = table.get(cell.lower(), cell)
-                    if parse is None:  # plain text: the length check is the whole parser
-                        if len(cell) > limit:
-                            raise ValueError(
-                                f"{name} is longer than {limit} characters ({len(cell)})"
-                            )
-                        values[slot] = cell
-                    else:
-                        values[slot] = parse(cell)
-        return values
-
+        value = slots[slot] = f"v{slot}"
+        body += [
+            f"    {value} = None",
+            f"    if {index} < width:",
+            f"        cell = cells[{index}].strip()",
+            "        if cell:",
+            '            if cell[0] == "\'" and cell[1:2] in FORMULA_STARTS:',
+            "                cell = cell[1:]",
+        ]
+        table = value_maps.get(name)
+        if table is not None:
+            scope[f"table{slot}"] = table
+            body.append(f"            cell = table{slot}.get(cell.lower(), cell)")
+        if limit is not None:  # plain text: the length check is the whole parser
+            body += [
+                f"            if len(cell) > {limit}:",
+                f"                raise ValueError(too_long({name!r}, {limit}, cell))",
+                f"            {value} = cell",
+            ]
+        elif name == "email":
+            body += [
+                f"            {value} = cell.lower()",
+                f"            if email_match({value}) is None or '..' in {value}:",
+                "                raise ValueError(f'email {cell!r} is not a valid address')",
+                f"            if len({value}) > 254:",
+                "                raise ValueError('email is longer than 254 characters')",
+            ]
+        elif name in MEMOISED:
+            scope[f"memo{slot}"], scope[f"miss{slot}"] = _memo(parse)
+            body += [
+                f"            {value} = memo{slot}.get(cell)",
+                f"            if {value} is None:",
+                f"                {value} = miss{slot}(cell)",
+                f"            if {value}.__class__ is Failure:",
+                f"                raise ValueError({value}.message)",
+            ]
+        else:
+            scope[f"parse{slot}"] = parse
+            body.append(f"            {value} = parse{slot}(cell)")
+    result = ", ".join(slots.get(slot, "None") for slot in range(len(FIELDS)))
+    source = "\n".join(
+        ["def convert(cells):", "    width = len(cells)", *body, f"    return [{result}]"]
+    )
+    exec(compile(source, "<abs leads import: row converter>", "exec"), scope)
+    convert: Callable[[list[str]], list[Any]] = scope["convert"]
     return convert
 
 
@@ -262,6 +292,7 @@ class LeadBulkWriter:
 
     chunk = BULK_CHUNK
     batch = BULK_BATCH
+    staged_table = FILE
 
     def __init__(
         self,
@@ -302,6 +333,11 @@ class LeadBulkWriter:
         ]
         self.staged_columns = [*fields, *extras]
         self.statements = _Statements(self.conn, ", ".join(self.staged_columns))
+        created = sa.func.coalesce(
+            _staged.c.created_at, sa.literal(self.stamp, lead_table.c.created_at.type)
+        )
+        self.new_months = sa.select(month_key(created)).where(_staged.c.state == "new")
+        """The creation months of the chunk's new leads (`created_at`, else the run's)."""
 
     def convert(self, cells: list[str]) -> list[Any]:
         """The row's values in `FIELDS` order, its owner as a rep id; ValueError names
@@ -470,7 +506,9 @@ class LeadBulkWriter:
         conn.execute(statements.update, {"stamp": stamp})
         self._journaled("lead", lambda: conn.execute(statements.insert, {"stamp": stamp}))
         conn.execute(statements.created, {"stamp": stamp})
-        mark_leads(conn, WRITTEN_LEADS)
+        mark_leads(conn, CHANGED_LEADS)  # and after it
+        for part in ("cohort", "speed"):  # the new leads' months, read from the chunk
+            mark(conn, part, self.new_months)
         counts: dict[str, int] = {state: count for state, count in conn.execute(statements.counts)}
         result.inserted = counts.get("new", 0)
         result.updated = counts.get("changed", 0)

@@ -93,8 +93,8 @@ def wait_for_locks(connection: Connection, milliseconds: int, *, transaction: bo
 def tune_for_bulk_load(connection: Connection, cache_kb: int, checkpoint_pages: int) -> None:
     """SQLite only: a bigger page cache keeps the indexes in memory on large loads, and
     rarer checkpoints copy a page that every batch dirties (random-order index keys) into
-    the database once per checkpoint, not once per batch (the WAL grows to ~40 MB on disk
-    instead of 4). PostgreSQL tunes itself."""
+    the database once per checkpoint, not once per batch (the WAL grows to
+    `checkpoint_pages` on disk instead of 4 MB). PostgreSQL tunes itself."""
     if _dialect(connection) == "sqlite":
         connection.exec_driver_sql(f"PRAGMA cache_size = -{int(cache_kb)}")
         connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {int(checkpoint_pages)}")
