@@ -165,7 +165,10 @@ def generate(path: Path, rows: int, shape: str, seed: int = 7, after: int = 0) -
 # those of the leads it creates (all of them in an empty store; the new ones with --into).
 NORMALISE = """
 CREATE TEMP TABLE known AS SELECT (SELECT coalesce(max(id), 0) FROM lead) AS lead_id,
-  (SELECT coalesce(max(id), 0) FROM stage_history) AS history_id;
+  (SELECT coalesce(max(id), 0) FROM stage_history) AS history_id,
+  (SELECT coalesce(max(id), 0) FROM account) AS account_id,
+  (SELECT coalesce(max(id), 0) FROM custom_field) AS custom_field_id,
+  (SELECT coalesce(max(id), 0) FROM lead_field_value) AS lead_field_value_id;
 INSERT INTO staged (seq, k, email, external_id, first_name, last_name, title, phone,
   company, industry, employees, country, source, created_at, owner_id, stage,
   domain{custom_columns})
@@ -259,6 +262,34 @@ ON CONFLICT (lead_id, field_id) DO UPDATE SET text_value = excluded.text_value,
 """
 
 
+# With --journal, the anchor also writes what abs's import journal holds (issue 16): a
+# change set, and a change_row per row the import inserted with the row's JSON image.
+JOURNALED = {
+    "account": "account_id",
+    "lead": "lead_id",
+    "stage_history": "history_id",
+    "custom_field": "custom_field_id",
+    "lead_field_value": "lead_field_value_id",
+}
+JOURNAL_SET = """
+INSERT INTO change_set (kind, subject, source, actor, started_at, finished_at, status, read,
+  inserted, updated, unchanged, rejected)
+VALUES ('import', 'leads', 'bench', 'bench', {now}, {now}, 'done', 0, 0, 0, 0, 0);
+"""
+JOURNAL_ROWS = """INSERT INTO change_row (change_id, table_name, row_id, op, old, new)
+SELECT (SELECT max(id) FROM change_set), '{table}', t.id, 'insert', NULL, {image}
+FROM {table} AS t WHERE t.id > (SELECT {known} FROM known) ORDER BY t.id;
+"""
+
+
+def journal_sql(now: str, image: Any) -> str:
+    """The anchor's journal: `image(table)` is the SQL of a row `t`'s JSON image."""
+    return JOURNAL_SET.format(now=now) + "".join(
+        JOURNAL_ROWS.format(table=table, image=image(table), known=known)
+        for table, known in JOURNALED.items()
+    )
+
+
 def custom_parts(shape: str, spelling: dict[str, str]) -> dict[str, str]:
     """The `{custom_…}` pieces of the anchor's SQL: the custom columns of `crm`, none else."""
     if shape != "crm":
@@ -290,7 +321,11 @@ RAW_COLUMNS = {
 ALL_RAW = sorted({name for names in RAW_COLUMNS.values() for name in names})
 
 
-def sqlite_anchor_script(csv_path: Path, shape: str) -> str:
+def sqlite_anchor_script(
+    csv_path: Path, shape: str, images: dict[str, list[str]] | None = None
+) -> str:
+    """The sqlite3 shell's script; `images`: the columns of each journaled table, to write
+    the journal too (their `json_object`, as abs's triggers build it)."""
     columns = RAW_COLUMNS[shape]
     missing = [name for name in ALL_RAW if name not in columns]
     now = "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
@@ -310,6 +345,15 @@ def sqlite_anchor_script(csv_path: Path, shape: str) -> str:
             now=now,
             iso_date="strftime('%Y-%m-%dT%H:%M:%SZ', s.last_activity)",
             epoch_date="CAST(strftime('%s', s.last_activity) AS REAL)",
+        )
+    if images is not None:
+        sql += journal_sql(
+            now,
+            lambda table: (
+                "json_object("
+                + ", ".join(f"'{name}', t.\"{name}\"" for name in images[table])
+                + ")"
+            ),
         )
     sql = sql.replace("e REGEXP '^[^@ ]+@[^@ ]+\\.[^@ ]+$'", "e GLOB '?*@?*.?*'")
     sql = sql.replace("trim(employees) REGEXP '^[0-9]+$'", "trim(employees) NOT GLOB '*[^0-9]*'")
@@ -333,7 +377,8 @@ def sqlite_anchor_script(csv_path: Path, shape: str) -> str:
     )
 
 
-def postgres_anchor_script(csv_path: Path, shape: str) -> str:
+def postgres_anchor_script(csv_path: Path, shape: str, journal: bool = False) -> str:
+    """psql's script; `journal`: write the journal too (`to_jsonb`, as abs's triggers)."""
     columns = RAW_COLUMNS[shape]
     missing = [name for name in ALL_RAW if name not in columns]
     now = "CAST(now() AT TIME ZONE 'UTC' AS timestamp)"
@@ -356,6 +401,8 @@ def postgres_anchor_script(csv_path: Path, shape: str) -> str:
             iso_date='to_char(CAST(s.last_activity AS timestamp), \'YYYY-MM-DD"T"HH24:MI:SS"Z"\')',
             epoch_date="CAST(extract(epoch FROM CAST(s.last_activity AS timestamp)) AS float8)",
         )
+    if journal:
+        sql += journal_sql(now, lambda table: "to_jsonb(t)::text")
     return "\n".join(
         [
             "\\set ON_ERROR_STOP on",
@@ -382,10 +429,12 @@ def postgres_anchor_script(csv_path: Path, shape: str) -> str:
 class Backend:
     """Where a round runs: a fresh copy of the prepared store, the anchor, abs, a digest."""
 
-    def __init__(self, work: Path, team: Path, url: str | None) -> None:
+    def __init__(self, work: Path, team: Path, url: str | None, journal: bool = False) -> None:
         self.work = work
         self.team = team
         self.url = url
+        self.journal = journal
+        """Whether the anchor writes abs's import journal too (--journal)."""
         self.name = "postgresql" if url else "sqlite"
         if url is None:
             self.template = work / "template.db"
@@ -413,7 +462,7 @@ class Backend:
         abs_cli("--db", self.url, "db", "init")
         abs_cli("--db", self.url, "team", "import", str(self.team))
         if base is not None:
-            self.anchor(self.url, *base)
+            self.anchor(self.url, *base, journal=False)
         return self.url
 
     def _base_store(self, csv_path: Path, shape: str) -> Path:
@@ -423,7 +472,7 @@ class Backend:
             for suffix in ("", "-wal", "-shm"):
                 Path(str(building) + suffix).unlink(missing_ok=True)
             shutil.copy(self.template, building)
-            self.anchor(str(building), csv_path, shape)
+            self.anchor(str(building), csv_path, shape, journal=False)
             conn = sqlite3.connect(building)  # one file to copy: no WAL beside it
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.close()
@@ -432,13 +481,21 @@ class Backend:
             building.replace(base)
         return base
 
-    def anchor(self, store: str, csv_path: Path, shape: str) -> float:
+    def anchor(self, store: str, csv_path: Path, shape: str, journal: bool | None = None) -> float:
+        journal = self.journal if journal is None else journal
         if self.url is None:
             command = ["sqlite3", store]
-            script = sqlite_anchor_script(csv_path, shape)
+            images = None
+            if journal:
+                with sqlite3.connect(store) as conn:
+                    images = {
+                        table: [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+                        for table in JOURNALED
+                    }
+            script = sqlite_anchor_script(csv_path, shape, images)
         else:
             command = ["psql", "-q", "-X", libpq(self.url)]
-            script = postgres_anchor_script(csv_path, shape)
+            script = postgres_anchor_script(csv_path, shape, journal)
         started = time.perf_counter()
         subprocess.run(command, input=script, text=True, check=True, stdout=subprocess.DEVNULL)
         return time.perf_counter() - started
@@ -455,6 +512,7 @@ class Backend:
                 "kpi_stale",
                 "custom_field",
                 "lead_field_value",
+                *(["change_row"] if self.journal else []),
             )
         }
         created = "created_at" if self.url is None else "to_char(created_at, 'YYYY-MM-DD HH24:MI')"
@@ -580,8 +638,9 @@ def bench(backend: Backend, rows: int, shape: str, rounds: int, into: int = 0) -
             print(f"  round {round_number + 1}: the stores differ: anchor {expected}, abs {got}")
     ratios = [mine / theirs for mine, theirs in zip(imports, anchors, strict=True)]
     target = f"{rows:>9,}" + (f" into {into:,}" if into else "")
+    anchor = "anchor+journal" if backend.journal else "anchor"
     print(
-        f"{backend.name:10} {shape:5} {target}  anchor {fmt(anchors)}  abs {fmt(imports)}  "
+        f"{backend.name:10} {shape:5} {target}  {anchor} {fmt(anchors)}  abs {fmt(imports)}  "
         f"abs/anchor min {min(ratios):.2f} median {statistics.median(ratios):.2f}  "
         f"peak RSS {max(peaks)} MB  rows {expected[0]['lead']:,} "
         f"{'same' if agree else 'DIFFERENT'} stores"
@@ -607,6 +666,11 @@ def main() -> None:
         metavar="N",
         help="import new leads into a store that already holds N (e.g. --into 1000000)",
     )
+    parser.add_argument(
+        "--journal",
+        action="store_true",
+        help="the anchor also writes abs's import journal (a change_row per row inserted)",
+    )
     parser.add_argument("--keep", help="folder to keep the generated files in")
     args = parser.parse_args()
     if shutil.which("sqlite3") is None:
@@ -615,9 +679,9 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     team = work / "team.csv"
     team.write_text("email,name,role\n" + "".join(f"{rep},Rep {rep[3]},sdr\n" for rep in REPS))
-    backends = [] if args.no_sqlite else [Backend(work, team, None)]
+    backends = [] if args.no_sqlite else [Backend(work, team, None, args.journal)]
     if args.postgres:
-        backends.append(Backend(work, team, args.postgres))
+        backends.append(Backend(work, team, args.postgres, args.journal))
     agree = True
     try:
         for rows in args.rows:
