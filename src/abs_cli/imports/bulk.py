@@ -20,8 +20,7 @@ timestamp's stored form) comes from `store/sql.py`.
 
 from __future__ import annotations
 
-import operator
-import pickle
+import marshal
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
@@ -86,8 +85,8 @@ def _staging_tables() -> sa.MetaData:
     """The TEMP tables of one import, typed like the `lead` columns they feed.
 
     The file's valid rows by line (`seq`) with their key and, when the file has an
-    `external_id` column, their cells as read (pickled, for the rejects file); the chunk
-    being applied, with what the statements find out about each row; each domain's
+    `external_id` column, their cells as read (`marshal`-led, for the rejects file); the
+    chunk being applied, with what the statements find out about each row; each domain's
     first company; the history rows of a transaction and the leads whose stays it
     recomputes (moved, or re-dated).
     """
@@ -276,6 +275,31 @@ def _nothing(cells: list[str]) -> None:
     return None
 
 
+def _stager(fields: list[str], extras: list[str]) -> Callable[..., list[tuple[Any, ...]]]:
+    """A function from converted rows `(line, cells, values)` to the rows staged in
+    `abs_import_file`: line, key (`lead_key`), the kept cells, the `fields` and the
+    `extras` (inbound flag, account domain, owner id), compiled for the file's columns."""
+    parts = [f"v[{SLOT[name]}]" for name in fields]
+    made = {
+        "inbound": f"(None if v[{SOURCE}] is None else inbound(v[{SOURCE}]))",
+        "domain": "account_domain(v)",
+        "owner_id": f"v[{OWNER}]",
+    }
+    parts += [made[name] for name in extras]
+    key = f"(v[{EMAIL}] if v[{EMAIL}] is not None else '#' + v[{EXTERNAL_ID}])"
+    row = f"(line, {key}, dumps(cells), {', '.join(parts)})"
+    source = "\n".join(
+        [
+            "def stage(rows, dumps, inbound, account_domain):",
+            f"    return [{row} for line, cells, v in rows]",
+        ]
+    )
+    scope: dict[str, Any] = {}
+    exec(compile(source, "<abs leads import: staged rows>", "exec"), scope)
+    stage: Callable[..., list[tuple[Any, ...]]] = scope["stage"]
+    return stage
+
+
 def lead_key(values: list[Any]) -> str:
     """A lead's key within a file: its e-mail, else its external id."""
     email: str | None = values[EMAIL]
@@ -308,6 +332,7 @@ class LeadBulkWriter:
         self.team = None
         self.stamp = context.started
         self.freemail: dict[str, bool] = {}
+        self.inbound: dict[str, Any] = {}
         self.deferred: list[tuple[str, str]] = []
         self.journal: int | None = None
         self.after = 0
@@ -322,7 +347,6 @@ class LeadBulkWriter:
             self.journal = insert_journal_paused(self.conn, INSERTED_TABLES)
         # Only the columns the file has are staged (binding costs per value).
         fields = [name for name in STORED_FIELDS if name in positions]
-        self.fields = operator.itemgetter(*(SLOT[name] for name in fields))
         self.has_source = "source" in positions
         self.has_domain = "email" in positions or "domain" in positions
         self.has_company = "company" in positions
@@ -332,6 +356,7 @@ class LeadBulkWriter:
             *(["owner_id"] if "owner" in positions else []),
         ]
         self.staged_columns = [*fields, *extras]
+        self._staged_rows = _stager(fields, extras)
         self.statements = _Statements(self.conn, ", ".join(self.staged_columns))
         created = sa.func.coalesce(
             _staged.c.created_at, sa.literal(self.stamp, lead_table.c.created_at.type)
@@ -353,26 +378,17 @@ class LeadBulkWriter:
 
     def stage(self, rows: list[tuple[int, list[str], Any]]) -> None:
         """Append converted rows to `abs_import_file`, in file order."""
-        staged = []
-        fields, has_source, has_domain = self.fields, self.has_source, self.has_domain
-        has_owner, flag = self.team is not None, self.flag
-        account_domain = self._account_domain
         # Only a row with an external id can be refused once staged: keep its cells.
-        dumps = pickle.dumps if self.has_external_id else _nothing
-        for line, cells, values in rows:
-            row = fields(values)
-            if not isinstance(row, tuple):
-                row = (row,)
-            row = (line, lead_key(values), dumps(cells), *row)
-            if has_source:
-                source = values[SOURCE]
-                row += (None if source is None else flag(is_inbound(source)),)
-            if has_domain:
-                row += (account_domain(values),)
-            if has_owner:
-                row += (values[OWNER],)
-            staged.append(row)
+        dumps = marshal.dumps if self.has_external_id else _nothing
+        staged = self._staged_rows(rows, dumps, self._inbound, self._account_domain)
         copy_rows(self.conn, FILE, ["seq", "k", "cells", *self.staged_columns], staged)
+
+    def _inbound(self, source: str) -> Any:
+        """Whether `source` is inbound, as the database stores the flag."""
+        flag = self.inbound.get(source)
+        if flag is None:
+            flag = self.inbound[source] = self.flag(is_inbound(source))
+        return flag
 
     def drop_earlier_duplicates(self) -> int:
         """Keep each key's last row; then note each domain's first company (file order),
@@ -527,7 +543,7 @@ class LeadBulkWriter:
                 reason = f"external_id {external_id!r} belongs to another lead"
             else:
                 reason = f"external_id {external_id!r} is given to two e-mails in the file"
-            result.rejects.append((seq, pickle.loads(cells), reason))
+            result.rejects.append((seq, marshal.loads(cells), reason))
 
 
 class _Statements:
