@@ -114,6 +114,39 @@ def test_reverting_the_import_removes_its_fields_and_values(cli: Cli, tmp_path: 
     assert cli("leads", "export").stdout.splitlines()[0].endswith(",external_id")
 
 
+def test_the_last_valid_row_of_a_lead_gives_its_values(cli: Cli, tmp_path: Path) -> None:
+    """As for every column (docs/domain.md §3.4): the winning row's cells, as if the
+    earlier rows of its key were not there; a rejected row gives none, an empty cell
+    leaves the stored value."""
+    text = (
+        "email,external_id,Lead Origin,Visited On\n"
+        "a@x.io,A1,API,2026-01-03\n"
+        "b@x.io,B1,Landing Page,2026-01-04\n"
+        "a@x.io,A1,,2026-01-05\n"
+        "c@x.io,B1,Webinar,2026-01-06\n"
+    )
+    result, summary = _import(cli, tmp_path, text)
+    assert result.exit_code == 3, result.output  # c@x.io: B1 is b@x.io's
+    assert (summary["inserted"], summary["rejected"], summary["custom_values"]) == (2, 1, 3)
+    assert _json(cli, "leads", "show", "a@x.io")["custom_fields"] == {
+        "visited_on": "2026-01-05T00:00:00Z"
+    }
+    assert _json(cli, "leads", "show", "b@x.io")["custom_fields"] == {
+        "lead_origin": "Landing Page",
+        "visited_on": "2026-01-04T00:00:00Z",
+    }
+    again, summary = _import(cli, tmp_path, "email,Lead Origin,Visited On\na@x.io,API,\n")
+    assert again.exit_code == 0 and summary["custom_values"] == 1
+    assert _json(cli, "leads", "show", "a@x.io")["custom_fields"] == {
+        "lead_origin": "API",
+        "visited_on": "2026-01-05T00:00:00Z",
+    }
+    assert cli("imports", "revert", str(summary["import_id"])).exit_code == 0
+    assert _json(cli, "leads", "show", "a@x.io")["custom_fields"] == {
+        "visited_on": "2026-01-05T00:00:00Z"
+    }
+
+
 def test_a_merge_moves_custom_values_the_kept_lead_lacks(cli: Cli, tmp_path: Path) -> None:
     _import(cli, tmp_path, FILE)
     merged = _json(cli, "leads", "merge", "c@x.io", "b@x.io")

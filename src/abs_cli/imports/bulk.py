@@ -20,8 +20,7 @@ timestamp's stored form, the rows applied per round) comes from `store/sql.py`.
 
 from __future__ import annotations
 
-import operator
-import pickle
+import marshal
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
@@ -34,20 +33,29 @@ from abs_cli.imports.fastpath import field_parsers
 from abs_cli.imports.lead_fields import STORED_FIELDS, LeadRow
 from abs_cli.imports.resolve import lead_table, reps
 from abs_cli.imports.values import is_freemail, is_inbound
-from abs_cli.store.marks import mark_leads
+from abs_cli.store.journal import (
+    insert_journal_paused,
+    insert_journal_resumed,
+    journal_inserted,
+    last_id,
+)
+from abs_cli.store.marks import mark, mark_leads
 from abs_cli.store.sql import (
     analyze,
     copy_rows,
     distinct_from,
     is_sqlite,
+    month_key,
     new_ids,
     rows_applied_at_once,
     stored_timestamp,
 )
 from abs_cli.store.stays import insert_first_stays, refresh_stays
+from abs_cli.values import EMAIL_PATTERN
 
-BULK_CHUNK = 5000
-"""Staged rows applied per round of statements."""
+BULK_CHUNK = 20_000
+"""Staged rows applied per round of statements (the TEMP chunk table's size: each
+statement's fixed cost is paid once per chunk)."""
 MEMO_LIMIT = 20_000
 """Distinct cells of a column remembered; past it, new cells are parsed, not remembered
 (a column of mostly distinct values, e-mail domains, gains nothing from a memo)."""
@@ -60,6 +68,10 @@ FIELDS = tuple(LeadRow.model_fields)
 SLOT = {name: index for index, name in enumerate(FIELDS)}
 EMAIL, EXTERNAL_ID = SLOT["email"], SLOT["external_id"]
 DOMAIN, OWNER, SOURCE = SLOT["domain"], SLOT["owner"], SLOT["source"]
+
+INSERTED_TABLES = ("account", "lead", "stage_history")
+"""The tables whose new rows the writer journals itself, set-based (on SQLite, inside a
+change set: `store/journal.py`)."""
 
 FILE, CHUNK, DOMAINS, HISTORY, TOUCHED = (
     "abs_import_file",
@@ -74,8 +86,8 @@ def _staging_tables() -> sa.MetaData:
     """The TEMP tables of one import, typed like the `lead` columns they feed.
 
     The file's valid rows by line (`seq`) with their key and, when the file has an
-    `external_id` column, their cells as read (pickled, for the rejects file); the chunk
-    being applied, with what the statements find out about each row; each domain's
+    `external_id` column, their cells as read (`marshal`-led, for the rejects file); the
+    chunk being applied, with what the statements find out about each row; each domain's
     first company; the history rows of a transaction and the leads whose stays it
     recomputes (moved, or re-dated).
     """
@@ -128,9 +140,8 @@ def _staging_tables() -> sa.MetaData:
 
 
 _history = sa.table(HISTORY, *(sa.column(name) for name in ("lead_id", "changed_at", "to_stage")))
-_staged = sa.table(CHUNK, sa.column("lead_id"), sa.column("state"))
+_staged = sa.table(CHUNK, sa.column("lead_id"), sa.column("state"), sa.column("created_at"))
 CHANGED_LEADS = sa.select(_staged.c.lead_id).where(_staged.c.state == "changed")
-WRITTEN_LEADS = sa.select(_staged.c.lead_id).where(_staged.c.state.in_(("changed", "new")))
 NEW_LEADS_HISTORY = sa.select(_history).where(
     _history.c.lead_id.not_in(sa.select(sa.column("lead_id")).select_from(sa.table(TOUCHED)))
 )
@@ -149,28 +160,25 @@ class _Failure:
         self.message = message
 
 
-def _memoised(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+def _memo(parse: Callable[[str], Any]) -> tuple[dict[str, Any], Callable[[str], Any]]:
+    """A memo of `parse`'s results (a ValueError as a `_Failure`) and the function that
+    fills it on a miss: the converter looks a cell up itself, calling only on a miss."""
     memo: dict[str, Any] = {}
 
-    def cached(cell: str) -> Any:
-        hit = memo.get(cell)
-        if hit is None:
-            try:
-                hit = parse(cell)
-            except ValueError as error:
-                hit = _Failure(str(error))
-            if len(memo) < MEMO_LIMIT:
-                memo[cell] = hit
-        if hit.__class__ is _Failure:
-            raise ValueError(hit.message)
+    def miss(cell: str) -> Any:
+        try:
+            hit = parse(cell)
+        except ValueError as error:
+            hit = _Failure(str(error))
+        if len(memo) < MEMO_LIMIT:
+            memo[cell] = hit
         return hit
 
-    return cached
+    return memo, miss
 
 
-Step = tuple[int, int, Callable[[str], Any] | None, dict[str, str] | None, int, str]
-"""How one column is converted: its position in the row, its slot in `FIELDS`, its
-parser (None: plain text, checked against its length limit), its `--value` table."""
+def _too_long(name: str, limit: int, cell: str) -> str:
+    return f"{name} is longer than {limit} characters ({len(cell)})"
 
 
 def row_converter(
@@ -183,49 +191,80 @@ def row_converter(
 
     Raises ValueError with the row model's message for the first bad field (model order).
     Dates and flags come out as the values the database stores.
+
+    The function is compiled for the file's columns, one block of statements per
+    column in model order (no loop, no per-column tuple): per row, a column costs its
+    strip, the undoing of the export's formula escaping, its `--value` table, and then
+    the length check of plain text, a memo look-up of a value that repeats (the parser
+    called on a miss only), the e-mail check written out (`values._email`'s rule and
+    messages), or the field's parser.
     """
     flag = lead_table.c.consent.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
     stored: dict[str, Callable[[Any], Any]] = {"created_at": stored_timestamp(conn)}
     if flag is not None:
         stored["consent"] = flag
     parsers = field_parsers(LeadRow, options)
-    plan: list[Step] = []
+    scope: dict[str, Any] = {
+        "FORMULA_STARTS": FORMULA_STARTS,
+        "Failure": _Failure,
+        "too_long": _too_long,
+        "email_match": EMAIL_PATTERN.match,
+    }
+    body: list[str] = []
+    slots: dict[int, str] = {}
     for name in FIELDS:
         if name not in positions:
             continue
-        parse: Callable[[str], Any] | None
+        slot, index = SLOT[name], positions[name]
         parse, limit = parsers[name]
         to_store = stored.get(name)
         if to_store is not None:
             parse = _chain(parse, to_store)
-        if name in MEMOISED:
-            parse = _memoised(parse)
-        if limit is not None:
-            parse = None  # plain text: the length check below is the whole parser
-        plan.append((positions[name], SLOT[name], parse, value_maps.get(name), limit or 0, name))
-    width_needed = len(FIELDS)
-
-    def convert(cells: list[str]) -> list[Any]:
-        values: list[Any] = [None] * width_needed
-        width = len(cells)
-        for index, slot, parse, table, limit, name in plan:
-            if index < width:
-                cell = cells[index].strip()
-                if cell:
-                    if cell[0] == "'" and cell[1:2] in FORMULA_STARTS:
-                        cell = cell[1:]  # undo the export's formula escaping
-                    if table is not None:
-                        cell = table.get(cell.lower(), cell)
-                    if parse is None:  # plain text: the length check is the whole parser
-                        if len(cell) > limit:
-                            raise ValueError(
-                                f"{name} is longer than {limit} characters ({len(cell)})"
-                            )
-                        values[slot] = cell
-                    else:
-                        values[slot] = parse(cell)
-        return values
-
+        value = slots[slot] = f"v{slot}"
+        body += [
+            f"    {value} = None",
+            f"    if {index} < width:",
+            f"        cell = cells[{index}].strip()",
+            "        if cell:",
+            '            if cell[0] == "\'" and cell[1:2] in FORMULA_STARTS:',
+            "                cell = cell[1:]",
+        ]
+        table = value_maps.get(name)
+        if table is not None:
+            scope[f"table{slot}"] = table
+            body.append(f"            cell = table{slot}.get(cell.lower(), cell)")
+        if limit is not None:  # plain text: the length check is the whole parser
+            body += [
+                f"            if len(cell) > {limit}:",
+                f"                raise ValueError(too_long({name!r}, {limit}, cell))",
+                f"            {value} = cell",
+            ]
+        elif name == "email":
+            body += [
+                f"            {value} = cell.lower()",
+                f"            if email_match({value}) is None or '..' in {value}:",
+                "                raise ValueError(f'email {cell!r} is not a valid address')",
+                f"            if len({value}) > 254:",
+                "                raise ValueError('email is longer than 254 characters')",
+            ]
+        elif name in MEMOISED:
+            scope[f"memo{slot}"], scope[f"miss{slot}"] = _memo(parse)
+            body += [
+                f"            {value} = memo{slot}.get(cell)",
+                f"            if {value} is None:",
+                f"                {value} = miss{slot}(cell)",
+                f"            if {value}.__class__ is Failure:",
+                f"                raise ValueError({value}.message)",
+            ]
+        else:
+            scope[f"parse{slot}"] = parse
+            body.append(f"            {value} = parse{slot}(cell)")
+    result = ", ".join(slots.get(slot, "None") for slot in range(len(FIELDS)))
+    source = "\n".join(
+        ["def convert(cells):", "    width = len(cells)", *body, f"    return [{result}]"]
+    )
+    exec(compile(source, "<abs leads import: row converter>", "exec"), scope)
+    convert: Callable[[list[str]], list[Any]] = scope["convert"]
     return convert
 
 
@@ -235,6 +274,31 @@ def _chain(first: Callable[[str], Any], then: Callable[[Any], Any]) -> Callable[
 
 def _nothing(cells: list[str]) -> None:
     return None
+
+
+def _stager(fields: list[str], extras: list[str]) -> Callable[..., list[tuple[Any, ...]]]:
+    """A function from converted rows `(line, cells, values)` to the rows staged in
+    `abs_import_file`: line, key (`lead_key`), the kept cells, the `fields` and the
+    `extras` (inbound flag, account domain, owner id), compiled for the file's columns."""
+    parts = [f"v[{SLOT[name]}]" for name in fields]
+    made = {
+        "inbound": f"(None if v[{SOURCE}] is None else inbound(v[{SOURCE}]))",
+        "domain": "account_domain(v)",
+        "owner_id": f"v[{OWNER}]",
+    }
+    parts += [made[name] for name in extras]
+    key = f"(v[{EMAIL}] if v[{EMAIL}] is not None else '#' + v[{EXTERNAL_ID}])"
+    row = f"(line, {key}, dumps(cells), {', '.join(parts)})"
+    source = "\n".join(
+        [
+            "def stage(rows, dumps, inbound, account_domain):",
+            f"    return [{row} for line, cells, v in rows]",
+        ]
+    )
+    scope: dict[str, Any] = {}
+    exec(compile(source, "<abs leads import: staged rows>", "exec"), scope)
+    stage: Callable[..., list[tuple[Any, ...]]] = scope["stage"]
+    return stage
 
 
 def lead_key(values: list[Any]) -> str:
@@ -253,6 +317,7 @@ class LeadBulkWriter:
 
     chunk = BULK_CHUNK
     batch = BULK_BATCH
+    staged_table = FILE
 
     def __init__(
         self,
@@ -269,7 +334,9 @@ class LeadBulkWriter:
         self.team = None
         self.stamp = context.started
         self.freemail: dict[str, bool] = {}
+        self.inbound: dict[str, Any] = {}
         self.deferred: list[tuple[str, str]] = []
+        self.journal: int | None = None
         self.after = 0
         self.tables = _staging_tables()
         flag = lead_table.c.inbound.type.dialect_impl(self.conn.dialect)
@@ -279,9 +346,9 @@ class LeadBulkWriter:
                 self.team = reps(context)
             self.tables.drop_all(self.conn, checkfirst=True)
             self.tables.create_all(self.conn)
+            self.journal = insert_journal_paused(self.conn, INSERTED_TABLES)
         # Only the columns the file has are staged (binding costs per value).
         fields = [name for name in STORED_FIELDS if name in positions]
-        self.fields = operator.itemgetter(*(SLOT[name] for name in fields))
         self.has_source = "source" in positions
         self.has_domain = "email" in positions or "domain" in positions
         self.has_company = "company" in positions
@@ -291,7 +358,13 @@ class LeadBulkWriter:
             *(["owner_id"] if "owner" in positions else []),
         ]
         self.staged_columns = [*fields, *extras]
+        self._staged_rows = _stager(fields, extras)
         self.statements = _Statements(self.conn, ", ".join(self.staged_columns))
+        created = sa.func.coalesce(
+            _staged.c.created_at, sa.literal(self.stamp, lead_table.c.created_at.type)
+        )
+        self.new_months = sa.select(month_key(created)).where(_staged.c.state == "new")
+        """The creation months of the chunk's new leads (`created_at`, else the run's)."""
 
     def convert(self, cells: list[str]) -> list[Any]:
         """The row's values in `FIELDS` order, its owner as a rep id; ValueError names
@@ -307,26 +380,17 @@ class LeadBulkWriter:
 
     def stage(self, rows: list[tuple[int, list[str], Any]]) -> None:
         """Append converted rows to `abs_import_file`, in file order."""
-        staged = []
-        fields, has_source, has_domain = self.fields, self.has_source, self.has_domain
-        has_owner, flag = self.team is not None, self.flag
-        account_domain = self._account_domain
         # Only a row with an external id can be refused once staged: keep its cells.
-        dumps = pickle.dumps if self.has_external_id else _nothing
-        for line, cells, values in rows:
-            row = fields(values)
-            if not isinstance(row, tuple):
-                row = (row,)
-            row = (line, lead_key(values), dumps(cells), *row)
-            if has_source:
-                source = values[SOURCE]
-                row += (None if source is None else flag(is_inbound(source)),)
-            if has_domain:
-                row += (account_domain(values),)
-            if has_owner:
-                row += (values[OWNER],)
-            staged.append(row)
+        dumps = marshal.dumps if self.has_external_id else _nothing
+        staged = self._staged_rows(rows, dumps, self._inbound, self._account_domain)
         copy_rows(self.conn, FILE, ["seq", "k", "cells", *self.staged_columns], staged)
+
+    def _inbound(self, source: str) -> Any:
+        """Whether `source` is inbound, as the database stores the flag."""
+        flag = self.inbound.get(source)
+        if flag is None:
+            flag = self.inbound[source] = self.flag(is_inbound(source))
+        return flag
 
     def drop_earlier_duplicates(self) -> int:
         """Keep each key's last row; then note each domain's first company (file order),
@@ -357,12 +421,15 @@ class LeadBulkWriter:
         stays: a lead created here and not moved again gets its first stay straight from
         its creation row, every other touched lead goes through `refresh_stays`."""
         run = self.conn.exec_driver_sql
-        run(
-            "INSERT INTO stage_history (lead_id, from_stage, to_stage, changed_at, rep_id, "
-            "owner_id, reason, amount, forced, origin) "
-            "SELECT lead_id, from_stage, to_stage, changed_at, NULL, owner_id, NULL, NULL, "
-            f"forced, 'import' FROM {HISTORY} WHERE true ORDER BY changed_at, seq "
-            "ON CONFLICT (lead_id, changed_at, to_stage) DO NOTHING"
+        self._journaled(
+            "stage_history",
+            lambda: run(
+                "INSERT INTO stage_history (lead_id, from_stage, to_stage, changed_at, rep_id, "
+                "owner_id, reason, amount, forced, origin) "
+                "SELECT lead_id, from_stage, to_stage, changed_at, NULL, owner_id, NULL, NULL, "
+                f"forced, 'import' FROM {HISTORY} WHERE true ORDER BY changed_at, seq "
+                "ON CONFLICT (lead_id, changed_at, to_stage) DO NOTHING"
+            ),
         )
         run(
             f"INSERT INTO {TOUCHED} SELECT lead_id FROM {HISTORY} WHERE true "
@@ -405,6 +472,18 @@ class LeadBulkWriter:
     def close(self) -> None:
         with _transaction(self.conn):
             self.tables.drop_all(self.conn, checkfirst=True)
+            insert_journal_resumed(self.conn, INSERTED_TABLES, self.journal)
+            self.journal = None
+
+    def _journaled(self, table: str, insert: Callable[[], Any]) -> None:
+        """Run `insert`, then journal the rows it added to `table` (when the writer
+        journals its inserts itself)."""
+        if self.journal is None:
+            insert()
+            return
+        after = last_id(self.conn, table)
+        insert()
+        journal_inserted(self.conn, self.journal, table, after)
 
     def _account_domain(self, values: list[Any]) -> str | None:
         domain: str | None = values[DOMAIN]
@@ -431,7 +510,7 @@ class LeadBulkWriter:
         if not self.after:
             analyze(conn, CHUNK)  # every chunk looks alike: the first one's statistics do
         self.after = int(conn.execute(statements.last).scalar_one())
-        conn.execute(statements.accounts, {"stamp": stamp})
+        self._journaled("account", lambda: conn.execute(statements.accounts, {"stamp": stamp}))
         conn.execute(statements.account_ids)
         conn.execute(statements.lead_ids)
         result = BatchRows()
@@ -443,9 +522,11 @@ class LeadBulkWriter:
         conn.execute(statements.redated)
         mark_leads(conn, CHANGED_LEADS)  # their creation months before the update
         conn.execute(statements.update, {"stamp": stamp})
-        conn.execute(statements.insert, {"stamp": stamp})
+        self._journaled("lead", lambda: conn.execute(statements.insert, {"stamp": stamp}))
         conn.execute(statements.created, {"stamp": stamp})
-        mark_leads(conn, WRITTEN_LEADS)
+        mark_leads(conn, CHANGED_LEADS)  # and after it
+        for part in ("cohort", "speed"):  # the new leads' months, read from the chunk
+            mark(conn, part, self.new_months)
         counts: dict[str, int] = {state: count for state, count in conn.execute(statements.counts)}
         result.inserted = counts.get("new", 0)
         result.updated = counts.get("changed", 0)
@@ -464,7 +545,7 @@ class LeadBulkWriter:
                 reason = f"external_id {external_id!r} belongs to another lead"
             else:
                 reason = f"external_id {external_id!r} is given to two e-mails in the file"
-            result.rejects.append((seq, pickle.loads(cells), reason))
+            result.rejects.append((seq, marshal.loads(cells), reason))
 
 
 class _Statements:

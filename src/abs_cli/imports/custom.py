@@ -6,11 +6,15 @@ the one declared, else the one inferred from the first rows of the file that fil
 (`number`, `date`, `boolean`, `category`, `text`). A cell that does not fit its field's
 type rejects the row like any other bad cell.
 
-Values are checked as the rows stream by and kept until the import's writer has applied
-every row (in its last transaction, when every lead has its id); then they go to a
-temporary table in one driver call and into `lead_field_value` set-based, joined to their
-leads by e-mail or external id; an unchanged value is not written. Within the file the
-last row of a lead gives its value, and a rejected row gives none.
+Values are checked as the rows stream by and appended, with their line, to a temporary
+table each time the import stages a chunk of rows (memory stays flat, whatever the size
+of the file). Once the import's writer has applied every row (in its last transaction,
+when every lead has its id), the values of the rows that won (the writer's staged rows
+left once each key's earlier rows are dropped) go into `lead_field_value` set-based,
+joined to their lead by e-mail or external id; an unchanged value is not written. As for
+every column, within the file the last valid row of a lead gives its values, as if the
+earlier ones were not there (an empty cell leaves the stored value), and a rejected row
+gives none.
 """
 
 from __future__ import annotations
@@ -28,15 +32,20 @@ from typing import Any
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, select, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 
 from abs_cli.domain import CUSTOM_TYPES
 from abs_cli.errors import InputError
-from abs_cli.imports.values import normalise_domain, parse_datetime, parse_decimal
+from abs_cli.imports.values import parse_datetime, parse_decimal
 from abs_cli.pipeline.config import config_path
 from abs_cli.store import tables
-from abs_cli.store.sql import insert_rows
-from abs_cli.values import normalise_email, now, parse_bool
+from abs_cli.store.journal import (
+    insert_journal_paused,
+    insert_journal_resumed,
+    journal_inserted,
+    last_id,
+)
+from abs_cli.store.sql import copy_rows, placeholder
+from abs_cli.values import now, parse_bool
 
 SAMPLE_ROWS = 1000
 """Rows read ahead to infer the type of a new field."""
@@ -47,6 +56,9 @@ FIT_SHARE = 0.98
 does not make a column of numbers text (the typo's row is rejected)."""
 MAX_TEXT = 1000
 BOOLEAN_WORDS = frozenset({"true", "false", "yes", "no", "y", "n"})
+MEMO_LIMIT = 20_000
+"""Distinct cells of a field whose parsed value is remembered (dates, categories and
+flags repeat from row to row)."""
 
 
 def field_name(header: str, position: int = 0) -> str:
@@ -147,9 +159,6 @@ class CustomColumns:
     """File position → header, for every column that becomes a custom field."""
     renamed: dict[int, str]
     """File position → field name given with `--map`."""
-    key_positions: tuple[int | None, int | None]
-    """Positions of the e-mail and external-id columns (a value's lead), or of the
-    domain column (a value's account) and None."""
     declared: dict[str, str]
     options: Parsing
     reject: Callable[[int, list[str], str], None]
@@ -157,9 +166,11 @@ class CustomColumns:
     fields: dict[int, CustomField] = field(default_factory=dict)
     written: int = 0
     _connection: Connection | None = None
-    _staged: list[tuple[str, int, int, str, float | None]] = field(default_factory=list)
+    _staged: list[tuple[int, int, str, float | None]] = field(default_factory=list)
+    """Values read since the last `spill`: (line, field id, text, number)."""
     _rejected: set[int] = field(default_factory=set)
-    _table: Table | None = None
+    """Lines rejected since the last `spill`."""
+    _spilled: bool = False
     _dry_run: bool = False
 
     def attach(
@@ -186,9 +197,9 @@ class CustomColumns:
                 self.fields[position] = CustomField(None, name, kind, header, True)
             if not dry_run:
                 self._create(connection)
-            self._table = _staging_table()
-            self._table.drop(connection, checkfirst=True)
-            self._table.create(connection)
+            staging = _staging_tables()
+            staging.drop_all(connection, checkfirst=True)
+            staging.create_all(connection)
         return self._checked(chain(ahead, rows))
 
     def _create(self, connection: Connection) -> None:
@@ -209,89 +220,119 @@ class CustomColumns:
                 ).scalar_one()
 
     def _checked(self, rows: Iterable[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
-        first_at, second_at = self.key_positions
-        key_of = _lead_key if self.entity == "lead" else _account_key
+        plan = [
+            (
+                position,
+                custom_field,
+                custom_field.id or 0,
+                _memoised(custom_field.type, self.options),
+            )
+            for position, custom_field in self.fields.items()
+        ]
+        staged = not self._dry_run
         for line, cells in rows:
             width = len(cells)
-            values: list[tuple[int, str, float | None]] = []
+            values: list[tuple[int, int, str, float | None]] = []
             reason = None
-            for position, custom_field in self.fields.items():
+            for position, custom_field, field_id, parse in plan:
                 cell = cells[position].strip() if position < width else ""
                 if not cell:
                     continue
                 try:
-                    text_value, number = parse_value(custom_field.type, cell, self.options)
+                    text_value, number = parse(cell)
                 except ValueError as error:
                     reason = f"{custom_field.name} {cell!r} {error} ({custom_field.type} field)"
                     break
-                values.append((custom_field.id or 0, text_value, number))
+                values.append((line, field_id, text_value, number))
             if reason is not None:
                 self.reject(line, cells, reason)
                 continue
-            key = None if self._dry_run else key_of(cells, first_at, second_at)
-            if key is not None:
-                self._staged.extend(
-                    (key, field_id, line, text_value, number)
-                    for field_id, text_value, number in values
-                )
+            if staged:
+                self._staged.extend(values)
             yield line, cells
 
     def rejected(self, line: int) -> None:
         """A row the import rejected for another reason: its custom values are dropped."""
         self._rejected.add(line)
 
-    def flush(self) -> None:
-        """Write the staged values of the rows just written (inside their transaction),
-        set-based, then forget them. Within the chunk, the last row of a lead wins."""
-        connection, table = self._connection, self._table
-        if connection is None or table is None or not self._staged:
-            self._rejected.clear()
+    def spill(self) -> None:
+        """Append the values read so far, but those of rejected rows, to the temporary
+        table (inside the transaction that stages the same rows)."""
+        connection = self._connection
+        if connection is None:
             return
         rejected = self._rejected
-        staged = {
-            (key, field_id): (key, field_id, text_value, number)
-            for key, field_id, line, text_value, number in self._staged
-            if line not in rejected
-        }
+        rows = [row for row in self._staged if row[0] not in rejected]
         self._staged, self._rejected = [], set()
-        insert_rows(Session(bind=connection), table.name, STAGED_FIELDS, list(staged.values()))
-        self.written += _apply_staged(connection, self.entity)
+        if rows:
+            copy_rows(connection, ROWS, ROW_COLUMNS, rows)
+            self._spilled = True
+
+    def flush(self, winners: str) -> None:
+        """Once every row is applied (inside the last transaction): write the values of
+        the rows left in `winners`, the import's staged rows (`seq`: their line, `k`:
+        their key) once each key's earlier rows are dropped; set-based, leaving out the
+        rows rejected meanwhile."""
+        connection = self._connection
+        if connection is None:
+            return
+        self.spill()
+        rejected, self._rejected = sorted(self._rejected), set()
+        if not self._spilled:
+            return
+        run = connection.exec_driver_sql
+        marker = placeholder(connection)
+        for start in range(0, len(rejected), REJECTED_CHUNK):
+            part = rejected[start : start + REJECTED_CHUNK]
+            run(
+                f"DELETE FROM {ROWS} WHERE line IN ({', '.join(marker for _ in part)})",
+                tuple(part),
+            )
+        self.written += _apply_staged(connection, self.entity, winners)
+        run(f"DELETE FROM {ROWS}")
+        self._spilled = False
+
+    def close(self) -> None:
+        """Drop the temporary tables."""
+        if self._connection is not None:
+            with self._connection.begin():
+                _staging_tables().drop_all(self._connection, checkfirst=True)
 
 
-def _lead_key(cells: list[str], email_at: int | None, external_at: int | None) -> str | None:
-    width = len(cells)
-    if email_at is not None and email_at < width and cells[email_at].strip():
-        try:
-            return normalise_email(cells[email_at])
-        except ValueError:
-            return None
-    if external_at is not None and external_at < width and cells[external_at].strip():
-        return "#" + cells[external_at].strip()
-    return None
+def _memoised(kind: str, options: Parsing) -> Callable[[str], tuple[str, float | None]]:
+    """`parse_value` for one field, remembering up to `MEMO_LIMIT` distinct cells."""
+    memo: dict[str, tuple[str, float | None]] = {}
+
+    def parse(cell: str) -> tuple[str, float | None]:
+        found = memo.get(cell)
+        if found is None:
+            found = parse_value(kind, cell, options)
+            if len(memo) < MEMO_LIMIT:
+                memo[cell] = found
+        return found
+
+    return parse
 
 
-def _account_key(cells: list[str], domain_at: int | None, _unused: int | None) -> str | None:
-    if domain_at is None or domain_at >= len(cells) or not cells[domain_at].strip():
-        return None
-    try:
-        return normalise_domain(cells[domain_at])
-    except ValueError:
-        return None
+ROWS = "abs_import_custom_rows"
+ROW_COLUMNS = ("line", "field_id", "t", "n")
+REJECTED_CHUNK = 500
 
 
-STAGED_FIELDS = (("k", "text"), ("field_id", "integer"), ("t", "text"), ("n", "float8"))
-
-
-def _staging_table() -> Table:
-    return Table(
-        "abs_import_custom",
-        MetaData(),
-        Column("k", String, primary_key=True),
-        Column("field_id", Integer, primary_key=True),
+def _staging_tables() -> MetaData:
+    """Every value read, with its line (file order); `_apply_staged` writes those of the
+    winning rows."""
+    metadata = MetaData()
+    Table(
+        ROWS,
+        metadata,
+        Column("line", Integer),
+        Column("field_id", Integer),
         Column("t", String),
         Column("n", Float),
         prefixes=["TEMPORARY"],
     )
+    return metadata
 
 
 JOINS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -307,24 +348,36 @@ JOINS: dict[str, tuple[str, tuple[str, ...]]] = {
 """Per entity: the owner table, and how a staged key finds its row."""
 
 
-def _apply_staged(connection: Connection, entity: str) -> int:
-    """Upsert the staged values into the entity's value table (leads by e-mail, then by
-    external id; accounts by domain); a value equal to the stored one is not written.
-    Returns the values written."""
+def _apply_staged(connection: Connection, entity: str, winners: str) -> int:
+    """Upsert the staged values of the winning rows into the entity's value table (leads
+    by e-mail, then by external id; accounts by domain), in the order of their rows; a
+    value equal to the stored one is not written. Returns the values written.
+
+    On SQLite inside a change set the new rows are journaled set-based after each
+    statement (`store/journal.py`), not by the per-row trigger."""
     owner, joins = JOINS[entity]
+    table = f"{owner}_field_value"
+    journal = insert_journal_paused(connection, (table,))
     written = 0
-    for join in joins:
-        result = connection.execute(
-            text(
-                f"INSERT INTO {owner}_field_value ({owner}_id, field_id, text_value, "
-                f"number_value) SELECT o.id, s.field_id, s.t, s.n FROM abs_import_custom s "
-                f"{join} WHERE true ON CONFLICT ({owner}_id, field_id) DO UPDATE SET "
-                "text_value = excluded.text_value, number_value = excluded.number_value "
-                f"WHERE {owner}_field_value.text_value <> excluded.text_value"
+    try:
+        for join in joins:
+            after = last_id(connection, table) if journal is not None else 0
+            result = connection.execute(
+                text(
+                    f"INSERT INTO {table} ({owner}_id, field_id, text_value, number_value) "
+                    f"SELECT o.id, v.field_id, v.t, v.n FROM {ROWS} AS v "
+                    f"JOIN {winners} AS s ON s.seq = v.line {join} "
+                    "WHERE true ORDER BY o.id, v.field_id "
+                    f"ON CONFLICT ({owner}_id, field_id) DO UPDATE SET "
+                    "text_value = excluded.text_value, number_value = excluded.number_value "
+                    f"WHERE {table}.text_value <> excluded.text_value"
+                )
             )
-        )
-        written += max(result.rowcount, 0)
-    connection.execute(text("DELETE FROM abs_import_custom"))
+            written += max(result.rowcount, 0)
+            if journal is not None:
+                journal_inserted(connection, journal, table, after)
+    finally:
+        insert_journal_resumed(connection, (table,), journal)
     return written
 
 

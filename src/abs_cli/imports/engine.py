@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
@@ -65,10 +66,16 @@ BULK_BATCH = 50_000
 """A bulk writer's rows per transaction: each commit writes the index pages the
 transaction dirtied, and random-order keys dirty most of them, so fewer, larger
 transactions write far less."""
-STAGE_CHUNK = 5000
-"""Rows read and validated before they are appended to the staging table at once."""
+STAGE_CHUNK = 1000
+"""Rows read and validated before they are appended to the staging table at once (the
+rows held in memory: their cells and values)."""
+STAGE_BATCH = 50_000
+"""Rows staged per transaction (staging writes TEMP tables only: a commit costs little,
+but each transaction takes the store's write lock)."""
 SQLITE_CACHE_KB = 8 * 1024
-SQLITE_CHECKPOINT_PAGES = 10_000
+SQLITE_CHECKPOINT_PAGES = 50_000
+"""WAL pages (4 KB) between checkpoints during an import: a page that several batches
+dirty is copied into the database once per checkpoint (the WAL grows to ~200 MB)."""
 FORMULA_STARTS = frozenset("=+-@")
 """`abs leads export` writes `'=x` for `=x` (spreadsheet formula injection); import undoes it."""
 
@@ -119,6 +126,9 @@ class StagedWriter(Protocol):
     """Rows applied per `write_next`."""
     batch: int
     """Rows per transaction unless `--batch-size` says otherwise."""
+    staged_table: str
+    """The TEMP table of the staged rows: `seq` (their line) and `k` (their key) among its
+    columns; once `drop_earlier_duplicates` has run, each key's winning row only."""
 
     def convert(self, cells: list[str]) -> Any: ...
 
@@ -481,12 +491,10 @@ def _custom_columns(
             raise InputError(f"line {line}: {reason}; nothing was imported (--strict)")
         rejects.add(line, cells, reason)
 
-    keys = ("email", "external_id") if importer.custom == "lead" else ("domain", "")
     return CustomColumns(
         entity=importer.custom,
         columns=plan.extra,
         renamed=plan.renamed,
-        key_positions=(plan.positions.get(keys[0]), plan.positions.get(keys[1])),
         declared=dict(options.custom_types),
         options=Parsing(options.dayfirst, options.monthfirst, options.decimal_comma),
         reject=reject,
@@ -541,11 +549,9 @@ def _run(
             tune_for_bulk_load(conn, SQLITE_CACHE_KB, SQLITE_CHECKPOINT_PAGES)
             currency = get_setting(Session(bind=conn), "currency") or "EUR"
         context = WriteContext(conn, now())
-        after_all: Callable[[], None] | None = None
         if custom is not None:
             source.rows = custom.attach(conn, source.rows, dry_run=options.dry_run)
             rejects.listeners.append(custom.rejected)
-            after_all = custom.flush
         writer: StagedWriter
         if importer.bulk is not None:
             writer = importer.bulk(context, positions, value_maps, context_options)
@@ -553,13 +559,28 @@ def _run(
             writer = GenericWriter(
                 importer, context, positions, value_maps, context_options, currency
             )
+        after_all: Callable[[], None] | None = None
+        on_stage: Callable[[], None] | None = None
+        if custom is not None:
+            after_all, on_stage = partial(custom.flush, writer.staged_table), custom.spill
         try:
             _run_staged(
-                writer, conn, source, options, summary, rejects, progress, before_commit, after_all
+                writer,
+                conn,
+                source,
+                options,
+                summary,
+                rejects,
+                progress,
+                before_commit,
+                after_all,
+                on_stage,
             )
         finally:
             summary.accounts_created = context.cache.get(ACCOUNTS_CREATED, 0)
             writer.close()
+            if custom is not None:
+                custom.close()
 
 
 def _run_staged(
@@ -572,11 +593,13 @@ def _run_staged(
     progress: ProgressHook | None,
     before_commit: Hook | None,
     after_all: Callable[[], None] | None = None,
+    on_stage: Callable[[], None] | None = None,
 ) -> None:
     """The engine's loop: stage the whole file, drop earlier duplicates, apply in batches.
 
-    `after_all` runs once every row is applied, in the last transaction (the custom
-    values of the rows written, which need their leads' ids).
+    `on_stage` runs in the transaction of each chunk staged (the custom values read with
+    its rows); `after_all` runs once every row is applied, in the last transaction (the
+    custom values of the rows written, which need their leads' ids).
 
     A transaction covers `batch_size` applied rows (several of the writer's chunks), or
     the whole import with --strict / --dry-run, which therefore reads and validates the
@@ -591,18 +614,22 @@ def _run_staged(
         rejects.add(line, cells, reason)
 
     counts = {"staged": 0, "written": 0}
+    state: dict[str, Any] = {"transaction": None, "pending": 0, "number": 0}
 
     def stage(buffer: list[tuple[int, list[str], Any]]) -> None:
-        if outer is not None:
-            writer.stage(buffer)
-        else:
-            with conn.begin():
-                writer.stage(buffer)
+        if outer is None and state["transaction"] is None:
+            state["transaction"] = conn.begin()
+        writer.stage(buffer)
+        if on_stage is not None:
+            on_stage()
         counts["staged"] += len(buffer)
+        state["pending"] += len(buffer)
+        if outer is None and state["pending"] >= STAGE_BATCH:
+            state["transaction"].commit()
+            state["transaction"], state["pending"] = None, 0
         if progress is not None:
             progress(Progress("reading", summary.read, source.bytes_read(), source.size))
 
-    state: dict[str, Any] = {"transaction": None, "pending": 0, "number": 0}
     try:
         convert = writer.convert
         buffer: list[tuple[int, list[str], Any]] = []
@@ -618,11 +645,12 @@ def _run_staged(
                 buffer = []
         stage(buffer)
         rejects.next_run()
-        if outer is None:
-            with conn.begin():
-                summary.duplicates_in_file = writer.drop_earlier_duplicates()
-        else:
-            summary.duplicates_in_file = writer.drop_earlier_duplicates()
+        if outer is None and state["transaction"] is None:
+            state["transaction"] = conn.begin()
+        summary.duplicates_in_file = writer.drop_earlier_duplicates()
+        if state["transaction"] is not None:
+            state["transaction"].commit()
+            state["transaction"], state["pending"] = None, 0
         if outer is not None:
             writer.defer_indexes()  # one transaction covers the load: safe to build them after
         batch_size = options.batch_size or writer.batch

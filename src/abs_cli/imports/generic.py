@@ -56,6 +56,7 @@ class GenericWriter:
 
     chunk = DEFAULT_BATCH
     batch = DEFAULT_BATCH
+    staged_table = STAGING
 
     def __init__(
         self,

@@ -10,6 +10,10 @@ import writer, the set-based bulk writer, a COPY — without any of them knowing
 - PostgreSQL: permanent triggers (created by migration 0010) that fire only while the
   session setting `abs.change_id` names a change set.
 
+A bulk writer may journal the rows it inserts itself, set-based, with the same images
+(`insert_journal_paused`, `journal_inserted`): on SQLite a statement then writes the
+journal of all its rows at once instead of running the trigger per row.
+
 Undoing a change set (`abs_cli.imports.revert`) reads, per row, the first image before
 and the last image after, and puts the store back with one statement per table and
 action; the dialect-specific pieces of that (a row as JSON, a row from JSON) are here.
@@ -50,7 +54,7 @@ JOURNALED: dict[str, str] = {
 (stage stays, rollups, their marks) are not journaled: they are recomputed."""
 
 CHANGE_ID = "abs_change_id"
-"""The key of `Connection.info` naming the change set being journaled, if any."""
+"""The key of `Connection.info` naming the change set a connection journals into, if any."""
 
 change_row: Table = tables.change_row
 
@@ -113,7 +117,7 @@ def _sqlite_json(table: str, alias: str) -> str:
     return f"json_object({pairs})"
 
 
-def _sqlite_insert_trigger(change_id: int, table: str) -> str:
+def _insert_trigger(change_id: int, table: str) -> str:
     key, new = JOURNALED[table], _sqlite_json(table, "NEW")
     into = "INSERT INTO change_row (change_id, table_name, row_id, op, old, new) VALUES "
     return (
@@ -127,7 +131,7 @@ def _sqlite_triggers(change_id: int) -> Iterator[str]:
     for table, key in JOURNALED.items():
         new, old = _sqlite_json(table, "NEW"), _sqlite_json(table, "OLD")
         into = "INSERT INTO change_row (change_id, table_name, row_id, op, old, new) VALUES "
-        yield _sqlite_insert_trigger(change_id, table)
+        yield _insert_trigger(change_id, table)
         yield (
             f'CREATE TEMP TRIGGER "abs_journal_{table}_update" AFTER UPDATE ON "{table}" '
             f"WHEN {old} IS NOT {new} "
@@ -155,6 +159,7 @@ def journaling(connection: Connection, change_id: int | None) -> Iterator[None]:
         if sqlite:
             for statement in _sqlite_triggers(int(change_id)):
                 connection.exec_driver_sql(statement)
+            connection.info[CHANGE_ID] = int(change_id)
         else:
             connection.execute(
                 text("SELECT set_config('abs.change_id', :change, false)"),
@@ -178,6 +183,50 @@ def journaling(connection: Connection, change_id: int | None) -> Iterator[None]:
                 connection.exec_driver_sql("SELECT set_config('abs.change_id', '', false)")
 
 
+def insert_journal_paused(connection: Connection, names: tuple[str, ...]) -> int | None:
+    """On SQLite inside a change set: drop the per-row insert triggers of the tables
+    `names`, whose inserted rows the caller then journals itself with `journal_inserted`
+    after each statement, and return the change set's id. None elsewhere (nothing is
+    journaled, or PostgreSQL, whose triggers stay)."""
+    change_id: int | None = connection.info.get(CHANGE_ID)
+    if change_id is None or connection.dialect.name != "sqlite":
+        return None
+    for table in names:
+        connection.exec_driver_sql(f'DROP TRIGGER IF EXISTS temp."abs_journal_{table}_insert"')
+    return change_id
+
+
+def insert_journal_resumed(
+    connection: Connection, names: tuple[str, ...], change_id: int | None
+) -> None:
+    """Put back the insert triggers `insert_journal_paused` dropped."""
+    if change_id is None or connection.info.get(CHANGE_ID) != change_id:
+        return
+    for table in names:
+        connection.exec_driver_sql(f'DROP TRIGGER IF EXISTS temp."abs_journal_{table}_insert"')
+        connection.exec_driver_sql(_insert_trigger(change_id, table))
+
+
+def last_id(connection: Connection, table: str) -> int:
+    """The largest key of `table` (0 when empty): the rows a statement inserts next are
+    those above it (SQLite, one writer at a time)."""
+    key = JOURNALED[table]
+    found = connection.exec_driver_sql(f'SELECT max("{key}") FROM "{table}"').scalar()
+    return int(found or 0)
+
+
+def journal_inserted(connection: Connection, change_id: int, table: str, after: int) -> None:
+    """Journal, in key order, the rows of `table` above the key `after` as inserted by
+    change set `change_id`: the rows and images the insert trigger would have written."""
+    key = JOURNALED[table]
+    connection.exec_driver_sql(
+        "INSERT INTO change_row (change_id, table_name, row_id, op, old, new) "
+        f"SELECT {int(change_id)}, '{table}', t.\"{key}\", 'insert', NULL, "
+        f'{_sqlite_json(table, "t")} FROM "{table}" AS t WHERE t."{key}" > {int(after)} '
+        f'ORDER BY t."{key}"'
+    )
+
+
 @contextmanager
 def inserts_journaled_at_once(connection: Connection, table: str) -> Iterator[None]:
     """Within the block (one statement inserting many rows into `table`), the rows
@@ -186,27 +235,18 @@ def inserts_journaled_at_once(connection: Connection, table: str) -> Iterator[No
     Same journal rows, in the same order; but on SQLite the per-row trigger interleaves
     each row's JSON image with the table's index pages in the page cache, which doubled
     the time of a million-row insert. Only SQLite, inside a change set: elsewhere the
-    triggers stay. The rows inserted are those whose key is above the largest before
-    (SQLite gives a new row the largest rowid plus one, and has one writer at a time).
+    triggers stay.
     """
-    change_id = connection.info.get(CHANGE_ID)
-    if change_id is None or connection.dialect.name != "sqlite":
+    change_id = insert_journal_paused(connection, (table,))
+    if change_id is None:
         yield
         return
-    key = JOURNALED[table]
-    before = connection.exec_driver_sql(f'SELECT coalesce(max("{key}"), 0) FROM "{table}"')
-    after = int(before.scalar_one())
-    connection.exec_driver_sql(f'DROP TRIGGER temp."abs_journal_{table}_insert"')
+    after = last_id(connection, table)
     try:
         yield
-        connection.exec_driver_sql(
-            "INSERT INTO change_row (change_id, table_name, row_id, op, old, new) "
-            f"SELECT {int(change_id)}, '{table}', t.\"{key}\", 'insert', NULL, "
-            f'{_sqlite_json(table, "t")} FROM "{table}" AS t WHERE t."{key}" > {after} '
-            f'ORDER BY t."{key}"'
-        )
+        journal_inserted(connection, change_id, table, after)
     finally:
-        connection.exec_driver_sql(_sqlite_insert_trigger(int(change_id), table))
+        insert_journal_resumed(connection, (table,), change_id)
 
 
 def undo_table() -> Table:

@@ -95,8 +95,8 @@ def tune_for_bulk_load(connection: Connection, cache_kb: int, checkpoint_pages: 
 
     SQLite: a bigger page cache keeps the indexes in memory on large loads, and rarer
     checkpoints copy a page that every batch dirties (random-order index keys) into the
-    database once per checkpoint, not once per batch (the WAL grows to ~40 MB on disk
-    instead of 4).
+    database once per checkpoint, not once per batch (the WAL grows to `checkpoint_pages`
+    on disk instead of 4 MB).
 
     PostgreSQL: no JIT compilation. A bulk statement's estimated cost passes
     `jit_above_cost`, and compiling its plan took 200–400 ms while running it took a few
