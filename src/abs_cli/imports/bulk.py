@@ -36,8 +36,7 @@ from abs_cli.imports.values import is_freemail, is_inbound
 from abs_cli.store.journal import (
     insert_journal_paused,
     insert_journal_resumed,
-    journal_inserted,
-    last_id,
+    inserts_journaled,
 )
 from abs_cli.store.marks import mark, mark_leads
 from abs_cli.store.sql import (
@@ -478,12 +477,8 @@ class LeadBulkWriter:
     def _journaled(self, table: str, insert: Callable[[], Any]) -> None:
         """Run `insert`, then journal the rows it added to `table` (when the writer
         journals its inserts itself)."""
-        if self.journal is None:
+        with inserts_journaled(self.conn, self.journal, table):
             insert()
-            return
-        after = last_id(self.conn, table)
-        insert()
-        journal_inserted(self.conn, self.journal, table, after)
 
     def _account_domain(self, values: list[Any]) -> str | None:
         domain: str | None = values[DOMAIN]

@@ -41,8 +41,7 @@ from abs_cli.store import tables
 from abs_cli.store.journal import (
     insert_journal_paused,
     insert_journal_resumed,
-    journal_inserted,
-    last_id,
+    inserts_journaled,
 )
 from abs_cli.store.sql import copy_rows, placeholder
 from abs_cli.values import now, parse_bool
@@ -361,21 +360,19 @@ def _apply_staged(connection: Connection, entity: str, winners: str) -> int:
     written = 0
     try:
         for join in joins:
-            after = last_id(connection, table) if journal is not None else 0
-            result = connection.execute(
-                text(
-                    f"INSERT INTO {table} ({owner}_id, field_id, text_value, number_value) "
-                    f"SELECT o.id, v.field_id, v.t, v.n FROM {ROWS} AS v "
-                    f"JOIN {winners} AS s ON s.seq = v.line {join} "
-                    "WHERE true ORDER BY o.id, v.field_id "
-                    f"ON CONFLICT ({owner}_id, field_id) DO UPDATE SET "
-                    "text_value = excluded.text_value, number_value = excluded.number_value "
-                    f"WHERE {table}.text_value <> excluded.text_value"
+            with inserts_journaled(connection, journal, table):
+                result = connection.execute(
+                    text(
+                        f"INSERT INTO {table} ({owner}_id, field_id, text_value, number_value) "
+                        f"SELECT o.id, v.field_id, v.t, v.n FROM {ROWS} AS v "
+                        f"JOIN {winners} AS s ON s.seq = v.line {join} "
+                        "WHERE true ORDER BY o.id, v.field_id "
+                        f"ON CONFLICT ({owner}_id, field_id) DO UPDATE SET "
+                        "text_value = excluded.text_value, number_value = excluded.number_value "
+                        f"WHERE {table}.text_value <> excluded.text_value"
+                    )
                 )
-            )
             written += max(result.rowcount, 0)
-            if journal is not None:
-                journal_inserted(connection, journal, table, after)
     finally:
         insert_journal_resumed(connection, (table,), journal)
     return written

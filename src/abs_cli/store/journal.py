@@ -11,7 +11,7 @@ import writer, the set-based bulk writer, a COPY — without any of them knowing
   session setting `abs.change_id` names a change set.
 
 A bulk writer may journal the rows it inserts itself, set-based, with the same images
-(`insert_journal_paused`, `journal_inserted`): on SQLite a statement then writes the
+(`insert_journal_paused`, `inserts_journaled`): on SQLite a statement then writes the
 journal of all its rows at once instead of running the trigger per row.
 
 Undoing a change set (`abs_cli.imports.revert`) reads, per row, the first image before
@@ -185,8 +185,8 @@ def journaling(connection: Connection, change_id: int | None) -> Iterator[None]:
 
 def insert_journal_paused(connection: Connection, names: tuple[str, ...]) -> int | None:
     """On SQLite inside a change set: drop the per-row insert triggers of the tables
-    `names`, whose inserted rows the caller then journals itself with `journal_inserted`
-    after each statement, and return the change set's id. None elsewhere (nothing is
+    `names`, whose inserted rows the caller then journals itself (`inserts_journaled`
+    around each statement), and return the change set's id. None elsewhere (nothing is
     journaled, or PostgreSQL, whose triggers stay)."""
     change_id: int | None = connection.info.get(CHANGE_ID)
     if change_id is None or connection.dialect.name != "sqlite":
@@ -207,7 +207,7 @@ def insert_journal_resumed(
         connection.exec_driver_sql(_insert_trigger(change_id, table))
 
 
-def last_id(connection: Connection, table: str) -> int:
+def _last_id(connection: Connection, table: str) -> int:
     """The largest key of `table` (0 when empty): the rows a statement inserts next are
     those above it (SQLite, one writer at a time)."""
     key = JOURNALED[table]
@@ -215,7 +215,7 @@ def last_id(connection: Connection, table: str) -> int:
     return int(found or 0)
 
 
-def journal_inserted(connection: Connection, change_id: int, table: str, after: int) -> None:
+def _journal_inserted(connection: Connection, change_id: int, table: str, after: int) -> None:
     """Journal, in key order, the rows of `table` above the key `after` as inserted by
     change set `change_id`: the rows and images the insert trigger would have written."""
     key = JOURNALED[table]
@@ -225,6 +225,19 @@ def journal_inserted(connection: Connection, change_id: int, table: str, after: 
         f'{_sqlite_json(table, "t")} FROM "{table}" AS t WHERE t."{key}" > {int(after)} '
         f'ORDER BY t."{key}"'
     )
+
+
+@contextmanager
+def inserts_journaled(connection: Connection, change_id: int | None, table: str) -> Iterator[None]:
+    """Around one statement inserting rows into `table` while its insert trigger is
+    paused (`change_id` from `insert_journal_paused`): journal the rows it added, in key
+    order, as the trigger would have. Nothing to do when `change_id` is None."""
+    if change_id is None:
+        yield
+        return
+    after = _last_id(connection, table)
+    yield
+    _journal_inserted(connection, change_id, table, after)
 
 
 @contextmanager
@@ -238,13 +251,9 @@ def inserts_journaled_at_once(connection: Connection, table: str) -> Iterator[No
     triggers stay.
     """
     change_id = insert_journal_paused(connection, (table,))
-    if change_id is None:
-        yield
-        return
-    after = last_id(connection, table)
     try:
-        yield
-        journal_inserted(connection, change_id, table, after)
+        with inserts_journaled(connection, change_id, table):
+            yield
     finally:
         insert_journal_resumed(connection, (table,), change_id)
 
