@@ -50,7 +50,6 @@ from abs_cli.store.sql import (
     stored_timestamp,
 )
 from abs_cli.store.stays import insert_first_stays, refresh_stays
-from abs_cli.values import EMAIL_PATTERN
 
 BULK_CHUNK = 20_000
 """Staged rows applied per round of statements (the TEMP chunk table's size: each
@@ -195,8 +194,7 @@ def row_converter(
     column in model order (no loop, no per-column tuple): per row, a column costs its
     strip, the undoing of the export's formula escaping, its `--value` table, and then
     the length check of plain text, a memo look-up of a value that repeats (the parser
-    called on a miss only), the e-mail check written out (`values._email`'s rule and
-    messages), or the field's parser.
+    called on a miss only), or the field's parser.
     """
     flag = lead_table.c.consent.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
     stored: dict[str, Callable[[Any], Any]] = {"created_at": stored_timestamp(conn)}
@@ -207,7 +205,6 @@ def row_converter(
         "FORMULA_STARTS": FORMULA_STARTS,
         "Failure": _Failure,
         "too_long": _too_long,
-        "email_match": EMAIL_PATTERN.match,
     }
     body: list[str] = []
     slots: dict[int, str] = {}
@@ -237,14 +234,6 @@ def row_converter(
                 f"            if len(cell) > {limit}:",
                 f"                raise ValueError(too_long({name!r}, {limit}, cell))",
                 f"            {value} = cell",
-            ]
-        elif name == "email":
-            body += [
-                f"            {value} = cell.lower()",
-                f"            if email_match({value}) is None or '..' in {value}:",
-                "                raise ValueError(f'email {cell!r} is not a valid address')",
-                f"            if len({value}) > 254:",
-                "                raise ValueError('email is longer than 254 characters')",
             ]
         elif name in MEMOISED:
             scope[f"memo{slot}"], scope[f"miss{slot}"] = _memo(parse)
