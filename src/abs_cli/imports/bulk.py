@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from abs_cli.imports.engine import BULK_BATCH, FORMULA_STARTS, BatchRows, WriteContext
-from abs_cli.imports.fastpath import field_parsers
+from abs_cli.imports.fastpath import MEMO_LIMIT, field_parsers
 from abs_cli.imports.lead_fields import STORED_FIELDS, LeadRow
 from abs_cli.imports.resolve import lead_table, reps
 from abs_cli.imports.values import is_freemail, is_inbound
@@ -54,9 +54,6 @@ from abs_cli.store.stays import insert_first_stays, refresh_stays
 BULK_CHUNK = 20_000
 """Staged rows applied per round of statements (the TEMP chunk table's size: each
 statement's fixed cost is paid once per chunk)."""
-MEMO_LIMIT = 20_000
-"""Distinct cells of a column remembered; past it, new cells are parsed, not remembered
-(a column of mostly distinct values, e-mail domains, gains nothing from a memo)."""
 MEMOISED = frozenset(
     {"country", "source", "stage", "buying_role", "consent", "employees", "created_at", "domain"}
 )

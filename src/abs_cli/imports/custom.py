@@ -19,6 +19,7 @@ gives none.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 import unicodedata
@@ -35,6 +36,7 @@ from sqlalchemy.engine import Connection
 
 from abs_cli.domain import CUSTOM_TYPES
 from abs_cli.errors import InputError
+from abs_cli.imports.fastpath import memoised
 from abs_cli.imports.values import parse_datetime, parse_decimal
 from abs_cli.pipeline.config import config_path
 from abs_cli.store import tables
@@ -55,9 +57,6 @@ FIT_SHARE = 0.98
 does not make a column of numbers text (the typo's row is rejected)."""
 MAX_TEXT = 1000
 BOOLEAN_WORDS = frozenset({"true", "false", "yes", "no", "y", "n"})
-MEMO_LIMIT = 20_000
-"""Distinct cells of a field whose parsed value is remembered (dates, categories and
-flags repeat from row to row)."""
 
 
 def field_name(header: str, position: int = 0) -> str:
@@ -300,17 +299,7 @@ class CustomColumns:
 
 def _memoised(kind: str, options: Parsing) -> Callable[[str], tuple[str, float | None]]:
     """`parse_value` for one field, remembering up to `MEMO_LIMIT` distinct cells."""
-    memo: dict[str, tuple[str, float | None]] = {}
-
-    def parse(cell: str) -> tuple[str, float | None]:
-        found = memo.get(cell)
-        if found is None:
-            found = parse_value(kind, cell, options)
-            if len(memo) < MEMO_LIMIT:
-                memo[cell] = found
-        return found
-
-    return parse
+    return memoised(functools.partial(parse_value, kind, options=options))
 
 
 ROWS = "abs_import_custom_rows"

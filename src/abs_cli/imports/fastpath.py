@@ -21,6 +21,26 @@ from sqlalchemy.engine import Connection
 
 Validator = Callable[[dict[str, Any]], dict[str, Any]]
 
+MEMO_LIMIT = 20_000
+"""Distinct cells a memoised parser remembers; then it stops growing (memory stays flat,
+and a column whose values repeat shows its repeats long before)."""
+
+
+def memoised(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """`parse`, remembering what it made of the first `MEMO_LIMIT` distinct cells (a
+    refused cell is parsed again, to raise again)."""
+    memo: dict[str, Any] = {}
+
+    def cached(cell: str) -> Any:
+        hit = memo.get(cell)
+        if hit is None:
+            hit = parse(cell)
+            if len(memo) < MEMO_LIMIT:
+                memo[cell] = hit
+        return hit
+
+    return cached
+
 
 class _Info:
     """The two attributes of pydantic's `ValidationInfo` our validators read."""

@@ -53,6 +53,7 @@ from sqlalchemy import (
 from abs_cli.domain import INBOUND_SOURCES, TOUCH_TYPES
 from abs_cli.imports.engine import BULK_BATCH, BatchRows, Importer, StagedWriter, WriteContext
 from abs_cli.imports.fastpath import MissingField, field_parsers
+from abs_cli.imports.fastpath import memoised as memoised_parser
 from abs_cli.imports.generic import STAGING, GenericWriter, key_text
 from abs_cli.imports.resolve import ACCOUNTS_CREATED, reps
 from abs_cli.store import tables
@@ -78,10 +79,6 @@ def _differs(new: ColumnElement[Any], stored: ColumnElement[Any]) -> ColumnEleme
     return and_(new.is_not(None), new.is_distinct_from(stored))
 
 
-MEMO_LIMIT = 20_000
-"""Distinct cells a memoised field remembers (then it stops growing, as `bulk.py`'s)."""
-
-
 def direct_validator(
     model: type[BaseModel],
     options: dict[str, Any],
@@ -98,7 +95,7 @@ def direct_validator(
     plan = [
         (
             name,
-            _memo(parsers[name][0]) if name in memoised else parsers[name][0],
+            memoised_parser(parsers[name][0]) if name in memoised else parsers[name][0],
             field.is_required(),
         )
         for name, field in fields
@@ -122,22 +119,6 @@ def direct_validator(
         return parsed
 
     return validate
-
-
-def _memo(parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    """`parse`, remembering what it made of the first `MEMO_LIMIT` distinct cells (a
-    refused cell is parsed again, to raise again)."""
-    memo: dict[str, Any] = {}
-
-    def cached(cell: str) -> Any:
-        hit = memo.get(cell)
-        if hit is None:
-            hit = parse(cell)
-            if len(memo) < MEMO_LIMIT:
-                memo[cell] = hit
-        return hit
-
-    return cached
 
 
 class _RecordWriter(GenericWriter, ABC):
