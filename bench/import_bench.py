@@ -13,13 +13,17 @@ of the store live: the same checks in SQL (e-mail, employees; rows failing them 
 out), the same normalisation (lower-cased e-mail, country and source names, HubSpot
 stage names, owners by e-mail, UTC timestamps), each key's last row only, the accounts
 (named after the first company of their domain), one `INSERT … SELECT … ON CONFLICT`
-into `lead`, a stage-history row and a stage stay per new lead, and the rollup marks.
-On PostgreSQL, `psql` does the same with `\\copy` and the same statements. abs runs the
-full `abs leads import` in a child process whose peak RSS is read from `wait4`.
+into `lead`, a stage-history row and a stage stay per new lead, the rollup marks, and
+the import's journal (a change set, and a `change_row` with the JSON image of each row
+inserted, which `abs imports revert` reads; `--no-journal` leaves it out to show its
+cost; the activities and usage anchors of `records_bench.py` always journal). On
+PostgreSQL, `psql` does the same with `\\copy` and the same statements. abs runs the full
+`abs leads import` in a child process whose peak RSS is read from `wait4`.
 
 Both start from a copy of the same store (schema, team); afterwards the row counts of
-`lead`, `account`, `stage_history`, `stage_stay` and `kpi_stale` and a digest of every
-lead's stored values are compared: a mismatch is printed and fails the run.
+`lead`, `account`, `stage_history`, `stage_stay`, `kpi_stale` and `change_row` and a
+digest of every lead's stored values and of the journal's images (less the clock: when
+each side ran) are compared: a mismatch is printed and fails the run.
 
 With `--into N` both start from a copy of a store that already holds the N leads of a
 first file (loaded once by the anchor's statements, untimed), and import a file of new
@@ -262,8 +266,9 @@ ON CONFLICT (lead_id, field_id) DO UPDATE SET text_value = excluded.text_value,
 """
 
 
-# With --journal, the anchor also writes what abs's import journal holds (issue 16): a
-# change set, and a change_row per row the import inserted with the row's JSON image.
+# The anchor also writes what abs's import journal holds (issue 16, what `abs imports
+# revert` reads): a change set, and a change_row per row the import inserted with the
+# row's JSON image. --no-journal leaves it out, to show what the journal costs.
 JOURNALED = {
     "account": "account_id",
     "lead": "lead_id",
@@ -429,12 +434,13 @@ def postgres_anchor_script(csv_path: Path, shape: str, journal: bool = False) ->
 class Backend:
     """Where a round runs: a fresh copy of the prepared store, the anchor, abs, a digest."""
 
-    def __init__(self, work: Path, team: Path, url: str | None, journal: bool = False) -> None:
+    def __init__(self, work: Path, team: Path, url: str | None, journal: bool = True) -> None:
         self.work = work
         self.team = team
         self.url = url
         self.journal = journal
-        """Whether the anchor writes abs's import journal too (--journal)."""
+        """Whether the anchor writes abs's import journal too (the default; not with
+        --no-journal)."""
         self.name = "postgresql" if url else "sqlite"
         if url is None:
             self.template = work / "template.db"
@@ -529,15 +535,29 @@ class Backend:
             "JOIN custom_field AS f ON f.id = v.field_id "
             "ORDER BY lead.email, lead.external_id, f.name"
         )
+        digests = [leads_sql, values_sql]
+        if self.journal:
+            # the images less the clock (when abs and the anchor ran), key by key
+            image = (
+                "json_remove(new, '$.updated_at', "
+                "CASE table_name WHEN 'account' THEN '$.created_at' ELSE '$.none' END)"
+                if self.url is None
+                else "new::jsonb - 'updated_at' "
+                "- CASE table_name WHEN 'account' THEN 'created_at' ELSE '' END"
+            )
+            digests.append(
+                f"SELECT table_name, row_id, op, {image} FROM change_row "
+                "WHERE table_name IN ('lead', 'account', 'lead_field_value') "
+                "ORDER BY table_name, row_id"
+            )
         if self.url is None:
             with sqlite3.connect(store) as conn:
                 counts = {name: conn.execute(sql).fetchone()[0] for name, sql in counts_sql.items()}
-                digest = _hash(conn.execute(leads_sql)) + _hash(conn.execute(values_sql))
-                return counts, digest
+                return counts, "".join(_hash(conn.execute(sql)) for sql in digests)
         with self._connect() as conn, conn.transaction():
             counts = {name: conn.execute(sql).fetchone()[0] for name, sql in counts_sql.items()}
             digest = ""
-            for sql in (leads_sql, values_sql):
+            for sql in digests:
                 with conn.cursor(name="digest") as cursor:  # streamed: see `run_abs`
                     cursor.execute(sql)
                     digest += _hash(cursor)
@@ -638,7 +658,7 @@ def bench(backend: Backend, rows: int, shape: str, rounds: int, into: int = 0) -
             print(f"  round {round_number + 1}: the stores differ: anchor {expected}, abs {got}")
     ratios = [mine / theirs for mine, theirs in zip(imports, anchors, strict=True)]
     target = f"{rows:>9,}" + (f" into {into:,}" if into else "")
-    anchor = "anchor+journal" if backend.journal else "anchor"
+    anchor = "anchor" if backend.journal else "anchor without journal"
     print(
         f"{backend.name:10} {shape:5} {target}  {anchor} {fmt(anchors)}  abs {fmt(imports)}  "
         f"abs/anchor min {min(ratios):.2f} median {statistics.median(ratios):.2f}  "
@@ -668,8 +688,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--journal",
-        action="store_true",
-        help="the anchor also writes abs's import journal (a change_row per row inserted)",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the anchor writes abs's import journal too, a change_row per row inserted "
+        "(default: it is abs's work); --no-journal shows what the journal costs",
     )
     parser.add_argument("--keep", help="folder to keep the generated files in")
     args = parser.parse_args()
