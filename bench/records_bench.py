@@ -25,7 +25,11 @@ on and every index live:
   journaled), one `INSERT … ON CONFLICT (user_key, occurred_at, feature) DO UPDATE`, its
   journal rows and the usage marks.
 
-Both also record their change set (`change_set`). abs runs `abs activities import` or
+Both insert the rows in abs's order (chunks of `RECORD_CHUNK` rows in file order, each
+in key order), so that a row gets the same id on both sides, and both record their
+change set (`change_set`). With `--postgres URL`, psql does the same on PostgreSQL:
+`\\copy` into a TEMP table and the same statements; it writes the journal rows set-based
+after each insert (abs's triggers write them row by row). abs runs `abs activities import` or
 `abs usage import` in a child process whose peak RSS is read from `wait4`. After each run
 the row counts of the tables written and a digest of every stored row (activities or
 usage events with their lead, rep and account, the marks, the journal's images) are
@@ -52,6 +56,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from import_bench import REPS, abs_cli, fmt, libpq  # the lead file and the team
 from import_bench import generate as generate_leads
+
+from abs_cli.imports.record_bulk import RECORD_CHUNK
 
 ACTIVITY_COLUMNS = ["lead_email", "type", "occurred_at", "rep_email", "outcome", "notes"]
 USAGE_COLUMNS = ["user", "occurred_at", "account", "feature"]
@@ -103,14 +109,21 @@ INBOUND = (
     "'referral', 'event'"
 )
 NOW = "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
+CHUNKED = (
+    f"(SELECT *, (row_number() OVER (ORDER BY seq) - 1) / {RECORD_CHUNK} AS chunk FROM staged) "
+    "AS staged"
+)
+"""The staged rows (each key's last) with the number of the chunk abs applies them in:
+abs inserts a chunk's rows in key order, and the anchor the same rows in the same order,
+so that both give a row the same id."""
 ACTIVITY_CHECKS = """  AND o IS NOT NULL AND coalesce(length(outcome), 0) <= 64
   AND coalesce(length(r), 0) <= 254 AND coalesce(length(notes), 0) <= 100000;"""
 """The text lengths abs checks (both anchors)."""
-ACTIVITY_RESOLVE = """CREATE TEMP TABLE resolved AS
-SELECT seq, lead.id AS lead_id, t, o, outcome, notes, CASE WHEN r IS NULL THEN NULL ELSE
+ACTIVITY_RESOLVE = f"""CREATE TEMP TABLE resolved AS
+SELECT seq, chunk, lead.id AS lead_id, t, o, outcome, notes, CASE WHEN r IS NULL THEN NULL ELSE
   coalesce((SELECT id FROM rep WHERE rep.email = lower(r)), (SELECT id FROM rep WHERE
   rep.name = r)) END AS rep_id, r
-FROM staged JOIN lead ON lead.email = staged.e;
+FROM {CHUNKED} JOIN lead ON lead.email = staged.e;
 DELETE FROM resolved WHERE r IS NOT NULL AND rep_id IS NULL;
 CREATE TEMP TABLE journal_from AS SELECT coalesce(max(id), 0) AS id FROM activity;"""
 """Leads and reps by e-mail, rows naming neither left out; where the journal starts."""
@@ -243,7 +256,8 @@ WHERE e GLOB '?*@?*.?*' AND e NOT GLOB '*@*@*' AND e NOT GLOB '*..*' AND t IN ({
 DELETE FROM staged WHERE seq NOT IN (SELECT max(seq) FROM staged GROUP BY e, t, o);
 {ACTIVITY_RESOLVE}
 INSERT INTO activity (lead_id, rep_id, type, occurred_at, outcome, notes)
-SELECT lead_id, rep_id, t, o, outcome, notes FROM resolved WHERE true ORDER BY seq
+SELECT lead_id, rep_id, t, o, outcome, notes FROM resolved WHERE true
+ORDER BY chunk, lead_id, t, o
 ON CONFLICT (lead_id, type, occurred_at) DO UPDATE SET
   rep_id = coalesce(excluded.rep_id, activity.rep_id),
   outcome = coalesce(excluded.outcome, activity.outcome),
@@ -298,8 +312,8 @@ SELECT (SELECT max(id) FROM change_set), 'account', a.id, 'insert', NULL,
   {json_image("account", "a")}
 FROM account AS a WHERE a.id > (SELECT account FROM journal_from) ORDER BY a.id;
 INSERT INTO usage_event (user_key, occurred_at, account_id, feature)
-SELECT u, o, (SELECT id FROM account WHERE account.domain = d), f FROM staged WHERE true
-ORDER BY seq
+SELECT u, o, (SELECT id FROM account WHERE account.domain = d), f FROM {CHUNKED}
+WHERE true ORDER BY chunk, u, o, f
 ON CONFLICT (user_key, occurred_at, feature) DO UPDATE SET
   account_id = coalesce(excluded.account_id, usage_event.account_id)
 WHERE excluded.account_id IS NOT NULL AND excluded.account_id IS NOT usage_event.account_id;
@@ -383,7 +397,7 @@ WHERE e ~ '^.+@.+[.].+$' AND e !~ '@.*@' AND strpos(e, '..') = 0 AND t IN ({ACTI
 {pg_last_rows("e, t, o")}
 {ACTIVITY_RESOLVE}
 INSERT INTO activity (lead_id, rep_id, type, occurred_at, outcome, notes)
-SELECT lead_id, rep_id, t, o, outcome, notes FROM resolved ORDER BY seq
+SELECT lead_id, rep_id, t, o, outcome, notes FROM resolved ORDER BY chunk, lead_id, t, o
 ON CONFLICT (lead_id, type, occurred_at) DO UPDATE SET
   rep_id = coalesce(excluded.rep_id, activity.rep_id),
   outcome = coalesce(excluded.outcome, activity.outcome),
@@ -429,7 +443,8 @@ GROUP BY d ORDER BY min(seq)
 ON CONFLICT (domain) DO NOTHING;
 {pg_journal("account", "a", "SELECT account FROM journal_from")}
 INSERT INTO usage_event (user_key, occurred_at, account_id, feature)
-SELECT u, o, (SELECT id FROM account WHERE account.domain = d), f FROM staged ORDER BY seq
+SELECT u, o, (SELECT id FROM account WHERE account.domain = d), f FROM {CHUNKED}
+ORDER BY chunk, u, o, f
 ON CONFLICT (user_key, occurred_at, feature) DO UPDATE SET
   account_id = coalesce(excluded.account_id, usage_event.account_id)
 WHERE excluded.account_id IS NOT NULL
