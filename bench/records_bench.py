@@ -25,7 +25,11 @@ on and every index live:
   journaled), one `INSERT … ON CONFLICT (user_key, occurred_at, feature) DO UPDATE`, its
   journal rows and the usage marks.
 
-Both also record their change set (`change_set`). abs runs `abs activities import` or
+Both insert the rows in abs's order (chunks of `RECORD_CHUNK` rows in file order, each
+in key order), so that a row gets the same id on both sides, and both record their
+change set (`change_set`). With `--postgres URL`, psql does the same on PostgreSQL:
+`\\copy` into a TEMP table and the same statements; it writes the journal rows set-based
+after each insert (abs's triggers write them row by row). abs runs `abs activities import` or
 `abs usage import` in a child process whose peak RSS is read from `wait4`. After each run
 the row counts of the tables written and a digest of every stored row (activities or
 usage events with their lead, rep and account, the marks, the journal's images) are
@@ -50,8 +54,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from import_bench import REPS, abs_cli, fmt  # the lead file and the team
+from import_bench import REPS, abs_cli, fmt, libpq  # the lead file and the team
 from import_bench import generate as generate_leads
+
+from abs_cli.imports.record_bulk import RECORD_CHUNK
 
 ACTIVITY_COLUMNS = ["lead_email", "type", "occurred_at", "rep_email", "outcome", "notes"]
 USAGE_COLUMNS = ["user", "occurred_at", "account", "feature"]
@@ -103,6 +109,24 @@ INBOUND = (
     "'referral', 'event'"
 )
 NOW = "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
+CHUNKED = (
+    f"(SELECT *, (row_number() OVER (ORDER BY seq) - 1) / {RECORD_CHUNK} AS chunk FROM staged) "
+    "AS staged"
+)
+"""The staged rows (each key's last) with the number of the chunk abs applies them in:
+abs inserts a chunk's rows in key order, and the anchor the same rows in the same order,
+so that both give a row the same id."""
+ACTIVITY_CHECKS = """  AND o IS NOT NULL AND coalesce(length(outcome), 0) <= 64
+  AND coalesce(length(r), 0) <= 254 AND coalesce(length(notes), 0) <= 100000;"""
+"""The text lengths abs checks (both anchors)."""
+ACTIVITY_RESOLVE = f"""CREATE TEMP TABLE resolved AS
+SELECT seq, chunk, lead.id AS lead_id, t, o, outcome, notes, CASE WHEN r IS NULL THEN NULL ELSE
+  coalesce((SELECT id FROM rep WHERE rep.email = lower(r)), (SELECT id FROM rep WHERE
+  rep.name = r)) END AS rep_id, r
+FROM {CHUNKED} JOIN lead ON lead.email = staged.e;
+DELETE FROM resolved WHERE r IS NOT NULL AND rep_id IS NULL;
+CREATE TEMP TABLE journal_from AS SELECT coalesce(max(id), 0) AS id FROM activity;"""
+"""Leads and reps by e-mail, rows naming neither left out; where the journal starts."""
 
 
 def utc(column: str) -> str:
@@ -181,6 +205,34 @@ def generate_usage(path: Path, rows: int, seed: int = 13) -> None:
             handle.write(f"{user},{day},{account},{feature}\n")
 
 
+SQLITE_DOMAIN = (
+    "d NOT GLOB '*[^a-z0-9.-]*' AND d GLOB '[a-z0-9]*' AND (length(d) = 1 OR d GLOB '*[a-z0-9]')"
+)
+PG_DOMAIN = "d !~ '[^a-z0-9.-]' AND d ~ '^[a-z0-9]' AND (length(d) = 1 OR d ~ '[a-z0-9]$')"
+
+
+def domains(position: str, valid: str) -> str:
+    """Each distinct account cell normalised once to a domain (NULL: not a domain name),
+    as abs's domain parser; `position` is the dialect's `instr`, `valid` its test of a
+    host name's characters."""
+    cut = {
+        "'://'": "substr(d, {at} + 3)",
+        "'/'": "substr(d, 1, {at} - 1)",
+        "'?'": "substr(d, 1, {at} - 1)",
+    }
+    updates = "".join(
+        f"UPDATE domain_of SET d = {value.format(at=f'{position}(d, {mark})')} "
+        f"WHERE {position}(d, {mark}) > 0;\n"
+        for mark, value in cut.items()
+    )
+    return f"""CREATE TEMP TABLE domain_of AS SELECT DISTINCT trim(account) AS given,
+  lower(trim(account)) AS d FROM raw_file WHERE trim(account) <> '';
+{updates}UPDATE domain_of SET d = substr(d, 5) WHERE d LIKE 'www.%';
+UPDATE domain_of SET d = substr(d, {position}(d, '@') + 1) WHERE {position}(d, '@') > 0;
+UPDATE domain_of SET d = NULL WHERE NOT (d <> '' AND length(d) <= 253 AND {valid});
+CREATE UNIQUE INDEX domain_of_given ON domain_of (given);"""
+
+
 def activities_anchor(csv_path: Path) -> str:
     """The sqlite3 shell script doing `abs activities import`'s work."""
     columns = ", ".join(f"{name} TEXT" for name in ACTIVITY_COLUMNS)
@@ -200,18 +252,12 @@ SELECT seq, e, t, o, r, outcome, notes FROM (
     nullif(trim(outcome), '') AS outcome, nullif(trim(notes), '') AS notes
   FROM raw_file)
 WHERE e GLOB '?*@?*.?*' AND e NOT GLOB '*@*@*' AND e NOT GLOB '*..*' AND t IN ({ACTIVITY_TYPES})
-  AND o IS NOT NULL AND coalesce(length(outcome), 0) <= 64
-  AND coalesce(length(r), 0) <= 254 AND coalesce(length(notes), 0) <= 100000;
+{ACTIVITY_CHECKS}
 DELETE FROM staged WHERE seq NOT IN (SELECT max(seq) FROM staged GROUP BY e, t, o);
-CREATE TEMP TABLE resolved AS
-SELECT seq, lead.id AS lead_id, t, o, outcome, notes, CASE WHEN r IS NULL THEN NULL ELSE
-  coalesce((SELECT id FROM rep WHERE rep.email = lower(r)), (SELECT id FROM rep WHERE
-  rep.name = r)) END AS rep_id, r
-FROM staged JOIN lead ON lead.email = staged.e;
-DELETE FROM resolved WHERE r IS NOT NULL AND rep_id IS NULL;
-CREATE TEMP TABLE journal_from AS SELECT coalesce(max(id), 0) AS id FROM activity;
+{ACTIVITY_RESOLVE}
 INSERT INTO activity (lead_id, rep_id, type, occurred_at, outcome, notes)
-SELECT lead_id, rep_id, t, o, outcome, notes FROM resolved WHERE true ORDER BY seq
+SELECT lead_id, rep_id, t, o, outcome, notes FROM resolved WHERE true
+ORDER BY chunk, lead_id, t, o
 ON CONFLICT (lead_id, type, occurred_at) DO UPDATE SET
   rep_id = coalesce(excluded.rep_id, activity.rep_id),
   outcome = coalesce(excluded.outcome, activity.outcome),
@@ -245,16 +291,7 @@ BEGIN;
 INSERT INTO change_set (kind, subject, source, actor, started_at, status, read, inserted,
   updated, unchanged, rejected)
 VALUES ('import', 'usage', '{csv_path}', 'anchor', {NOW}, 'running', 0, 0, 0, 0, 0);
-CREATE TEMP TABLE domain_of AS SELECT DISTINCT trim(account) AS given,
-  lower(trim(account)) AS d FROM raw_file WHERE trim(account) <> '';
-UPDATE domain_of SET d = substr(d, instr(d, '://') + 3) WHERE instr(d, '://') > 0;
-UPDATE domain_of SET d = substr(d, 1, instr(d, '/') - 1) WHERE instr(d, '/') > 0;
-UPDATE domain_of SET d = substr(d, 1, instr(d, '?') - 1) WHERE instr(d, '?') > 0;
-UPDATE domain_of SET d = substr(d, 5) WHERE d LIKE 'www.%';
-UPDATE domain_of SET d = substr(d, instr(d, '@') + 1) WHERE instr(d, '@') > 0;
-UPDATE domain_of SET d = NULL WHERE NOT (d <> '' AND length(d) <= 253
-  AND d NOT GLOB '*[^a-z0-9.-]*' AND d GLOB '[a-z0-9]*' AND (length(d) = 1 OR d GLOB '*[a-z0-9]'));
-CREATE UNIQUE INDEX temp.domain_of_given ON domain_of (given);
+{domains("instr", SQLITE_DOMAIN)}
 CREATE TEMP TABLE staged AS
 SELECT seq, u, o, domain_of.d AS d, f FROM (
   SELECT rowid AS seq, CASE WHEN instr(trim(user), '@') > 0 THEN lower(trim(user))
@@ -275,8 +312,8 @@ SELECT (SELECT max(id) FROM change_set), 'account', a.id, 'insert', NULL,
   {json_image("account", "a")}
 FROM account AS a WHERE a.id > (SELECT account FROM journal_from) ORDER BY a.id;
 INSERT INTO usage_event (user_key, occurred_at, account_id, feature)
-SELECT u, o, (SELECT id FROM account WHERE account.domain = d), f FROM staged WHERE true
-ORDER BY seq
+SELECT u, o, (SELECT id FROM account WHERE account.domain = d), f FROM {CHUNKED}
+WHERE true ORDER BY chunk, u, o, f
 ON CONFLICT (user_key, occurred_at, feature) DO UPDATE SET
   account_id = coalesce(excluded.account_id, usage_event.account_id)
 WHERE excluded.account_id IS NOT NULL AND excluded.account_id IS NOT usage_event.account_id;
@@ -292,6 +329,132 @@ COMMIT;
 """
 
 
+PG_NOW = "CAST(now() AT TIME ZONE 'UTC' AS timestamp)"
+
+
+def pg_utc(column: str) -> str:
+    """A cell as a UTC timestamp (the session's zone is UTC: a naive time is UTC, an
+    offset converts); NULL if it is not a date."""
+    return (
+        f"CASE WHEN trim({column}) ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}' "
+        f"THEN CAST(trim({column}) AS timestamptz) AT TIME ZONE 'UTC' END"
+    )
+
+
+def pg_prologue(columns: list[str], csv_path: Path) -> str:
+    """psql's `\\copy` of the CSV into a TEMP table, `seq` numbering its lines as the
+    sqlite3 shell's rowid does; empty cells stay '' (as `.import` reads them)."""
+    names = ", ".join(f'"{name}"' for name in columns)
+    return f"""
+\\set ON_ERROR_STOP on
+SET TIME ZONE 'UTC';
+SET jit = off;
+CREATE TEMP TABLE raw_file (seq bigserial, {", ".join(f'"{name}" text' for name in columns)});
+\\copy raw_file ({names}) FROM '{csv_path}' WITH (FORMAT csv, HEADER true, FORCE_NOT_NULL ({names}))
+"""
+
+
+def pg_last_rows(keys: str) -> str:
+    """Keep each key's last staged row only (PostgreSQL plans `NOT IN (subquery)` over a
+    million rows as a nested scan: the same work as a window)."""
+    return f"""DELETE FROM staged WHERE seq IN (SELECT seq FROM (SELECT seq, row_number() OVER
+  (PARTITION BY {keys} ORDER BY seq DESC) AS n FROM staged) AS ranked WHERE n > 1);"""
+
+
+def pg_change_set(subject: str, csv_path: Path) -> str:
+    return f"""INSERT INTO change_set (kind, subject, source, actor, started_at, status, read,
+  inserted, updated, unchanged, rejected)
+VALUES ('import', '{subject}', '{csv_path}', 'anchor', {PG_NOW}, 'running', 0, 0, 0, 0, 0);"""
+
+
+def pg_journal(table: str, alias: str, after: str) -> str:
+    """The journal rows of the rows inserted, with the image abs's triggers write."""
+    return f"""INSERT INTO change_row (change_id, table_name, row_id, op, old, new)
+SELECT (SELECT max(id) FROM change_set), '{table}', {alias}.id, 'insert', NULL,
+  to_jsonb({alias})::text FROM {table} AS {alias} WHERE {alias}.id > ({after})
+ORDER BY {alias}.id;"""
+
+
+PG_DONE = f"""UPDATE change_set SET status = 'done', finished_at = {PG_NOW}
+WHERE id = (SELECT max(id) FROM change_set);
+COMMIT;
+"""
+
+
+def pg_activities_anchor(csv_path: Path) -> str:
+    """psql's script doing `abs activities import`'s work (as `activities_anchor`)."""
+    return f"""{pg_prologue(ACTIVITY_COLUMNS, csv_path)}
+BEGIN;
+{pg_change_set("activities", csv_path)}
+CREATE TEMP TABLE staged AS
+SELECT seq, e, t, o, r, outcome, notes FROM (
+  SELECT seq, lower(trim(lead_email)) AS e, {TYPE_SQL} AS t,
+    {pg_utc("occurred_at")} AS o, nullif(trim(rep_email), '') AS r,
+    nullif(trim(outcome), '') AS outcome, nullif(trim(notes), '') AS notes
+  FROM raw_file) AS cells
+WHERE e ~ '^.+@.+[.].+$' AND e !~ '@.*@' AND strpos(e, '..') = 0 AND t IN ({ACTIVITY_TYPES})
+{ACTIVITY_CHECKS}
+{pg_last_rows("e, t, o")}
+{ACTIVITY_RESOLVE}
+INSERT INTO activity (lead_id, rep_id, type, occurred_at, outcome, notes)
+SELECT lead_id, rep_id, t, o, outcome, notes FROM resolved ORDER BY chunk, lead_id, t, o
+ON CONFLICT (lead_id, type, occurred_at) DO UPDATE SET
+  rep_id = coalesce(excluded.rep_id, activity.rep_id),
+  outcome = coalesce(excluded.outcome, activity.outcome),
+  notes = coalesce(excluded.notes, activity.notes)
+WHERE (excluded.rep_id IS NOT NULL AND excluded.rep_id IS DISTINCT FROM activity.rep_id)
+  OR (excluded.outcome IS NOT NULL AND excluded.outcome IS DISTINCT FROM activity.outcome)
+  OR (excluded.notes IS NOT NULL AND excluded.notes IS DISTINCT FROM activity.notes);
+{pg_journal("activity", "a", "SELECT id FROM journal_from")}
+INSERT INTO kpi_stale (part, month) SELECT DISTINCT 'activity', to_char(o, 'YYYY-MM')
+FROM resolved ON CONFLICT (part, month) DO UPDATE SET part = excluded.part;
+INSERT INTO kpi_stale (part, month)
+SELECT DISTINCT 'speed', to_char(lead.created_at, 'YYYY-MM') FROM resolved
+JOIN lead ON lead.id = resolved.lead_id
+WHERE resolved.t IN ({TOUCH_TYPES}) AND lower(lead.source) IN ({INBOUND})
+ON CONFLICT (part, month) DO UPDATE SET part = excluded.part;
+{PG_DONE}"""
+
+
+def pg_usage_anchor(csv_path: Path) -> str:
+    """psql's script doing `abs usage import`'s work (as `usage_anchor`; the known
+    domains are left out before the insert, whose sequence would skip a value for each
+    conflict)."""
+    return f"""{pg_prologue(USAGE_COLUMNS, csv_path)}
+BEGIN;
+{pg_change_set("usage", csv_path)}
+{domains("strpos", PG_DOMAIN)}
+CREATE TEMP TABLE staged AS
+SELECT seq, u, o, domain_of.d AS d, f FROM (
+  SELECT seq, CASE WHEN strpos(trim("user"), '@') > 0 THEN lower(trim("user"))
+      ELSE trim("user") END AS u,
+    {pg_utc("occurred_at")} AS o, trim(account) AS given,
+    coalesce(nullif(trim(feature), ''), '') AS f
+  FROM raw_file) AS r LEFT JOIN domain_of USING (given)
+WHERE u <> '' AND length(u) <= 254 AND o IS NOT NULL AND length(f) <= 120
+  AND (r.given = '' OR domain_of.d IS NOT NULL);
+{pg_last_rows("u, o, f")}
+CREATE TEMP TABLE journal_from AS SELECT coalesce((SELECT max(id) FROM account), 0) AS account,
+  coalesce((SELECT max(id) FROM usage_event), 0) AS usage;
+INSERT INTO account (domain, name, created_at, updated_at)
+SELECT d, NULL, {PG_NOW}, {PG_NOW} FROM staged
+WHERE d IS NOT NULL AND NOT EXISTS (SELECT FROM account WHERE account.domain = d)
+GROUP BY d ORDER BY min(seq)
+ON CONFLICT (domain) DO NOTHING;
+{pg_journal("account", "a", "SELECT account FROM journal_from")}
+INSERT INTO usage_event (user_key, occurred_at, account_id, feature)
+SELECT u, o, (SELECT id FROM account WHERE account.domain = d), f FROM {CHUNKED}
+ORDER BY chunk, u, o, f
+ON CONFLICT (user_key, occurred_at, feature) DO UPDATE SET
+  account_id = coalesce(excluded.account_id, usage_event.account_id)
+WHERE excluded.account_id IS NOT NULL
+  AND excluded.account_id IS DISTINCT FROM usage_event.account_id;
+{pg_journal("usage_event", "e", "SELECT usage FROM journal_from")}
+INSERT INTO kpi_stale (part, month) SELECT DISTINCT 'usage', to_char(o, 'YYYY-MM') FROM staged
+ON CONFLICT (part, month) DO UPDATE SET part = excluded.part;
+{PG_DONE}"""
+
+
 JSON_COLUMNS: dict[str, list[str]] = {}
 """Each journaled table's columns, in the store's order (read from the prepared store)."""
 
@@ -303,6 +466,7 @@ def json_image(table: str, alias: str) -> str:
 
 
 KINDS = {"activities": activities_anchor, "usage": usage_anchor}
+PG_KINDS = {"activities": pg_activities_anchor, "usage": pg_usage_anchor}
 DIGESTS = {
     "activities": (
         "activity",
@@ -324,7 +488,9 @@ JOURNAL_SQL = (
 
 
 class Store:
-    """The prepared store (schema, team, leads) and a fresh copy of it per run."""
+    """The prepared SQLite store (schema, team, leads) and a fresh copy of it per run."""
+
+    name = "sqlite"
 
     def __init__(self, work: Path, leads: int) -> None:
         self.work = work
@@ -337,33 +503,114 @@ class Store:
                 JSON_COLUMNS[table] = names
             self.emails = [row[0] for row in conn.execute("SELECT email FROM lead ORDER BY id")]
 
-    def fresh(self, label: str) -> Path:
+    def fresh(self, label: str) -> str:
         database = self.work / f"{label}.db"
         for suffix in ("", "-wal", "-shm"):
             Path(str(database) + suffix).unlink(missing_ok=True)
         shutil.copy(self.template, database)
-        return database
+        with database.open("rb+") as copied:  # neither side pays for writing the copy
+            os.fsync(copied.fileno())
+        return str(database)
+
+    def anchor(self, store: str, kind: str, csv_path: Path) -> float:
+        return run_anchor(["sqlite3", store], KINDS[kind](csv_path))
+
+    def digest(self, store: str, kind: str) -> tuple[dict[str, int], str]:
+        """Row counts of the tables written, and one hash of the stored rows, marks and
+        journal images (streamed: see `run_abs`)."""
+        hashed = hashlib.sha1()
+        with sqlite3.connect(store) as conn:
+            counts = {name: conn.execute(sql).fetchone()[0] for name, sql in counts_sql(kind)}
+            for sql in digest_sql(kind):
+                for row in conn.execute(sql):
+                    hashed.update(repr(row).encode())
+        return counts, hashed.hexdigest()[:12]
 
 
-def prepare(template: Path, work: Path, leads: int) -> None:
-    """`abs db init`, the team, `leads` leads; then the marks and journal of that set-up
-    are cleared, so that a run's own can be compared."""
+class PgStore:
+    """The prepared PostgreSQL store (its public schema is reset, then `abs db init`, the
+    team, the leads), put back to that state before each run: the tables a run writes
+    are emptied or cut back to the prepared rows, their sequences reset, and a
+    CHECKPOINT flushes the previous run's pages, so that neither side pays for them."""
+
+    name = "postgresql"
+    EMPTIED = ("activity", "usage_event", "change_row", "kpi_stale")
+    CUT_BACK = ("account", "change_set")
+
+    def __init__(self, work: Path, leads: int, url: str) -> None:
+        self.work = work
+        self.url = url
+        with self._connect() as conn:
+            conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+            conn.execute("CREATE SCHEMA public")
+        prepare_store(url, work, leads)
+        with self._connect() as conn:
+            conn.execute("DELETE FROM kpi_stale")
+            conn.execute("DELETE FROM change_row")
+            self.kept = {
+                table: conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+                for table in self.CUT_BACK
+            }
+            self.emails = [row[0] for row in conn.execute("SELECT email FROM lead ORDER BY id")]
+
+    def fresh(self, label: str) -> str:
+        with self._connect() as conn:
+            conn.execute(f"TRUNCATE {', '.join(self.EMPTIED)} RESTART IDENTITY")
+            for table, last in self.kept.items():
+                conn.execute(f"DELETE FROM {table} WHERE id > {last}")
+                conn.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {max(last, 1)}, "
+                    f"{'true' if last else 'false'})"
+                )
+            conn.execute(f"VACUUM ANALYZE {', '.join((*self.CUT_BACK, *self.EMPTIED))}")
+            conn.execute("CHECKPOINT")
+        return self.url
+
+    def anchor(self, store: str, kind: str, csv_path: Path) -> float:
+        return run_anchor(["psql", "-q", "-X", libpq(store)], PG_KINDS[kind](csv_path))
+
+    def digest(self, store: str, kind: str) -> tuple[dict[str, int], str]:
+        hashed = hashlib.sha1()
+        with self._connect() as conn, conn.transaction():
+            counts = {name: conn.execute(sql).fetchone()[0] for name, sql in counts_sql(kind)}
+            for sql in digest_sql(kind):
+                with conn.cursor(name="digest") as cursor:  # streamed: see `run_abs`
+                    cursor.execute(sql)
+                    for row in cursor:
+                        hashed.update(repr(row).encode())
+        return counts, hashed.hexdigest()[:12]
+
+    def _connect(self) -> Any:
+        import psycopg
+
+        return psycopg.connect(libpq(self.url), autocommit=True)
+
+
+def prepare_store(store: str, work: Path, leads: int) -> None:
+    """`abs db init`, the team, `leads` leads (generated once per folder)."""
     team = work / "team.csv"
     team.write_text("email,name,role\n" + "".join(f"{rep},Rep {rep[3]},sdr\n" for rep in REPS))
     lead_file = work / f"leads-{leads}.csv"
-    generate_leads(lead_file, leads, "plain")
-    partial = template.with_suffix(".partial")
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(partial) + suffix).unlink(missing_ok=True)
-    abs_cli("--db", str(partial), "db", "init")
-    abs_cli("--db", str(partial), "team", "import", str(team))
+    if not lead_file.exists():
+        generate_leads(lead_file, leads, "plain")
+    abs_cli("--db", store, "db", "init")
+    abs_cli("--db", store, "team", "import", str(team))
     rejects = work / "lead-rejects.csv"
-    command = ["--db", str(partial), "-q", "leads", "import", str(lead_file), "--rejects"]
+    command = ["--db", store, "-q", "leads", "import", str(lead_file), "--rejects"]
     leads_import = subprocess.run(
         [sys.executable, "-m", "abs_cli", *command, str(rejects)], stdout=subprocess.DEVNULL
     )
     if leads_import.returncode not in (0, 3):  # 3: some rows were rejected, as generated
         raise SystemExit(f"abs leads import failed ({leads_import.returncode})")
+
+
+def prepare(template: Path, work: Path, leads: int) -> None:
+    """The SQLite template: `prepare_store`, then the marks and journal of that set-up
+    are cleared, so that a run's own can be compared."""
+    partial = template.with_suffix(".partial")
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(partial) + suffix).unlink(missing_ok=True)
+    prepare_store(str(partial), work, leads)
     with sqlite3.connect(partial) as conn:
         conn.execute("DELETE FROM kpi_stale")
         conn.execute("DELETE FROM change_row")
@@ -376,15 +623,13 @@ def prepare(template: Path, work: Path, leads: int) -> None:
     partial.rename(template)
 
 
-def run_anchor(store: Path, script: str) -> float:
+def run_anchor(command: list[str], script: str) -> float:
     started = time.perf_counter()
-    subprocess.run(
-        ["sqlite3", str(store)], input=script, text=True, check=True, stdout=subprocess.DEVNULL
-    )
+    subprocess.run(command, input=script, text=True, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
-def run_abs(store: Path, kind: str, csv_path: Path, work: Path) -> tuple[float, int]:
+def run_abs(store: str, kind: str, csv_path: Path, work: Path) -> tuple[float, int]:
     """Wall seconds and peak RSS (MB) of one `abs <kind> import` in a child process (this
     process stays small: a child's peak RSS counts the parent's memory at the fork)."""
     command = [
@@ -392,7 +637,7 @@ def run_abs(store: Path, kind: str, csv_path: Path, work: Path) -> tuple[float, 
         "-m",
         "abs_cli",
         "--db",
-        str(store),
+        store,
         "-q",
         kind,
         "import",
@@ -414,24 +659,21 @@ def run_abs(store: Path, kind: str, csv_path: Path, work: Path) -> tuple[float, 
     return elapsed, usage.ru_maxrss // 1024
 
 
-def digest(store: Path, kind: str) -> tuple[dict[str, int], str]:
-    """Row counts of the tables written, and one hash of the stored rows, marks and journal
-    images (streamed: see `run_abs`)."""
-    table, rows_sql = DIGESTS[kind]
-    counts_sql = {
-        name: f"SELECT count(*) FROM {name}"
+def counts_sql(kind: str) -> list[tuple[str, str]]:
+    """The row count of each table a run writes."""
+    table = DIGESTS[kind][0]
+    return [
+        (name, f"SELECT count(*) FROM {name}")
         for name in (table, "account", "kpi_stale", "change_row")
-    }
-    hashed = hashlib.sha1()
-    with sqlite3.connect(store) as conn:
-        counts = {name: conn.execute(sql).fetchone()[0] for name, sql in counts_sql.items()}
-        for sql in (rows_sql, "SELECT part, month FROM kpi_stale ORDER BY 1, 2", JOURNAL_SQL):
-            for row in conn.execute(sql):
-                hashed.update(repr(row).encode())
-    return counts, hashed.hexdigest()[:12]
+    ]
 
 
-def bench(store: Store, kind: str, rows: int, rounds: int) -> bool:
+def digest_sql(kind: str) -> list[str]:
+    """The stored rows, the marks and the journal, in a stable order."""
+    return [DIGESTS[kind][1], "SELECT part, month FROM kpi_stale ORDER BY 1, 2", JOURNAL_SQL]
+
+
+def bench(store: Store | PgStore, kind: str, rows: int, rounds: int) -> bool:
     """Interleaved rounds of the anchor and abs on one file; True when the stores agree."""
     csv_path = store.work / f"{kind}-{rows}.csv"
     if not csv_path.exists():
@@ -439,7 +681,6 @@ def bench(store: Store, kind: str, rows: int, rounds: int) -> bool:
             generate_activities(csv_path, rows, store.emails)
         else:
             generate_usage(csv_path, rows)
-    script = KINDS[kind](csv_path)
     anchors: list[float] = []
     imports: list[float] = []
     peaks: list[int] = []
@@ -450,20 +691,20 @@ def bench(store: Store, kind: str, rows: int, rounds: int) -> bool:
         for who in order:
             database = store.fresh(who)
             if who == "anchor":
-                anchors.append(run_anchor(database, script))
-                expected = digest(database, kind)
+                anchors.append(store.anchor(database, kind, csv_path))
+                expected = store.digest(database, kind)
             else:
                 taken, peak = run_abs(database, kind, csv_path, store.work)
                 imports.append(taken)
                 peaks.append(peak)
-                got = digest(database, kind)
+                got = store.digest(database, kind)
         if got != expected:
             agree = False
             print(f"  round {round_number + 1}: the stores differ: anchor {expected}, abs {got}")
     ratios = [mine / theirs for mine, theirs in zip(imports, anchors, strict=True)]
     table = DIGESTS[kind][0]
     print(
-        f"sqlite     {kind:10} {rows:>9,}  anchor {fmt(anchors)}  abs {fmt(imports)}  "
+        f"{store.name:10} {kind:10} {rows:>9,}  anchor {fmt(anchors)}  abs {fmt(imports)}  "
         f"abs/anchor min {min(ratios):.2f} median {statistics.median(ratios):.2f}  "
         f"peak RSS {max(peaks)} MB  rows {expected[0][table]:,} "
         f"{'same' if agree else 'DIFFERENT'} stores  load {os.getloadavg()[0]:.1f}",
@@ -479,17 +720,26 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=100_000, help="leads in the store")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keep", help="folder to keep the generated files and store in")
+    parser.add_argument("--postgres", help="also run on this PostgreSQL URL (its schema is reset)")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     if shutil.which("sqlite3") is None:
         raise SystemExit("the sqlite3 shell is missing: apt-get install -y sqlite3")
+    if args.postgres and shutil.which("psql") is None:
+        raise SystemExit("psql is missing: apt-get install -y postgresql-client")
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="abs-records-"))
     work.mkdir(parents=True, exist_ok=True)
     agree = True
     try:
-        store = Store(work, args.leads)
+        stores: list[Store | PgStore] = []
+        if not args.no_sqlite:
+            stores.append(Store(work, args.leads))
+        if args.postgres:
+            stores.append(PgStore(work, args.leads, args.postgres))
         for rows in args.rows:
             for kind in args.kind:
-                agree &= bench(store, kind, rows, args.rounds)
+                for store in stores:
+                    agree &= bench(store, kind, rows, args.rounds)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

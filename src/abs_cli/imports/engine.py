@@ -127,8 +127,9 @@ class StagedWriter(Protocol):
     batch: int
     """Rows per transaction unless `--batch-size` says otherwise."""
     staged_table: str
-    """The TEMP table of the staged rows: `seq` (their line) and `k` (their key) among its
-    columns; once `drop_earlier_duplicates` has run, each key's winning row only."""
+    """The TEMP table of the staged rows: `seq` (their line) and their key among its
+    columns (`k`, one text, but for the typed record writers); once
+    `drop_earlier_duplicates` has run, each key's winning row only."""
 
     def convert(self, cells: list[str]) -> Any: ...
 

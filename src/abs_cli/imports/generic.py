@@ -83,7 +83,7 @@ class GenericWriter:
             STAGING,
             MetaData(),
             Column("seq", Integer, primary_key=True, autoincrement=False),
-            Column("k", Text, nullable=False),
+            *self.key_columns(),
             *self.staged_columns(),
             prefixes=["TEMPORARY"],
         )
@@ -93,8 +93,16 @@ class GenericWriter:
             self.table.drop(self.conn, checkfirst=True)
             self.table.create(self.conn)
 
+    dedupe_by: tuple[str, ...] = ("k",)
+    """The staged columns that hold a row's natural key (`drop_earlier_duplicates`)."""
+
+    def key_columns(self) -> list[Column[Any]]:
+        """The staging table's columns after `seq`: here `k`, the natural key as one text
+        (`key_text`)."""
+        return [Column("k", Text, nullable=False)]
+
     def staged_columns(self) -> list[Column[Any]]:
-        """The staging table's columns after `seq` and `k`: here the pickled `Row`."""
+        """The staging table's columns after the key: here the pickled `Row`."""
         return [Column("payload", LargeBinary, nullable=False)]
 
     def convert(self, cells: list[str]) -> tuple[Hashable, dict[str, Any]]:
@@ -139,7 +147,8 @@ class GenericWriter:
 
     def drop_earlier_duplicates(self) -> int:
         return self.conn.exec_driver_sql(
-            f"DELETE FROM {STAGING} WHERE seq NOT IN (SELECT max(seq) FROM {STAGING} GROUP BY k)"
+            f"DELETE FROM {STAGING} WHERE seq NOT IN "
+            f"(SELECT max(seq) FROM {STAGING} GROUP BY {', '.join(self.dedupe_by)})"
         ).rowcount
 
     def write_next(self, limit: int) -> BatchRows | None:
