@@ -43,6 +43,7 @@ from abs_cli.store.sql import (
     analyze,
     copy_rows,
     distinct_from,
+    emptied,
     is_sqlite,
     month_key,
     new_ids,
@@ -424,8 +425,8 @@ class LeadBulkWriter:
         insert_first_stays(self.conn, NEW_LEADS_HISTORY)
         touched = run(f"SELECT lead_id FROM {TOUCHED} ORDER BY lead_id").scalars()
         refresh_stays(self.conn, touched.all())
-        run(f"DELETE FROM {HISTORY}")
-        run(f"DELETE FROM {TOUCHED}")
+        run(emptied(self.conn, HISTORY))
+        run(emptied(self.conn, TOUCHED))
 
     def defer_indexes(self) -> None:
         """SQLite, inside a transaction that covers the whole import, into a store
@@ -541,7 +542,7 @@ class _Statements:
         changed = " OR ".join(
             f"(s.{c} IS NOT NULL AND {distinct_from(conn, f's.{c}', f'l.{c}')})" for c in COMPARED
         )
-        self.clear = sql(f"DELETE FROM {CHUNK}")
+        self.clear = sql(emptied(conn, CHUNK))
         self.take = sql(
             f"INSERT INTO {CHUNK} (seq, {columns}) SELECT seq, {columns} FROM {FILE} "
             "WHERE seq > :after ORDER BY seq LIMIT :limit"
