@@ -407,6 +407,7 @@ class LeadBulkWriter:
         stays: a lead created here and not moved again gets its first stay straight from
         its creation row, every other touched lead goes through `refresh_stays`."""
         run = self.conn.exec_driver_sql
+        after = run("SELECT coalesce(max(id), 0) FROM stage_history").scalar_one()
         self._journaled(
             "stage_history",
             lambda: run(
@@ -422,7 +423,7 @@ class LeadBulkWriter:
             "GROUP BY lead_id HAVING count(*) > 1 OR max(from_stage) IS NOT NULL "
             "ON CONFLICT DO NOTHING"
         )
-        insert_first_stays(self.conn, NEW_LEADS_HISTORY)
+        insert_first_stays(self.conn, NEW_LEADS_HISTORY, after)
         touched = run(f"SELECT lead_id FROM {TOUCHED} ORDER BY lead_id").scalars()
         refresh_stays(self.conn, touched.all())
         run(emptied(self.conn, HISTORY))
