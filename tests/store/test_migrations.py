@@ -263,6 +263,21 @@ def schema_snapshot(store: Store) -> dict[str, dict[str, object]]:
                     for check in inspector.get_check_constraints(table)
                 ),
             }
+        if connection.dialect.name == "postgresql":  # the journal's triggers and functions
+            snapshot["triggers"] = {
+                "defined": sorted(
+                    connection.exec_driver_sql(
+                        "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal"
+                    ).scalars()
+                ),
+                "functions": sorted(
+                    (name, " ".join(source.split()))
+                    for name, source in connection.exec_driver_sql(
+                        "SELECT proname, prosrc FROM pg_proc "
+                        "WHERE pronamespace = 'public'::regnamespace"
+                    )
+                ),
+            }
         return snapshot
 
 

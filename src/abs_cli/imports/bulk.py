@@ -43,6 +43,7 @@ from abs_cli.store.sql import (
     analyze,
     copy_rows,
     distinct_from,
+    emptied,
     is_sqlite,
     month_key,
     new_ids,
@@ -406,6 +407,7 @@ class LeadBulkWriter:
         stays: a lead created here and not moved again gets its first stay straight from
         its creation row, every other touched lead goes through `refresh_stays`."""
         run = self.conn.exec_driver_sql
+        after = run("SELECT coalesce(max(id), 0) FROM stage_history").scalar_one()
         self._journaled(
             "stage_history",
             lambda: run(
@@ -421,11 +423,11 @@ class LeadBulkWriter:
             "GROUP BY lead_id HAVING count(*) > 1 OR max(from_stage) IS NOT NULL "
             "ON CONFLICT DO NOTHING"
         )
-        insert_first_stays(self.conn, NEW_LEADS_HISTORY)
+        insert_first_stays(self.conn, NEW_LEADS_HISTORY, after)
         touched = run(f"SELECT lead_id FROM {TOUCHED} ORDER BY lead_id").scalars()
         refresh_stays(self.conn, touched.all())
-        run(f"DELETE FROM {HISTORY}")
-        run(f"DELETE FROM {TOUCHED}")
+        run(emptied(self.conn, HISTORY))
+        run(emptied(self.conn, TOUCHED))
 
     def defer_indexes(self) -> None:
         """SQLite, inside a transaction that covers the whole import, into a store
@@ -492,12 +494,11 @@ class LeadBulkWriter:
             analyze(conn, CHUNK)  # every chunk looks alike: the first one's statistics do
         self.after = int(conn.execute(statements.last).scalar_one())
         self._journaled("account", lambda: conn.execute(statements.accounts, {"stamp": stamp}))
-        conn.execute(statements.account_ids)
-        conn.execute(statements.lead_ids)
         result = BatchRows()
         if self.has_external_id:
             self._external_ids(result)
         conn.execute(statements.new)
+        conn.execute(statements.account_ids)
         conn.execute(statements.changed)
         conn.execute(statements.moves, {"stamp": stamp})
         conn.execute(statements.redated)
@@ -541,9 +542,13 @@ class _Statements:
         changed = " OR ".join(
             f"(s.{c} IS NOT NULL AND {distinct_from(conn, f's.{c}', f'l.{c}')})" for c in COMPARED
         )
-        self.clear = sql(f"DELETE FROM {CHUNK}")
+        self.clear = sql(emptied(conn, CHUNK))
+        # Each row's stored lead (by e-mail) is found as the row is taken, and a new
+        # lead's account as the lead gets its id: each pass of an UPDATE over the chunk
+        # writes a new version of all its rows, and the chunk is most of a round's I/O.
         self.take = sql(
-            f"INSERT INTO {CHUNK} (seq, {columns}) SELECT seq, {columns} FROM {FILE} "
+            f"INSERT INTO {CHUNK} (seq, {columns}, lead_id) SELECT seq, {columns}, "
+            f"(SELECT id FROM lead WHERE lead.email = f.email) FROM {FILE} AS f "
             "WHERE seq > :after ORDER BY seq LIMIT :limit"
         )
         self.last = sql(f"SELECT max(seq) FROM {CHUNK}")
@@ -558,21 +563,17 @@ class _Statements:
             "ORDER BY d.first ON CONFLICT (domain) DO NOTHING",
             stamp,
         )
-        self.account_ids = sql(
-            f"UPDATE {CHUNK} SET account_id = "
-            f"(SELECT id FROM account WHERE account.domain = {CHUNK}.domain) "
-            "WHERE domain IS NOT NULL AND state IS NULL"
-        )
-        self.lead_ids = sql(
-            f"UPDATE {CHUNK} SET lead_id = (SELECT id FROM lead WHERE lead.email = {CHUNK}.email) "
-            "WHERE email IS NOT NULL AND state IS NULL"
-        )
+        account_id = f"(SELECT id FROM account WHERE account.domain = {CHUNK}.domain)"
         fresh = new_ids(
             conn, "lead", f"SELECT seq FROM {CHUNK} WHERE lead_id IS NULL AND state IS NULL"
         )
         self.new = sql(
-            f"UPDATE {CHUNK} SET state = 'new', lead_id = n.id FROM ({fresh}) AS n "
-            f"WHERE {CHUNK}.seq = n.seq"
+            f"UPDATE {CHUNK} SET state = 'new', lead_id = n.id, account_id = {account_id} "
+            f"FROM ({fresh}) AS n WHERE {CHUNK}.seq = n.seq"
+        )
+        self.account_ids = sql(  # the stored leads' (new leads have theirs)
+            f"UPDATE {CHUNK} SET account_id = {account_id} "
+            "WHERE domain IS NOT NULL AND state IS NULL AND lead_id IS NOT NULL"
         )
         self.changed = sql(
             f"UPDATE {CHUNK} SET state = 'changed' WHERE seq IN ("

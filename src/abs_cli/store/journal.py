@@ -7,12 +7,15 @@ import writer, the set-based bulk writer, a COPY — without any of them knowing
 
 - SQLite: TEMP triggers created on the writing connection for the change set's
   duration (they see only that connection's writes) and dropped after;
-- PostgreSQL: permanent triggers (created by migration 0010) that fire only while the
-  session setting `abs.change_id` names a change set.
+- PostgreSQL: permanent triggers (migrations 0010 and 0013) that fire only while the
+  session setting `abs.change_id` names a change set: one per statement for inserts and
+  deletes, which journals all of the statement's rows at once from its transition
+  table, one per row for updates.
 
 A bulk writer may journal the rows it inserts itself, set-based, with the same images
 (`insert_journal_paused`, `inserts_journaled`): on SQLite a statement then writes the
-journal of all its rows at once instead of running the trigger per row.
+journal of all its rows at once instead of running the trigger per row (PostgreSQL's
+statement triggers do that for every writer).
 
 Undoing a change set (`abs_cli.imports.revert`) reads, per row, the first image before
 and the last image after, and puts the store back with one statement per table and
@@ -93,22 +96,68 @@ and for its text), a fifth of the journal's cost on a bulk import
 (migration 0012_journal_images)."""
 
 
-def pg_trigger(table: str, key: str) -> str:
-    """The journal trigger of one table on PostgreSQL: it fires only inside a change set."""
-    return (
-        f'CREATE TRIGGER abs_journal AFTER INSERT OR UPDATE OR DELETE ON "{table}" '
-        "FOR EACH ROW WHEN (nullif(current_setting('abs.change_id', true), '') IS NOT NULL) "
-        f"EXECUTE FUNCTION abs_journal('{key}')"
-    )
+PG_SET_FUNCTION = """
+CREATE OR REPLACE FUNCTION abs_journal_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    change integer := nullif(current_setting('abs.change_id', true), '')::integer;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO change_row (change_id, table_name, row_id, op, old, new)
+        SELECT change, TG_TABLE_NAME, (image ->> TG_ARGV[0])::bigint, 'insert', NULL,
+               image::text
+        FROM (SELECT to_jsonb(inserted) AS image FROM abs_inserted AS inserted OFFSET 0)
+             AS images;
+    ELSE
+        INSERT INTO change_row (change_id, table_name, row_id, op, old, new)
+        SELECT change, TG_TABLE_NAME, (image ->> TG_ARGV[0])::bigint, 'delete',
+               image::text, NULL
+        FROM (SELECT to_jsonb(deleted) AS image FROM abs_deleted AS deleted OFFSET 0)
+             AS images;
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+"""The journal of a whole INSERT or DELETE statement at once, from its transition table
+(PostgreSQL 10+): one set-based insert into `change_row` per statement instead of a
+PL/pgSQL call and a one-row insert per row, which made the journal most of a bulk
+import's cost (migration 0013_journal_statements). The same rows and images, in the
+order the statement wrote them (a transition table keeps it); `OFFSET 0` keeps the
+planner from inlining the image, so each row's `to_jsonb` runs once.
+
+UPDATE keeps the per-row trigger (`PG_FUNCTION`): an update's image before and after
+would have to be paired across the two transition tables, and the one thing to pair them
+by, the row's key, can change (a merge moves a lead's score to the kept lead)."""
+
+PG_WHEN = "WHEN (nullif(current_setting('abs.change_id', true), '') IS NOT NULL)"
+"""Every journal trigger fires only inside a change set."""
+
+
+def pg_triggers(table: str, key: str) -> list[str]:
+    """The journal triggers of one table on PostgreSQL: inserts and deletes per statement,
+    updates per row (`PG_SET_FUNCTION`)."""
+    on = f'ON "{table}"'
+    return [
+        f"CREATE TRIGGER abs_journal_insert AFTER INSERT {on} "
+        f"REFERENCING NEW TABLE AS abs_inserted FOR EACH STATEMENT {PG_WHEN} "
+        f"EXECUTE FUNCTION abs_journal_rows('{key}')",
+        f"CREATE TRIGGER abs_journal_update AFTER UPDATE {on} FOR EACH ROW {PG_WHEN} "
+        f"EXECUTE FUNCTION abs_journal('{key}')",
+        f"CREATE TRIGGER abs_journal_delete AFTER DELETE {on} "
+        f"REFERENCING OLD TABLE AS abs_deleted FOR EACH STATEMENT {PG_WHEN} "
+        f"EXECUTE FUNCTION abs_journal_rows('{key}')",
+    ]
 
 
 def install_pg_triggers(connection: Connection) -> None:
-    """Create the journal function and triggers (a fresh PostgreSQL store)."""
+    """Create the journal functions and triggers (a fresh PostgreSQL store)."""
     if connection.dialect.name != "postgresql":
         return
     connection.exec_driver_sql(PG_FUNCTION)
+    connection.exec_driver_sql(PG_SET_FUNCTION)
     for table, key in JOURNALED.items():
-        connection.exec_driver_sql(pg_trigger(table, key))
+        for statement in pg_triggers(table, key):
+            connection.exec_driver_sql(statement)
 
 
 def _sqlite_json(table: str, alias: str) -> str:

@@ -36,6 +36,7 @@ REVISIONS: tuple[str, ...] = (
     "0010_stewardship",
     "0011_enablement_indexes",
     "0012_journal_images",
+    "0013_journal_statements",
 )
 """Every revision, oldest first; the last one is the schema this version of abs writes."""
 HEAD = REVISIONS[-1]
