@@ -444,7 +444,9 @@ class Backend:
         self.name = "postgresql" if url else "sqlite"
         if url is None:
             self.template = work / "template.db"
-            if not self.template.exists():
+            if not current(self.template):
+                for kept in (self.template, *work.glob("base-*.db")):
+                    kept.unlink(missing_ok=True)
                 abs_cli("--db", str(self.template), "db", "init")
                 abs_cli("--db", str(self.template), "team", "import", str(team))
 
@@ -575,6 +577,20 @@ def _hash(rows: Any) -> str:
         normal = [int(value) if isinstance(value, bool) else value for value in row]
         digest.update(repr(normal).encode())
     return digest.hexdigest()[:12]
+
+
+def current(store: Path) -> bool:
+    """Whether a store kept from an earlier run (`--keep`) exists and has the schema of
+    the abs being measured. One a release behind would be migrated by abs at every
+    round, which the anchor does not pay: that measured abs ~0.5 s slower and ~9 MB
+    larger, with Alembic loaded."""
+    if not store.exists():
+        return False
+    from abs_cli.store.migrate import HEAD
+
+    with sqlite3.connect(store) as conn:
+        found = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    return found is not None and found[0] == HEAD
 
 
 def libpq(url: str) -> str:

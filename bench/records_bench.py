@@ -54,7 +54,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from import_bench import REPS, abs_cli, fmt, libpq  # the lead file and the team
+from import_bench import REPS, abs_cli, current, fmt, libpq  # the lead file and the team
 from import_bench import generate as generate_leads
 
 from abs_cli.imports.record_bulk import RECORD_CHUNK
@@ -495,7 +495,8 @@ class Store:
     def __init__(self, work: Path, leads: int) -> None:
         self.work = work
         self.template = work / f"template-{leads}.db"
-        if not self.template.exists():
+        if not current(self.template):
+            self.template.unlink(missing_ok=True)
             prepare(self.template, work, leads)
         with sqlite3.connect(self.template) as conn:
             for table in ("activity", "account", "usage_event"):
