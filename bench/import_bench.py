@@ -588,8 +588,11 @@ def current(store: Path) -> bool:
         return False
     from abs_cli.store.migrate import HEAD
 
-    with sqlite3.connect(store) as conn:
+    conn = sqlite3.connect(store)
+    try:
         found = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    finally:
+        conn.close()
     return found is not None and found[0] == HEAD
 
 
@@ -605,8 +608,8 @@ def abs_cli(*args: str) -> None:
     )
 
 
-def run_abs(store: str, csv_path: Path, work: Path) -> tuple[float, int]:
-    """Wall seconds and peak RSS (MB) of one `abs leads import` in a child process.
+def run_abs(store: str, csv_path: Path, work: Path, kind: str = "leads") -> tuple[float, int]:
+    """Wall seconds and peak RSS (MB) of one `abs <kind> import` in a child process.
 
     Linux counts in a child's peak RSS the memory of this process at the fork, so this
     process must stay small: the digests stream their rows, never hold them.
@@ -618,13 +621,13 @@ def run_abs(store: str, csv_path: Path, work: Path) -> tuple[float, int]:
         "--db",
         store,
         "-q",
-        "leads",
+        kind,
         "import",
         str(csv_path),
         "--format",
         "json",
         "--rejects",
-        str(work / "rejects.csv"),
+        str(work / f"{kind}-rejects.csv"),
     ]
     errors = work / "abs.stderr"
     with errors.open("w") as stderr:

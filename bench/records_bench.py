@@ -54,7 +54,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from import_bench import REPS, abs_cli, current, fmt, libpq  # the lead file and the team
+from import_bench import REPS, abs_cli, current, fmt, libpq, run_abs  # leads, the team
 from import_bench import generate as generate_leads
 
 from abs_cli.imports.record_bulk import RECORD_CHUNK
@@ -612,10 +612,10 @@ def prepare(template: Path, work: Path, leads: int) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(str(partial) + suffix).unlink(missing_ok=True)
     prepare_store(str(partial), work, leads)
-    with sqlite3.connect(partial) as conn:
+    conn = sqlite3.connect(partial)  # one connection, closed before its WAL is removed
+    with conn:
         conn.execute("DELETE FROM kpi_stale")
         conn.execute("DELETE FROM change_row")
-    conn = sqlite3.connect(partial)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("VACUUM")
     conn.close()
@@ -628,36 +628,6 @@ def run_anchor(command: list[str], script: str) -> float:
     started = time.perf_counter()
     subprocess.run(command, input=script, text=True, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - started
-
-
-def run_abs(store: str, kind: str, csv_path: Path, work: Path) -> tuple[float, int]:
-    """Wall seconds and peak RSS (MB) of one `abs <kind> import` in a child process (this
-    process stays small: a child's peak RSS counts the parent's memory at the fork)."""
-    command = [
-        sys.executable,
-        "-m",
-        "abs_cli",
-        "--db",
-        store,
-        "-q",
-        kind,
-        "import",
-        str(csv_path),
-        "--format",
-        "json",
-        "--rejects",
-        str(work / f"{kind}-rejects.csv"),
-    ]
-    errors = work / "abs.stderr"
-    with errors.open("w") as stderr:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 3):
-        raise SystemExit(f"abs failed ({code}): {errors.read_text()}")
-    return elapsed, usage.ru_maxrss // 1024
 
 
 def counts_sql(kind: str) -> list[tuple[str, str]]:
@@ -695,7 +665,7 @@ def bench(store: Store | PgStore, kind: str, rows: int, rounds: int) -> bool:
                 anchors.append(store.anchor(database, kind, csv_path))
                 expected = store.digest(database, kind)
             else:
-                taken, peak = run_abs(database, kind, csv_path, store.work)
+                taken, peak = run_abs(database, csv_path, store.work, kind)
                 imports.append(taken)
                 peaks.append(peak)
                 got = store.digest(database, kind)
