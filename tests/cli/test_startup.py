@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +58,22 @@ def test_help_output_through_the_console_script_entry() -> None:
     )
     assert result.stdout.startswith("Usage: abs [OPTIONS] COMMAND [ARGS]...")
     assert "Example: abs demo" in result.stdout
+
+
+def test_leads_import_loads_no_orm_models(tmp_path: Path) -> None:
+    """An import reads through SQLAlchemy Core: the SQLModel classes (and the row models
+    of the other importers) cost more than a small file's whole import."""
+    store = str(tmp_path / "abs.db")
+    subprocess.run([sys.executable, "-m", "abs_cli", "--db", store, "db", "init"], check=True)
+    leads = tmp_path / "leads.csv"
+    leads.write_text("email,company\nana@acme.io,Acme\n")
+    loaded = imported_by("--db", store, "-q", "leads", "import", str(leads), "-f", "json")
+    assert "sqlalchemy" in loaded  # the probe really imported
+    assert sorted(loaded & {"sqlmodel", "tabulate", "alembic", "numpy"}) == []
+
+
+def test_every_importer_is_registered_under_its_own_name() -> None:
+    from abs_cli.imports.registry import IMPORTERS
+
+    assert [IMPORTERS[name].name for name in IMPORTERS] == list(IMPORTERS)
+    assert "leads" in IMPORTERS and "contacts" not in IMPORTERS

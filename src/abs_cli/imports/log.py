@@ -13,18 +13,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session
 
 from abs_cli.store.engine import WRITE_OPTION, Store
 from abs_cli.store.journal import journaling
-from abs_cli.store.models import ChangeSet
+from abs_cli.store.tables import change_set
 from abs_cli.values import now
 
-change_set = ChangeSet.__table__  # type: ignore[attr-defined]
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def default_actor() -> str:
@@ -136,6 +136,8 @@ def continued_change(store: Store, change_id: int | None) -> Iterator[Session]:
     """A write session whose writes join the existing change set `change_id` (what
     `abs leads import --assign` routes after the rows are in belongs to the import, so
     reverting the import undoes the routing too); None: an unrecorded session."""
+    from sqlalchemy.orm import Session
+
     with store.engine.connect() as raw, journaling(raw, change_id):
         connection = raw.execution_options(**{WRITE_OPTION: True})
         with connection.begin(), Session(bind=connection) as session:
