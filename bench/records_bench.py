@@ -54,7 +54,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from import_bench import REPS, abs_cli, current, fmt, libpq, run_abs  # leads, the team
+from import_bench import (  # leads, the team
+    REPS,
+    abs_cli,
+    byte_compiled,
+    current,
+    fmt,
+    libpq,
+    run_abs,
+)
 from import_bench import generate as generate_leads
 
 from abs_cli.imports.record_bulk import RECORD_CHUNK
@@ -698,6 +706,7 @@ def main() -> None:
         raise SystemExit("the sqlite3 shell is missing: apt-get install -y sqlite3")
     if args.postgres and shutil.which("psql") is None:
         raise SystemExit("psql is missing: apt-get install -y postgresql-client")
+    byte_compiled()
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="abs-records-"))
     work.mkdir(parents=True, exist_ok=True)
     agree = True
