@@ -546,10 +546,18 @@ class _Statements:
         # Each row's stored lead (by e-mail) is found as the row is taken, and a new
         # lead's account as the lead gets its id: each pass of an UPDATE over the chunk
         # writes a new version of all its rows, and the chunk is most of a round's I/O.
+        # So is the lead its external id names, if any (`_external_ids`).
+        by_external_id = "external_id" in columns.split(", ")
         self.take = sql(
-            f"INSERT INTO {CHUNK} (seq, {columns}, lead_id) SELECT seq, {columns}, "
-            f"(SELECT id FROM lead WHERE lead.email = f.email) FROM {FILE} AS f "
-            "WHERE seq > :after ORDER BY seq LIMIT :limit"
+            f"INSERT INTO {CHUNK} (seq, {columns}, lead_id"
+            + (", ext_id" if by_external_id else "")
+            + f") SELECT seq, {columns}, (SELECT id FROM lead WHERE lead.email = f.email)"
+            + (
+                ", (SELECT id FROM lead WHERE lead.external_id = f.external_id)"
+                if by_external_id
+                else ""
+            )
+            + f" FROM {FILE} AS f WHERE seq > :after ORDER BY seq LIMIT :limit"
         )
         self.last = sql(f"SELECT max(seq) FROM {CHUNK}")
         # New accounts, named after the first row of the file that gives a company.
@@ -616,11 +624,6 @@ class _Statements:
         )
         self.counts = sql(f"SELECT coalesce(state, ''), count(*) FROM {CHUNK} GROUP BY 1")
         self.external_ids = [
-            sql(
-                f"UPDATE {CHUNK} SET ext_id = (SELECT id FROM lead "
-                f"WHERE lead.external_id = {CHUNK}.external_id) "
-                "WHERE external_id IS NOT NULL AND state IS NULL"
-            ),
             sql(
                 f"UPDATE {CHUNK} SET state = 'belongs' WHERE state IS NULL "
                 "AND lead_id IS NOT NULL AND ext_id IS NOT NULL AND ext_id != lead_id"
