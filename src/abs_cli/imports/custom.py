@@ -318,8 +318,9 @@ def _staging_tables(fields: int) -> MetaData:
     """The values read, a row per line that has any (file order); `_apply_staged` writes
     those of the winning rows.
 
-    One wide row per line rather than one row per value: a HubSpot export's two custom
-    columns staged as 400,000 rows took 0.63 s of the 200,000-row import, as 200,000."""
+    One wide row per line rather than one row per value: a HubSpot export of 200,000
+    leads with two custom columns staged 400,000 rows, now 200,000 (the appends took
+    0.32 s, now 0.25 s, and the values are read and filtered once per row)."""
     metadata = MetaData()
     columns: list[Column[Any]] = [Column("line", Integer)]
     for slot in range(fields):
