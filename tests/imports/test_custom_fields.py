@@ -217,3 +217,26 @@ def test_an_accounts_file_has_custom_fields_of_its_own(cli: Cli, tmp_path: Path)
     _import(cli, tmp_path, "email,ARR Band\na@acme.io,other\n")  # a lead field of that name
     assert _json(cli, "accounts", "show", "acme.io")["custom_fields"]["arr_band"] == "10-50k"
     assert _json(cli, "leads", "show", "a@acme.io")["custom_fields"] == {"arr_band": "other"}
+
+
+def test_a_file_of_a_thousand_custom_columns(cli: Cli, tmp_path: Path) -> None:
+    """Wider than a table may be (SQLite: 2,000 columns, PostgreSQL: 1,600) and than a
+    compound SELECT may list (SQLite: 500 terms): the values are staged and written in
+    groups of fields."""
+    width = 1000
+    header = "email," + ",".join(f"Extra {i}" for i in range(width))
+    rows = [
+        "a@x.io," + ",".join(str(i) for i in range(width)),
+        "b@x.io," + ",".join("" if i % 3 else str(i * 2) for i in range(width)),
+        "c@x.io," + ",".join([""] * (width - 1) + ["7"]),
+    ]
+    result, summary = _import(cli, tmp_path, "\n".join([header, *rows]) + "\n")
+    assert result.exit_code == 0, result.output
+    assert len(summary["custom_fields"]) == width
+    assert summary["custom_values"] == width + len(range(0, width, 3)) + 1
+    shown = _json(cli, "leads", "show", "b@x.io")["custom_fields"]
+    assert shown == {f"extra_{i}": i * 2 for i in range(0, width, 3)}
+    assert _json(cli, "leads", "show", "c@x.io")["custom_fields"] == {"extra_999": 7}
+    again, summary = _import(cli, tmp_path, "\n".join([header, *rows]) + "\n")
+    assert again.exit_code == 0
+    assert summary["custom_values"] == 0
