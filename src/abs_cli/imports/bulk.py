@@ -43,6 +43,7 @@ from abs_cli.store.sql import (
     analyze,
     copy_rows,
     distinct_from,
+    earlier_duplicates_dropped,
     emptied,
     is_sqlite,
     month_key,
@@ -382,9 +383,7 @@ class LeadBulkWriter:
         """Keep each key's last row; then note each domain's first company (file order),
         which names the account the winners of that domain create."""
         run = self.conn.exec_driver_sql
-        dropped = run(
-            f"DELETE FROM {FILE} WHERE seq NOT IN (SELECT max(seq) FROM {FILE} GROUP BY k)"
-        ).rowcount
+        dropped = run(earlier_duplicates_dropped(self.conn, FILE, ("k",))).rowcount
         if self.has_external_id:
             # A new e-mail taking an id an earlier row of the file gave is refused.
             run(f"CREATE INDEX abs_import_file_external_id ON {FILE} (external_id, seq)")

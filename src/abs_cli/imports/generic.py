@@ -26,7 +26,7 @@ from abs_cli.imports.engine import (
     WriteContext,
 )
 from abs_cli.imports.fastpath import row_validator
-from abs_cli.store.sql import placeholder
+from abs_cli.store.sql import earlier_duplicates_dropped, placeholder
 
 STAGING = "abs_import_rows"
 KEY_SEPARATOR = "\x1f"
@@ -147,8 +147,7 @@ class GenericWriter:
 
     def drop_earlier_duplicates(self) -> int:
         return self.conn.exec_driver_sql(
-            f"DELETE FROM {STAGING} WHERE seq NOT IN "
-            f"(SELECT max(seq) FROM {STAGING} GROUP BY {', '.join(self.dedupe_by)})"
+            earlier_duplicates_dropped(self.conn, STAGING, self.dedupe_by)
         ).rowcount
 
     def write_next(self, limit: int) -> BatchRows | None:

@@ -424,6 +424,25 @@ def copy_rows(
     connection.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({markers})", rows)
 
 
+def earlier_duplicates_dropped(bind: Bind, table: str, key: Sequence[str]) -> str:
+    """Driver SQL deleting every row of `table` but the last (largest `seq`) of each
+    `key` (NULLs in a key column compare equal, as in GROUP BY).
+
+    SQLite: `seq NOT IN (SELECT max(seq) … GROUP BY key)`. PostgreSQL hashes that
+    subquery only when its result fits in `work_mem`, else it scans it for every row:
+    5,000,000 staged activities ran for more than 12 minutes. There, the rows to delete
+    are ranked by a window function and deleted by a semi-join, which sorts once.
+    """
+    columns = ", ".join(key)
+    if _dialect(bind) == "postgresql":
+        return (
+            f"DELETE FROM {table} WHERE seq IN (SELECT seq FROM (SELECT seq, row_number() "
+            f"OVER (PARTITION BY {columns} ORDER BY seq DESC) AS n FROM {table}) AS ranked "
+            "WHERE n > 1)"
+        )
+    return f"DELETE FROM {table} WHERE seq NOT IN (SELECT max(seq) FROM {table} GROUP BY {columns})"
+
+
 def emptied(bind: Bind, table: str) -> str:
     """Driver SQL emptying a TEMP table that a writer fills and empties again each round.
 
