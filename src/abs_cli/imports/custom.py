@@ -340,9 +340,8 @@ def _staging_tables(fields: int) -> MetaData:
     leads with two custom columns staged 400,000 rows, now 200,000 (the appends took
     0.32 s, now 0.25 s, and the values are read and filtered once per row)."""
     metadata = MetaData()
-    columns: list[Column[Any]] = [Column("line", Integer), Column("grp", Integer)]
-    for slot in range(_group_width(fields)):
-        columns += [Column(f"t{slot}", String), Column(f"n{slot}", Float)]
+    types: dict[str, Any] = {"t": String, "n": Float}
+    columns = (Column(name, types.get(name[0], Integer)) for name in _row_columns(fields))
     Table(ROWS, metadata, *columns, prefixes=["TEMPORARY"])
     return metadata
 
