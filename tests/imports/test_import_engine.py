@@ -388,7 +388,7 @@ def test_rejects_file_that_cannot_be_written_is_refused_first(cli, tmp_path: Pat
 def test_rejects_go_to_the_current_folder_when_the_input_folder_is_read_only(
     cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import abs_cli.imports.engine as engine
+    import abs_cli.imports.rejects as rejects_module
 
     shared = tmp_path / "shared"
     shared.mkdir()
@@ -398,7 +398,7 @@ def test_rejects_go_to_the_current_folder_when_the_input_folder_is_read_only(
     monkeypatch.chdir(work)
     real_access = os.access
     monkeypatch.setattr(
-        engine.os, "access", lambda p, mode: Path(p) != shared and real_access(p, mode)
+        rejects_module.os, "access", lambda p, mode: Path(p) != shared and real_access(p, mode)
     )
     result, summary = run(cli, str(path))
     assert result.exit_code == 3 and summary["rejects_file"] == "leads.rejects.csv"

@@ -83,7 +83,8 @@ def _staging_tables() -> sa.MetaData:
     """The TEMP tables of one import, typed like the `lead` columns they feed.
 
     The file's valid rows by line (`seq`) with their key and, when the file has an
-    `external_id` column, their cells as read (`marshal`-led, for the rejects file); the
+    `external_id` column and comes from stdin, their cells as read (`marshal`-led, for the
+    rejects file: `imports/rejects.py`); the
     chunk being applied, with what the statements find out about each row; each domain's
     first company; the history rows of a transaction and the leads whose stays it
     recomputes (moved, or re-dated).
@@ -259,14 +260,13 @@ def _chain(first: Callable[[str], Any], then: Callable[[Any], Any]) -> Callable[
     return lambda cell: then(first(cell))
 
 
-def _nothing(cells: list[str]) -> None:
-    return None
-
-
-def _stager(fields: list[str], extras: list[str]) -> Callable[..., list[tuple[Any, ...]]]:
+def _stager(
+    fields: list[str], extras: list[str], keep_cells: bool
+) -> Callable[..., list[tuple[Any, ...]]]:
     """A function from converted rows `(line, cells, values)` to the rows staged in
-    `abs_import_file`: line, key (`lead_key`), the kept cells, the `fields` and the
-    `extras` (inbound flag, account domain, owner id), compiled for the file's columns."""
+    `abs_import_file`: line, key (`lead_key`), the cells (`marshal`-led, when kept), the
+    `fields` and the `extras` (inbound flag, account domain, owner id), compiled for the
+    file's columns."""
     parts = [f"v[{SLOT[name]}]" for name in fields]
     made = {
         "inbound": f"(None if v[{SOURCE}] is None else inbound(v[{SOURCE}]))",
@@ -275,14 +275,15 @@ def _stager(fields: list[str], extras: list[str]) -> Callable[..., list[tuple[An
     }
     parts += [made[name] for name in extras]
     key = f"(v[{EMAIL}] if v[{EMAIL}] is not None else '#' + v[{EXTERNAL_ID}])"
-    row = f"(line, {key}, dumps(cells), {', '.join(parts)})"
+    cells = "dumps(cells)" if keep_cells else "None"
+    row = f"(line, {key}, {cells}, {', '.join(parts)})"
     source = "\n".join(
         [
-            "def stage(rows, dumps, inbound, account_domain):",
+            "def stage(rows, inbound, account_domain, dumps=marshal.dumps):",
             f"    return [{row} for line, cells, v in rows]",
         ]
     )
-    scope: dict[str, Any] = {}
+    scope: dict[str, Any] = {"marshal": marshal}
     exec(compile(source, "<abs leads import: staged rows>", "exec"), scope)
     stage: Callable[..., list[tuple[Any, ...]]] = scope["stage"]
     return stage
@@ -345,7 +346,10 @@ class LeadBulkWriter:
             *(["owner_id"] if "owner" in positions else []),
         ]
         self.staged_columns = [*fields, *extras]
-        self._staged_rows = _stager(fields, extras)
+        # Only a row with an external id can be refused once staged; its cells are staged
+        # when the rejects file cannot read them again (stdin).
+        keep_cells = self.has_external_id and not context.rereads_cells
+        self._staged_rows = _stager(fields, extras, keep_cells)
         self.statements = _Statements(self.conn, ", ".join(self.staged_columns))
         created = sa.func.coalesce(
             _staged.c.created_at, sa.literal(self.stamp, lead_table.c.created_at.type)
@@ -367,9 +371,7 @@ class LeadBulkWriter:
 
     def stage(self, rows: list[tuple[int, list[str], Any]]) -> None:
         """Append converted rows to `abs_import_file`, in file order."""
-        # Only a row with an external id can be refused once staged: keep its cells.
-        dumps = marshal.dumps if self.has_external_id else _nothing
-        staged = self._staged_rows(rows, dumps, self._inbound, self._account_domain)
+        staged = self._staged_rows(rows, self._inbound, self._account_domain)
         copy_rows(self.conn, FILE, ["seq", "k", "cells", *self.staged_columns], staged)
 
     def _inbound(self, source: str) -> Any:
@@ -526,7 +528,7 @@ class LeadBulkWriter:
                 reason = f"external_id {external_id!r} belongs to another lead"
             else:
                 reason = f"external_id {external_id!r} is given to two e-mails in the file"
-            result.rejects.append((seq, marshal.loads(cells), reason))
+            result.rejects.append((seq, None if cells is None else marshal.loads(cells), reason))
 
 
 class _Statements:

@@ -25,17 +25,13 @@ batches of winners to the importer's `write`.
 
 from __future__ import annotations
 
-import csv
-import heapq
-import os
-import tempfile
 import time
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection
@@ -50,7 +46,13 @@ from abs_cli.imports.headers import (
     plan_header,
     value_translations,
 )
-from abs_cli.imports.reader import CsvSource, SourceInfo, open_csv, read_failure
+from abs_cli.imports.reader import CsvSource, SourceInfo, open_csv
+from abs_cli.imports.rejects import (
+    RejectsFile,
+    SourceAgain,
+    check_rejects_path,
+    default_rejects_path,
+)
 from abs_cli.imports.resolve import ACCOUNTS_CREATED
 from abs_cli.store.engine import WRITE_OPTION, Store
 from abs_cli.store.journal import journaling
@@ -97,8 +99,9 @@ class BatchResult:
     rejects: list[tuple[Row, str]] = field(default_factory=list)
 
 
-Reject = tuple[int, list[str], str]
-"""A rejected row: its line, its cells as read, and the reason."""
+Reject = tuple[int, list[str] | None, str]
+"""A rejected row: its line, its cells as read (None: to be read again, see
+`WriteContext.rereads_cells`), and the reason."""
 
 
 @dataclass
@@ -155,6 +158,9 @@ class WriteContext:
     conn: Connection
     started: datetime
     cache: dict[str, Any] = field(default_factory=dict)
+    rereads_cells: bool = False
+    """Whether a row a writer refuses once staged may come without its cells (None): the
+    rejects file copies them from the source, read again (`imports/rejects.py`)."""
 
 
 @dataclass(frozen=True)
@@ -270,123 +276,6 @@ class Progress:
 ProgressHook = Callable[[Progress], None]
 
 
-def default_rejects_path(source: str) -> Path:
-    """`leads.csv` → `leads.rejects.csv` beside it; stdin → `./stdin.rejects.csv`.
-
-    A file read from a folder the user cannot write to (a read-only export share, a
-    system directory) gets its rejects file in the current directory instead.
-    """
-    if source == "-":
-        return Path("stdin.rejects.csv")
-    path = Path(source)
-    name = path.name
-    for suffix in (".csv.gz", ".tsv.gz", ".gz", ".csv", ".tsv", ".txt"):
-        if name.lower().endswith(suffix):
-            name = name[: -len(suffix)]
-            break
-    beside = path.with_name(name + ".rejects.csv")
-    return beside if os.access(beside.parent, os.W_OK) else Path(beside.name)
-
-
-def check_rejects_path(path: Path) -> None:
-    """Refuse, before anything is written, a rejects file that could not be created."""
-    folder = path.parent
-    if not folder.is_dir():
-        raise UsageError(
-            f"--rejects {str(path)!r}: the folder {str(folder)!r} does not exist; nothing was "
-            "imported",
-            hint="create it, or give another path",
-        )
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise UsageError(
-            f"the rejects file {str(path)!r} cannot be written; nothing was imported",
-            hint="give a writable path with --rejects",
-        )
-
-
-class _Rejects:
-    """The rejects CSV in line order, opened on the first rejected row only.
-
-    Rows are refused in two runs, each in line order: while the file is read and staged
-    (bad cells), then while the winning rows are written (what only the store can tell,
-    e.g. an `external_id` that belongs to another lead). The first run goes straight to
-    the file, a later one to a temporary file; `close` merges them by line, streaming.
-    """
-
-    SHOWN = 5
-
-    def __init__(self, path: Path | None, header: list[str]) -> None:
-        self.path = path
-        self.header = header
-        self.handle: IO[str] | None = None
-        self.writer: Any = None
-        self.later: list[IO[str]] = []
-        self.count = 0
-        self.shown: list[tuple[int, str]] = []
-        self.listeners: list[Callable[[int], None]] = []
-        """Called with the line of every rejected row."""
-
-    @property
-    def first(self) -> list[str]:
-        """The reasons of the first rejected lines, for the summary on stderr."""
-        return [reason for _line, reason in self.shown]
-
-    def add(self, line: int, cells: list[str], reason: str) -> None:
-        self.count += 1
-        for listener in self.listeners:
-            listener(line)
-        if len(self.shown) < self.SHOWN or line < self.shown[-1][0]:
-            self.shown = sorted([*self.shown, (line, f"line {line}: {reason}")])[: self.SHOWN]
-        if self.path is None:
-            return
-        if self.writer is None:
-            if self.handle is None:
-                try:
-                    self.handle = self.path.open("w", newline="", encoding="utf-8")
-                except OSError as error:
-                    raise InputError(
-                        f"line {line} is rejected ({reason}) but the rejects file {self.path} "
-                        f"cannot be written: {read_failure(error)}; batches already committed "
-                        "are kept",
-                        hint="choose where rejected rows go with --rejects PATH",
-                    ) from None
-                self.writer = csv.writer(self.handle)
-                self.writer.writerow(["line", "reason", *self.header])
-            else:
-                run = tempfile.TemporaryFile("w+", newline="", encoding="utf-8")  # noqa: SIM115  (closed in `close`)
-                self.later.append(run)
-                self.writer = csv.writer(run)
-        self.writer.writerow([line, reason, *cells])
-
-    def next_run(self) -> None:
-        """Rows refused from now on start a new run, in line order of its own."""
-        if self.handle is not None:
-            self.writer = None
-
-    def close(self) -> None:
-        if self.handle is None:
-            return
-        self.handle.close()
-        if not self.later or self.path is None:
-            return
-        merged = self.path.with_name(self.path.name + ".partial")
-        with (
-            self.path.open(newline="", encoding="utf-8") as first,
-            merged.open("w", newline="", encoding="utf-8") as target,
-        ):
-            readers = [csv.reader(first)]
-            writer = csv.writer(target)
-            writer.writerow(next(readers[0]))
-            for run in self.later:
-                run.seek(0)
-                readers.append(csv.reader(run))
-            merged_rows: Iterable[list[str]] = heapq.merge(*readers, key=lambda row: int(row[0]))
-            writer.writerows(merged_rows)
-        for run in self.later:
-            run.close()
-        os.replace(merged, self.path)
-
-
 def run_import(
     store: Store,
     importer: Importer,
@@ -430,7 +319,10 @@ def run_import(
         if not options.dry_run and not options.strict:
             rejects_path = Path(options.rejects) if options.rejects else default_rejects_path(path)
             check_rejects_path(rejects_path)
-        rejects = _Rejects(rejects_path, source.header)
+        again = (
+            None if path == "-" else SourceAgain(path, source.info.encoding, source.info.delimiter)
+        )
+        rejects = RejectsFile(rejects_path, source.header, again)
         custom = _custom_columns(importer, plan, options, rejects)
         if custom is not None:
             summary.unknown_columns = []  # not ignored: they become custom fields
@@ -480,7 +372,7 @@ def run_import(
 
 
 def _custom_columns(
-    importer: Importer, plan: HeaderPlan, options: ImportOptions, rejects: _Rejects
+    importer: Importer, plan: HeaderPlan, options: ImportOptions, rejects: RejectsFile
 ) -> CustomColumns | None:
     """The file's unmapped columns as custom fields, for an importer that takes them."""
     if importer.custom is None or not plan.extra:
@@ -526,7 +418,7 @@ def _run(
     value_maps: dict[str, dict[str, str]],
     options: ImportOptions,
     summary: ImportSummary,
-    rejects: _Rejects,
+    rejects: RejectsFile,
     progress: ProgressHook | None,
     before_commit: Hook | None,
     change_id: int | None = None,
@@ -549,7 +441,7 @@ def _run(
         with conn.begin():
             tune_for_bulk_load(conn, SQLITE_CACHE_KB, SQLITE_CHECKPOINT_PAGES)
             currency = get_setting(Session(bind=conn), "currency") or "EUR"
-        context = WriteContext(conn, now())
+        context = WriteContext(conn, now(), rereads_cells=rejects.rereads_cells)
         if custom is not None:
             source.rows = custom.attach(conn, source.rows, dry_run=options.dry_run)
             rejects.listeners.append(custom.rejected)
@@ -590,7 +482,7 @@ def _run_staged(
     source: CsvSource,
     options: ImportOptions,
     summary: ImportSummary,
-    rejects: _Rejects,
+    rejects: RejectsFile,
     progress: ProgressHook | None,
     before_commit: Hook | None,
     after_all: Callable[[], None] | None = None,
@@ -609,7 +501,7 @@ def _run_staged(
     strict = options.strict
     outer = conn.begin() if strict or options.dry_run else None
 
-    def refuse(line: int, cells: list[str], reason: str) -> None:
+    def refuse(line: int, cells: list[str] | None, reason: str) -> None:
         if strict:
             raise InputError(f"line {line}: {reason}; nothing was imported (--strict)")
         rejects.add(line, cells, reason)
@@ -661,8 +553,8 @@ def _run_staged(
                 state["transaction"] = conn.begin()
             result = writer.write_next(chunk_size)
             if result is not None:
-                for line, cells, reason in result.rejects:
-                    refuse(line, cells, reason)
+                for line, kept, reason in result.rejects:
+                    refuse(line, kept, reason)
                 summary.inserted += result.inserted
                 summary.updated += result.updated
                 summary.unchanged += result.unchanged

@@ -28,7 +28,7 @@ other, so that file keeps the generic writer.
 
 from __future__ import annotations
 
-import pickle
+import marshal
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -305,7 +305,7 @@ class ActivityWriter(_RecordWriter):
             Column("due_at", UTCDateTime),
             Column("content_id", Text),
             Column("content_refusal", Text),
-            Column("cells", LargeBinary, nullable=False),
+            Column("cells", LargeBinary),
             Column("lead_id", Integer),
         ]
 
@@ -335,7 +335,7 @@ class ActivityWriter(_RecordWriter):
             self.time(values.get("due_at")),
             content_id,
             content_refusal,
-            pickle.dumps(cells),
+            None if self.context.rereads_cells else marshal.dumps(cells),
             None,
         )
 
@@ -378,7 +378,10 @@ class ActivityWriter(_RecordWriter):
             select(func.count()).where(self.in_chunk()), bounds
         ).scalar_one() - len(refused)
         result = self.upsert_chunk(bounds, valid, rows)
-        result.rejects = [(seq, pickle.loads(cells), _reason(*why)) for seq, cells, *why in refused]
+        result.rejects = [
+            (seq, None if cells is None else marshal.loads(cells), _reason(*why))
+            for seq, cells, *why in refused
+        ]
         return result
 
     @property
