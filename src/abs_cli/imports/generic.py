@@ -101,6 +101,10 @@ class GenericWriter:
         (`key_text`)."""
         return [Column("k", Text, nullable=False)]
 
+    def natural_key(self, values: dict[str, Any]) -> Hashable:
+        """A validated row's natural key, for `k` (`key_columns`)."""
+        return self.importer.key(values)
+
     def staged_columns(self) -> list[Column[Any]]:
         """The staging table's columns after the key: here the pickled `Row`."""
         return [Column("payload", LargeBinary, nullable=False)]
@@ -131,7 +135,7 @@ class GenericWriter:
             else:
                 model = self.importer.model.model_validate(values, context=self.options)
                 validated = model.model_dump(exclude_unset=True)
-            return self.importer.key(validated), validated
+            return self.natural_key(validated), validated
         except ValidationError as error:
             raise ValueError(validation_reason(error)) from None
 

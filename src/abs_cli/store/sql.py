@@ -388,9 +388,12 @@ def stored_timestamp(bind: Bind) -> Callable[[datetime], Any]:
             return value
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    if _dialect(bind) == "sqlite":
-        return lambda value: naive(value).isoformat(" ", "microseconds")
-    return naive
+    def text(value: datetime) -> str:
+        if value.tzinfo is not None and value.tzinfo is not UTC:
+            value = value.astimezone(UTC)
+        return value.isoformat(" ", "microseconds")[:26]  # without a UTC value's "+00:00"
+
+    return text if _dialect(bind) == "sqlite" else naive
 
 
 def rows_applied_at_once(bind: Bind, sqlite_rows: int, batch_rows: int) -> int:
