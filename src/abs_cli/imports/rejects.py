@@ -7,7 +7,8 @@ first run goes straight to the file, a later one to a temporary file; `close` me
 by line, streaming.
 
 A row refused while written need not carry its cells: staging every row's cells for the
-few refused ones cost an import a tenth of its staging time. The writers leave them out
+few refused ones cost 6 % of an activities file's staging (1,000,000 rows, pickled: 11.1
+against 10.4 s, 3 interleaved runs each). The writers leave them out
 (`None`) when the source can be read again, a file on disk, and `close` copies them from
 a second reading of the file, which only an import with such rejects pays for; from
 stdin, the writers stage them (`WriteContext.rereads_cells`).
