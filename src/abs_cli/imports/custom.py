@@ -255,7 +255,8 @@ class CustomColumns:
                 self.reject(line, cells, reason)
                 continue
             if staged:
-                self._staged.extend(tuple(values) for values in groups.values())
+                for values in groups.values():
+                    self._staged.append(tuple(values))
             yield line, cells
 
     def rejected(self, line: int) -> None:
