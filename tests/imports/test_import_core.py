@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,23 @@ from abs_cli.store.models import Account, Lead, StageHistory, StageStay
 def lead_count(store) -> int:  # type: ignore[no-untyped-def]
     with store.session() as session:
         return session.scalar(select(func.count()).select_from(Lead)) or 0
+
+
+def test_the_cycle_collector_pauses_during_an_import_only(store, tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text("email\na@acme.io\nb@acme.io\n")
+    seen: list[bool] = []
+
+    def interrupt(batch: int) -> None:
+        seen.append(gc.isenabled())
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_import(store, IMPORTERS["leads"], str(path), ImportOptions(), before_commit=interrupt)
+    assert seen == [False]
+    assert gc.isenabled()
+    run_import(store, IMPORTERS["leads"], str(path), ImportOptions())
+    assert gc.isenabled()
 
 
 def test_interrupt_keeps_earlier_batches_and_rerun_completes(store, tmp_path: Path) -> None:

