@@ -20,7 +20,7 @@ import csv
 import heapq
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -80,7 +80,7 @@ class SourceAgain:
             return None
         return status.st_size, status.st_mtime_ns
 
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
+    def rows(self) -> Generator[tuple[int, list[str]], None, None]:
         """Its rows as the first reading gave them; none if it changed in between."""
         if self.seen is None or self._stamp() != self.seen:
             return
@@ -193,15 +193,16 @@ class RejectsFile:
     def _with_cells(self, refused: Iterable[_Refused]) -> Iterator[list[Any]]:
         """The rows of the rejects file, the cells still to copy read from the source
         once more, up to the last of them."""
-        source = self.source.rows() if self.source is not None else iter(())
+        source = self.source.rows() if self.source is not None else None
         try:
             for line, reason, to_copy, cells in refused:
                 if not to_copy:
                     yield [line, reason, *cells]
                     continue
-                copied = next((read for at, read in source if at == line), None)
+                copied = None
+                if source is not None:
+                    copied = next((read for at, read in source if at == line), None)
                 yield [line, reason + CHANGED] if copied is None else [line, reason, *copied]
         finally:
-            close = getattr(source, "close", None)
-            if close is not None:
-                close()
+            if source is not None:
+                source.close()
