@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from abs_cli.imports.engine import BULK_BATCH, FORMULA_STARTS, BatchRows, WriteContext
-from abs_cli.imports.fastpath import MEMO_LIMIT, field_parsers
+from abs_cli.imports.fastpath import MEMO_LIMIT, chained, field_parsers
 from abs_cli.imports.lead_fields import STORED_FIELDS, LeadRow
 from abs_cli.imports.resolve import lead_table, reps
 from abs_cli.imports.values import is_freemail, is_inbound
@@ -215,7 +215,7 @@ def row_converter(
         parse, limit = parsers[name]
         to_store = stored.get(name)
         if to_store is not None:
-            parse = _chain(parse, to_store)
+            parse = chained(parse, to_store)
         value = slots[slot] = f"v{slot}"
         body += [
             f"    {value} = None",
@@ -256,10 +256,6 @@ def row_converter(
     return convert
 
 
-def _chain(first: Callable[[str], Any], then: Callable[[Any], Any]) -> Callable[[str], Any]:
-    return lambda cell: then(first(cell))
-
-
 def _stager(
     fields: list[str], extras: list[str], keep_cells: bool
 ) -> Callable[..., list[tuple[Any, ...]]]:
@@ -279,11 +275,11 @@ def _stager(
     row = f"(line, {key}, {cells}, {', '.join(parts)})"
     source = "\n".join(
         [
-            "def stage(rows, inbound, account_domain, dumps=marshal.dumps):",
+            "def stage(rows, inbound, account_domain):",
             f"    return [{row} for line, cells, v in rows]",
         ]
     )
-    scope: dict[str, Any] = {"marshal": marshal}
+    scope: dict[str, Any] = {"dumps": marshal.dumps}
     exec(compile(source, "<abs leads import: staged rows>", "exec"), scope)
     stage: Callable[..., list[tuple[Any, ...]]] = scope["stage"]
     return stage
@@ -350,7 +346,9 @@ class LeadBulkWriter:
         # when the rejects file cannot read them again (stdin).
         keep_cells = self.has_external_id and not context.rereads_cells
         self._staged_rows = _stager(fields, extras, keep_cells)
-        self.statements = _Statements(self.conn, ", ".join(self.staged_columns))
+        self.statements = _Statements(
+            self.conn, ", ".join(self.staged_columns), self.has_external_id
+        )
         created = sa.func.coalesce(
             _staged.c.created_at, sa.literal(self.stamp, lead_table.c.created_at.type)
         )
@@ -534,7 +532,7 @@ class LeadBulkWriter:
 class _Statements:
     """The statements that apply one chunk, compiled once per import for its database."""
 
-    def __init__(self, conn: Connection, columns: str) -> None:
+    def __init__(self, conn: Connection, columns: str, by_external_id: bool) -> None:
         stamp = sa.bindparam("stamp", type_=lead_table.c.updated_at.type)
 
         def sql(text: str, *binds: sa.BindParameter[Any]) -> sa.TextClause:
@@ -548,7 +546,6 @@ class _Statements:
         # lead's account as the lead gets its id: each pass of an UPDATE over the chunk
         # writes a new version of all its rows, and the chunk is most of a round's I/O.
         # So is the lead its external id names, if any (`_external_ids`).
-        by_external_id = "external_id" in columns.split(", ")
         self.take = sql(
             f"INSERT INTO {CHUNK} (seq, {columns}, lead_id"
             + (", ext_id" if by_external_id else "")

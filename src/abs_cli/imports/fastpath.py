@@ -66,6 +66,11 @@ def _before(field: Any) -> Callable[..., Any] | None:
     return found[0] if len(found) == 1 else None
 
 
+def chained(parse: Callable[[str], Any], then: Callable[[Any], Any]) -> Callable[[str], Any]:
+    """`parse`, its value passed through `then` (a stored form): memoised as one."""
+    return lambda cell: then(parse(cell))
+
+
 def row_validator(model: type[BaseModel], context: dict[str, Any]) -> Validator | None:
     """A direct validator for `model` under `context`, or None when only pydantic can."""
     decorators = model.__pydantic_decorators__

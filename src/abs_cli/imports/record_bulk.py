@@ -53,7 +53,7 @@ from sqlalchemy import (
 
 from abs_cli.domain import INBOUND_SOURCES, TOUCH_TYPES
 from abs_cli.imports.engine import BatchRows, Importer, StagedWriter, WriteContext
-from abs_cli.imports.fastpath import MissingField, field_parsers
+from abs_cli.imports.fastpath import MissingField, chained, field_parsers
 from abs_cli.imports.fastpath import memoised as memoised_parser
 from abs_cli.imports.generic import STAGING, GenericWriter
 from abs_cli.imports.resolve import ACCOUNTS_CREATED, reps
@@ -75,10 +75,6 @@ lead = tables.lead
 account = tables.account
 
 LO, HI = bindparam("lo", type_=Integer), bindparam("hi", type_=Integer)
-
-
-def _chained(first: Callable[[str], Any], then: Callable[[Any], Any]) -> Callable[[str], Any]:
-    return lambda cell: then(first(cell))
 
 
 def _differs(new: ColumnElement[Any], stored: ColumnElement[Any]) -> ColumnElement[bool]:
@@ -107,7 +103,7 @@ def direct_validator(
         parse = parsers[name][0]
         store = then.get(name)
         if store is not None:
-            parse = _chained(parse, store)
+            parse = chained(parse, store)
         return memoised_parser(parse) if name in memoised else parse
 
     plan = [(name, parser(name), field.is_required()) for name, field in model.model_fields.items()]
