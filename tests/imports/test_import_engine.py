@@ -522,3 +522,29 @@ def test_external_id_and_owner_conflicts_are_rejected(cli, tmp_path: Path) -> No
         ("c@acme.io", "X9"),
         ("x2@acme.io", "X2"),
     ]
+
+
+def test_two_rows_giving_a_stored_id_leave_its_lead_alone(cli, tmp_path: Path) -> None:
+    """A new e-mail taking a stored id that another row of the file also gives would
+    write the same lead twice, each import undoing the other's e-mail: it is refused,
+    and importing the file again writes nothing."""
+    first = write(tmp_path, "email,external_id\nd@acme.io,X3\n")
+    assert run(cli, str(first))[1]["inserted"] == 1
+    second = write(
+        tmp_path,
+        "email,external_id,company\nn@acme.io,X3,New\nd@acme.io,X3,Delta\n",
+        "second.csv",
+    )
+    for updated in (1, 0):  # d's company, then nothing
+        result, summary = run(cli, str(second))
+        assert result.exit_code == 3
+        assert (summary["updated"], summary["unchanged"], summary["rejected"]) == (
+            updated,
+            1 - updated,
+            1,
+        )
+        assert [
+            (row["line"], row["reason"]) for row in rejects(tmp_path / "second.rejects.csv")
+        ] == [("2", "external_id 'X3' is given to two e-mails in the file")]
+    exported = json.loads(cli("leads", "export", "-f", "json").stdout)
+    assert [(row["email"], row["external_id"]) for row in exported] == [("d@acme.io", "X3")]

@@ -516,8 +516,9 @@ class LeadBulkWriter:
 
     def _external_ids(self, result: BatchRows) -> None:
         """Leads found by external id. A row is rejected when its e-mail and its id name
-        two different stored leads, or when its e-mail is new and an earlier row of the
-        file gave its id (to another e-mail: keys are distinct once staged)."""
+        two different stored leads, or when its e-mail is new and another row of the file
+        gives its id (to another e-mail: keys are distinct once staged): any other row
+        when the id is stored, an earlier one when the row would create its lead."""
         statements, conn = self.statements, self.conn
         for statement in statements.external_ids:
             conn.execute(statement)
@@ -625,6 +626,14 @@ class _Statements:
             sql(
                 f"UPDATE {CHUNK} SET state = 'belongs' WHERE state IS NULL "
                 "AND lead_id IS NOT NULL AND ext_id IS NOT NULL AND ext_id != lead_id"
+            ),
+            # A new e-mail whose id names a stored lead is that lead's new e-mail, unless
+            # another row of the file gives the same id: then two rows would write one lead,
+            # each import undoing the other's e-mail.
+            sql(
+                f"UPDATE {CHUNK} SET state = 'twice' WHERE state IS NULL AND lead_id IS NULL "
+                f"AND ext_id IS NOT NULL AND EXISTS (SELECT 1 FROM {FILE} AS e "
+                f"WHERE e.external_id = {CHUNK}.external_id AND e.seq <> {CHUNK}.seq)"
             ),
             sql(
                 f"UPDATE {CHUNK} SET lead_id = ext_id "
